@@ -1,0 +1,1 @@
+"""Rollups, site-access events, dashboards and goals."""

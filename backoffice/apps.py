@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class BackofficeConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "backoffice"
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
+        from .navigation import NavItem, register_nav
+
+        register_nav(
+            NavItem(_("Home"), "home", "house"),
+            NavItem(_("Jobs"), "jobs", "clock-history", "django_celery_beat.view_periodictask", _("Operations")),
+            NavItem(_("Health"), "health", "heart-pulse", "backoffice.view_health", _("Operations")),
+            NavItem(_("Audit log"), "audit_list", "journal-text", "backoffice.view_auditevent", _("Administration")),
+        )
+
+        register_periodic_job(
+            PeriodicJob(
+                name="heartbeat",
+                task="backoffice.tasks.heartbeat",
+                description="Proves that beat schedules and a worker runs (shown on /health).",
+                every_seconds=60,
+            )
+        )
+        post_migrate.connect(periodic_jobs_install, sender=self)

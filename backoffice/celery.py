@@ -1,0 +1,17 @@
+"""The Celery app: configured from Django settings (CELERY_*), tasks autodiscovered in every app."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+
+app = Celery("backoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The embedded filesystem broker needs its folders before the first message.
+for folder in (app.conf.broker_transport_options or {}).values():
+    if isinstance(folder, str):
+        Path(folder).mkdir(parents=True, exist_ok=True)

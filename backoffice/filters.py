@@ -1,0 +1,34 @@
+"""Filters of the platform's list screens."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    action = django_filters.ChoiceFilter(label=_("Action"), choices=[])
+    actor = django_filters.ModelChoiceFilter(
+        label=_("User"), queryset=get_user_model().objects.order_by("username")
+    )
+    created_at = django_filters.DateFromToRangeFilter(
+        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["q", "action", "actor", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+        self.filters["action"].extra["choices"] = [(a, a) for a in actions]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(action__icontains=value) | Q(object_repr__icontains=value) | Q(note__icontains=value)
+            | Q(actor__username__icontains=value)
+        )

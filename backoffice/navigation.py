@@ -1,0 +1,39 @@
+"""The navigation: each app registers its module pages in `AppConfig.ready()`; a user sees
+the entries whose permission they hold."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .roles import role_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str  # a Bootstrap Icons name
+    permission: str | None = None  # None: every logged-in user
+    section: str = ""
+
+
+NAVIGATION: list[NavItem] = []
+
+
+def register_nav(*items: NavItem):
+    NAVIGATION.extend(items)
+
+
+def navigation(request):
+    """Context processor: the entries the user may open, grouped by section, and their role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    sections: dict[str, list] = {}
+    for item in NAVIGATION:
+        if item.permission is None or user.has_perm(item.permission):
+            url = reverse(item.url_name)
+            sections.setdefault(str(item.section), []).append(
+                {"item": item, "url": url, "active": request.path.startswith(url) if url != "/" else request.path == "/"}
+            )
+    return {"nav_sections": sections, "user_roles": role_of(user)}

@@ -1,0 +1,52 @@
+"""Platform state changes: the audit log and running jobs on demand."""
+
+import json
+
+from celery.utils import uuid
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from .celery import app as celery_app
+from .models import AuditEvent
+
+
+def audit_record(
+    *, actor, action: str, obj=None, before: dict | None = None, after: dict | None = None,
+    note: str = "", ip_address: str | None = None,
+) -> AuditEvent:
+    """Record that `actor` did `action` to `obj`; fields whose value differs between
+    `before` and `after` are kept as {"field": [old, new]}."""
+    before, after = before or {}, after or {}
+    changes = {
+        field: [before.get(field), after.get(field)]
+        for field in sorted(set(before) | set(after))
+        if before.get(field) != after.get(field)
+    }
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=changes,
+        note=note,
+        ip_address=ip_address,
+    )
+
+
+def job_run_now(*, job, actor) -> str:
+    """Queue a periodic job's task at once (after commit), as beat would; returns the task id."""
+    task_id = uuid()
+    with transaction.atomic():
+        audit_record(actor=actor, action="job.run_now", obj=job)
+        transaction.on_commit(
+            lambda: celery_app.send_task(
+                job.task,
+                args=json.loads(job.args or "[]"),
+                kwargs=json.loads(job.kwargs or "{}"),
+                queue=job.queue or None,
+                headers={"periodic_task_name": job.name},
+                task_id=task_id,
+            )
+        )
+    return task_id

@@ -1,0 +1,44 @@
+"""Filters used by every template: money and dates in São Paulo time."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.filter
+def money(value):
+    """`R$ 1.234,56` (pt-BR) / `R$ 1,234.56` (en); empty for None."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    text = formats.number_format(abs(amount), 2, use_l10n=True, force_grouping=True)
+    return f"-R$\u00a0{text}" if amount < 0 else f"R$\u00a0{text}"
+
+
+@register.filter
+def dt(value, fmt="SHORT_DATETIME_FORMAT"):
+    """An aware datetime in the current time zone (America/Sao_Paulo by default)."""
+    if not value:
+        return ""
+    if hasattr(value, "hour") and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, fmt)
+
+
+@register.filter
+def bootstrap(field, size=""):
+    """Render a form field's widget with Bootstrap's class (and `is-invalid` after an error)."""
+    widget = field.field.widget
+    kind = getattr(widget, "input_type", None)
+    css = {"select": "form-select", "checkbox": "form-check-input", "radio": "form-check-input"}.get(kind, "form-control")
+    if size and css != "form-check-input":
+        css += f" {css}-{size}"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})

@@ -1,0 +1,81 @@
+"""Platform screens: home, audit log, jobs, health, and the public /healthz probe."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_celery_beat.models import PeriodicTask
+
+from . import selectors, services
+from .filters import AuditEventFilter
+from .roles import require
+from .tables import Column, Table
+
+
+def list_template(request, template):
+    """The full page, or only its results partial for an HTMX request from its filter bar,
+    sorting links or pagination."""
+    return f"{template}#results" if request.htmx and not request.htmx.boosted else template
+
+
+def home(request):
+    return render(request, "backoffice/home.html")
+
+
+AUDIT_COLUMNS = [
+    Column("created_at", gettext_lazy("When"), sort="created_at", kind="datetime"),
+    Column("actor", gettext_lazy("User"), accessor="actor.username", sort="actor__username"),
+    Column("action", gettext_lazy("Action"), sort="action", kind="badge"),
+    Column("content_type", gettext_lazy("Object type"), accessor="content_type.name"),
+    Column("object_repr", gettext_lazy("Object"), sort="object_repr"),
+    Column("changes", gettext_lazy("Changes"), kind="changes"),
+    Column("note", gettext_lazy("Note")),
+    Column("ip_address", gettext_lazy("IP address")),
+]
+
+
+@require_GET
+@require("backoffice.view_auditevent")
+def audit_list(request):
+    filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
+    table = Table(request, filterset.qs, AUDIT_COLUMNS, default_sort="-created_at")
+    if table.export_format:
+        return table.export_response(filename="audit-log")
+    context = {"filter": filterset, "table": table}
+    return render(request, list_template(request, "backoffice/audit_list.html"), context)
+
+
+@require_GET
+@require("django_celery_beat.view_periodictask")
+def jobs_list(request):
+    return render(request, "backoffice/jobs.html", {"jobs": selectors.jobs_list().order_by("name")})
+
+
+@require_POST
+@require("backoffice.run_job")
+def job_run(request, pk):
+    job = get_object_or_404(PeriodicTask, pk=pk)
+    services.job_run_now(job=job, actor=request.user)
+    messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.") % {"job": job.name})
+    return redirect("jobs")
+
+
+@never_cache
+@require_GET
+@require("backoffice.view_health")
+def health(request):
+    return render(request, "backoffice/health.html", {"checks": selectors.health_checks()})
+
+
+@never_cache
+@login_not_required
+@require_GET
+def healthz(request):
+    """For load balancers: 200 when this web process can reach its database, else 503. Nothing else."""
+    ok = selectors.database_ok()
+    return HttpResponse("ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain")

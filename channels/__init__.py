@@ -1,0 +1,1 @@
+"""The omnichannel inbox: e-mail, Messenger, Instagram and the website chatbot."""

@@ -1,0 +1,1 @@
+"""Fiscal profile, tax rules, NF-e issue and the fiscal books."""

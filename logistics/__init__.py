@@ -1,0 +1,1 @@
+"""Carriers, freight quotes, shipments, tracking and returns."""

@@ -1,0 +1,1 @@
+"""Marketplace accounts, listings and order/stock/tracking sync."""

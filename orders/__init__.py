@@ -1,0 +1,1 @@
+"""Customers, orders and the order pipeline up to the post-sale survey."""

@@ -1,0 +1,1 @@
+"""Provider accounts, webhook inbox, payments, receivables, cash flow and reconciliation."""
