@@ -24,7 +24,7 @@ test: install
 
 # Regenerate the pt-BR catalogue after changing UI strings (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages --locale pt_BR --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
+	$(PY) manage.py makemessages --locale pt_BR --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --locale pt_BR --ignore '.venv/*'
 
 clean:

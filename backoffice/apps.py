@@ -9,6 +9,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        from . import receivers
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
         from .navigation import NavItem, register_nav
 
@@ -28,3 +29,4 @@ class BackofficeConfig(AppConfig):
             )
         )
         post_migrate.connect(periodic_jobs_install, sender=self)
+        receivers.connect()

@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "backoffice.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -82,7 +82,11 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "backoffice.navigation.navigation",
             ],
-            "builtins": ["django.templatetags.i18n", "backoffice.templatetags.backoffice"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "template_partials.templatetags.partials",
+                "backoffice.templatetags.backoffice",
+            ],
         },
     }
 ]

@@ -1,10 +1,10 @@
 """Platform screens: home, audit log, jobs, health, and the public /healthz probe."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 
 from . import selectors, services
 from .filters import AuditEventFilter
+from .receivers import client_ip
 from .roles import require
 from .tables import Column, Table
 
@@ -21,6 +22,16 @@ def list_template(request, template):
     """The full page, or only its results partial for an HTMX request from its filter bar,
     sorting links or pagination."""
     return f"{template}#results" if request.htmx and not request.htmx.boosted else template
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.audit_record(
+            actor=self.request.user, action="user.password_change", obj=self.request.user,
+            ip_address=client_ip(self.request),
+        )
+        return response
 
 
 def home(request):
@@ -39,8 +50,8 @@ AUDIT_COLUMNS = [
 ]
 
 
-@require_GET
 @require("backoffice.view_auditevent")
+@require_GET
 def audit_list(request):
     filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
     table = Table(request, filterset.qs, AUDIT_COLUMNS, default_sort="-created_at")
@@ -50,14 +61,14 @@ def audit_list(request):
     return render(request, list_template(request, "backoffice/audit_list.html"), context)
 
 
-@require_GET
 @require("django_celery_beat.view_periodictask")
+@require_GET
 def jobs_list(request):
     return render(request, "backoffice/jobs.html", {"jobs": selectors.jobs_list().order_by("name")})
 
 
-@require_POST
 @require("backoffice.run_job")
+@require_POST
 def job_run(request, pk):
     job = get_object_or_404(PeriodicTask, pk=pk)
     services.job_run_now(job=job, actor=request.user)
@@ -66,8 +77,8 @@ def job_run(request, pk):
 
 
 @never_cache
-@require_GET
 @require("backoffice.view_health")
+@require_GET
 def health(request):
     return render(request, "backoffice/health.html", {"checks": selectors.health_checks()})
 

@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -42,3 +44,24 @@ def bootstrap(field, size=""):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def schedule(job):
+    """A periodic task's schedule in words (django-celery-beat has no pt-BR strings)."""
+    if job.interval:
+        every, period = job.interval.every, job.interval.period
+        phrases = {
+            "seconds": ngettext("every %(n)d second", "every %(n)d seconds", every),
+            "minutes": ngettext("every %(n)d minute", "every %(n)d minutes", every),
+            "hours": ngettext("every %(n)d hour", "every %(n)d hours", every),
+            "days": ngettext("every %(n)d day", "every %(n)d days", every),
+        }
+        return phrases.get(period, f"{every} {period}") % {"n": every}
+    if job.crontab:
+        c = job.crontab
+        expression = f"{c.minute} {c.hour} {c.day_of_month} {c.month_of_year} {c.day_of_week}"
+        return _("cron “%(expression)s” (%(timezone)s)") % {"expression": expression, "timezone": c.timezone}
+    if job.clocked:
+        return _("once, at %(when)s") % {"when": dt(job.clocked.clocked_time)}
+    return str(job.solar or "")

@@ -1,0 +1,106 @@
+from datetime import timedelta
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from backoffice.models import AuditEvent
+from backoffice.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_keeps_only_the_fields_that_changed(role_user):
+    admin = role_user("admin")
+    event = audit_record(
+        actor=admin,
+        action="user.update",
+        obj=admin,
+        before={"email": "a@loja.example", "first_name": "Ana"},
+        after={"email": "b@loja.example", "first_name": "Ana", "is_active": False},
+    )
+    event.refresh_from_db()
+    assert event.changes == {"email": ["a@loja.example", "b@loja.example"], "is_active": [None, False]}
+    assert event.actor == admin
+    assert event.object_id == str(admin.pk)
+    assert event.content_type.model == "user"
+
+
+def test_audit_events_cannot_be_deleted(role_user):
+    event = audit_record(actor=role_user("admin"), action="login")
+    with pytest.raises(PermissionError):
+        event.delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def _events(actor, count):
+    now = timezone.now()
+    for i in range(count):
+        event = audit_record(actor=actor, action=f"demo.action{i % 3}", obj=actor, note=f"note {i}")
+        AuditEvent.objects.filter(pk=event.pk).update(created_at=now - timedelta(minutes=i))
+
+
+def test_the_audit_list_filters_sorts_and_paginates(client_as, role_user):
+    client = client_as("admin")
+    _events(role_user("ops"), 30)
+    page = client.get("/audit/")
+    assert page.status_code == 200
+    assert page.content.decode().count("<tr>") == 25 + 1  # header row + one page
+    assert "31 resultados" in page.content.decode()  # and the admin's own login
+
+    only = client.get("/audit/", {"action": "demo.action1"})
+    assert only.context["table"].page.paginator.count == 10
+
+    oldest_first = client.get("/audit/", {"sort": "created_at"})
+    rows = list(oldest_first.context["table"].page.object_list)
+    assert rows[0].note == "note 29"
+
+    bogus_sort = client.get("/audit/", {"sort": "password"})
+    assert bogus_sort.context["table"].sort == "-created_at"
+
+    second = client.get("/audit/", {"page": 2})
+    assert len(second.context["table"].page.object_list) == 6
+
+
+def test_an_htmx_request_gets_only_the_results_block(client_as, role_user):
+    client = client_as("admin")
+    _events(role_user("ops"), 3)
+    response = client.get("/audit/", {"q": "note 1"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<nav" not in html.split('id="results"')[0]
+    assert response.context["table"].page.paginator.count == 1
+
+
+def test_the_audit_list_runs_the_same_number_of_queries_whatever_the_page_size(client_as, role_user):
+    client = client_as("admin")
+    _events(role_user("ops"), 120)
+    counts = []
+    for per_page in (25, 100):
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/audit/", {"per_page": per_page})
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_audit_list_exports_the_filtered_rows_as_csv_and_xlsx(client_as, role_user):
+    client = client_as("admin")
+    _events(role_user("ops"), 40)
+    response = client.get("/audit/", {"action": "demo.action2", "export": "csv"})
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["Quando", "Usuário", "Ação"]
+    assert len(rows) == 1 + 13  # every matching row, not one page
+    assert {row[2] for row in rows[1:]} == {"demo.action2"}
+
+    response = client.get("/audit/", {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = list(sheet.values)
+    assert len(values) == 1 + 40 + 1  # header, the events, the admin's login
+    assert values[1][0].tzinfo is None  # São Paulo wall-clock time, as spreadsheets expect
+    assert [v[2] for v in values[1:]].count("user.login") == 1

@@ -1,0 +1,51 @@
+"""Money and dates as staff read them, and spreadsheet values as accountants get them."""
+
+from datetime import datetime, timezone as dt_timezone
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from backoffice.exports import spreadsheet_value
+from backoffice.templatetags.backoffice import dt, money
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (Decimal("1234.56"), "R$\u00a01.234,56"),
+        (Decimal("0"), "R$\u00a00,00"),
+        (Decimal("-99.9"), "-R$\u00a099,90"),
+        (Decimal("1234567.891"), "R$\u00a01.234.567,89"),
+        ("10", "R$\u00a010,00"),
+        (None, ""),
+        ("not money", ""),
+    ],
+)
+def test_money_is_shown_the_brazilian_way(value, expected):
+    with translation.override("pt-br"):
+        assert money(value) == expected
+
+
+def test_money_follows_the_chosen_language():
+    with translation.override("en"):
+        assert money(Decimal("1234.5")) == "R$\u00a01,234.50"
+
+
+def test_dates_are_shown_in_sao_paulo_time():
+    utc_midnight = datetime(2026, 3, 1, 2, 30, tzinfo=dt_timezone.utc)
+    with translation.override("pt-br"):
+        assert dt(utc_midnight) == "28/02/2026 23:30"
+        assert dt(utc_midnight, "SHORT_DATE_FORMAT") == "28/02/2026"
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+55 11", "-1+2", "@SUM(A1)"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(text):
+    assert spreadsheet_value(text) == "'" + text
+
+
+def test_numbers_and_decimals_stay_numbers_in_spreadsheets():
+    assert spreadsheet_value(Decimal("-10.50")) == Decimal("-10.50")
+    assert spreadsheet_value(3) == 3
+    assert spreadsheet_value(None) == ""
+    assert spreadsheet_value(datetime(2026, 3, 1, 2, 30, tzinfo=dt_timezone.utc)) == datetime(2026, 2, 28, 23, 30)

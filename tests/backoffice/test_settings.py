@@ -1,0 +1,54 @@
+"""Settings come from the environment; production settings pass Django's deploy checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "SECRET_KEY")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_off_without_a_secret_key_fails_loudly():
+    result = manage("check", DEBUG="0", ALLOWED_HOSTS="example.com")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_secret_key_can_come_from_a_file(tmp_path):
+    key = tmp_path / "secret"
+    key.write_text(secrets.token_urlsafe(50))
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
+        DEBUG="0", SECRET_KEY_FILE=str(key), ALLOWED_HOSTS="example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(key.read_text())
+
+
+def test_the_embedded_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
+    code = (
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(c.fetchone()[0], connection.settings_dict['OPTIONS']['transaction_mode'])"
+    )
+    result = manage("shell", "-c", code, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["wal", "IMMEDIATE"]

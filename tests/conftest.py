@@ -1,0 +1,57 @@
+"""Fixtures shared by every app's tests, and the rules for tests that need real services.
+
+Tests marked `postgres`, `redis` or `e2e` are skipped, with the reason shown, when the
+service is absent; with REQUIRE_SERVICES=1 (as `.ci/run` sets) they fail instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _missing_service(marker):
+    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker == "redis" and not settings.CELERY_BROKER_URL.startswith("redis://"):
+        return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    if marker == "e2e" and not shutil.which(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "e2e"):
+        if marker in item.keywords and (reason := _missing_service(marker)):
+            if os.environ.get("REQUIRE_SERVICES") == "1":
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture
+def role_user(db):
+    """`role_user("ops")`: a user in that role's group."""
+
+    def make(role, **kwargs):
+        user = UserFactory(username=kwargs.pop("username", role), **kwargs)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, role_user):
+    """`client_as("finance")`: the test client logged in as a user of that role."""
+
+    def login(role):
+        client.force_login(role_user(role))
+        return client
+
+    return login

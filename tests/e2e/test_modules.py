@@ -1,0 +1,90 @@
+"""A real Chromium logs in and opens every module page: no console error, no HTTP status
+>= 400. Screenshots land in test-artifacts/screenshots/."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import CHROMIUM
+from tests.factories import PASSWORD
+
+SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here
+    # (fixtures) happen before the browser starts.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # An English browser: the back office still opens in pt-BR until the user picks English.
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-US")
+        problems = []
+        page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
+        yield page, problems
+        browser.close()
+
+
+def _login(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    assert "/login/" in page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_admin_logs_in_and_opens_every_module_page(role_user, live_server, browser_page):
+    from backoffice.services import audit_record
+
+    admin = role_user("admin", is_staff=True)
+    for i in range(30):
+        audit_record(actor=admin, action="demo.seen", obj=admin, note=f"row {i}")
+    page, problems = browser_page
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    _login(page, live_server, "admin")
+    page.screenshot(path=SHOTS / "home.png", full_page=True)
+    links = page.eval_on_selector_all("#sidebar a.nav-link", "els => els.map(e => [e.textContent.trim(), e.href])")
+    assert {label for label, _ in links} >= {"Início", "Tarefas", "Saúde", "Registro de auditoria"}
+    for label, href in links:
+        page.goto(href)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("main h1").inner_text(), href
+        page.screenshot(path=SHOTS / f"{urlsplit(href).path.strip('/') or 'home'}.png", full_page=True)
+
+    # Filtering and paging the audit log reload only the table, through HTMX.
+    page.goto(f"{live_server.url}/audit/")
+    page.evaluate("window.__marker = 'same page'")
+    page.fill("input[name=q]", "row 1")
+    page.wait_for_function("document.querySelector('[data-testid=result-count]').textContent.includes('11')")
+    assert page.evaluate("window.__marker") == "same page"
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["row 1"]
+
+    assert problems == []
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_switch_to_english_in_the_browser(role_user, live_server, browser_page):
+    role_user("ops")
+    page, problems = browser_page
+    _login(page, live_server, "ops")
+    page.click("[data-testid=user-menu]")
+    page.select_option("select[name=language]", "en")
+    page.wait_for_load_state("networkidle")
+    assert "Home" in page.locator("#sidebar").inner_text()
+    assert "Jobs" in page.locator("#sidebar").inner_text()
+    page.screenshot(path=SHOTS / "english.png")
+    assert problems == []
