@@ -24,7 +24,7 @@ class BackofficeConfig(AppConfig):
             PeriodicJob(
                 name="heartbeat",
                 task="backoffice.tasks.heartbeat",
-                description="Proves that beat schedules and a worker runs (shown on /health).",
+                description=_("Proves that beat schedules jobs and a worker runs them (shown on the health page)."),
                 every_seconds=60,
             )
         )

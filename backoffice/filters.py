@@ -10,9 +10,9 @@ from .models import AuditEvent
 
 class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    action = django_filters.ChoiceFilter(label=_("Action"), choices=[])
+    action = django_filters.ChoiceFilter(label=_("Action"), choices=[], empty_label=_("All"))
     actor = django_filters.ModelChoiceFilter(
-        label=_("User"), queryset=get_user_model().objects.order_by("username")
+        label=_("User"), queryset=get_user_model().objects.order_by("username"), empty_label=_("All")
     )
     created_at = django_filters.DateFromToRangeFilter(
         label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})

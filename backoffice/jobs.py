@@ -13,7 +13,7 @@ from django.db import transaction
 class PeriodicJob:
     name: str
     task: str
-    description: str
+    description: str  # translatable: the jobs page shows it in the user's language
     every_seconds: int | None = None
     crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
 
@@ -53,5 +53,5 @@ def periodic_jobs_install(**kwargs):
                     timezone=settings.TIME_ZONE,
                 )
             PeriodicTask.objects.create(
-                name=job.name, task=job.task, description=job.description, **schedule
+                name=job.name, task=job.task, description=str(job.description), **schedule
             )

@@ -33,6 +33,7 @@ def jobs_list():
 
 @dataclass(frozen=True)
 class Check:
+    key: str
     name: str
     ok: bool
     detail: str
@@ -52,21 +53,21 @@ def broker_check() -> Check:
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
-        return Check(_("Broker"), True, conn.as_uri())
+        return Check("broker", _("Broker"), True, conn.as_uri())
     except Exception as exc:  # any transport error means the broker is unusable
-        return Check(_("Broker"), False, f"{type(exc).__name__}: {exc}")
+        return Check("broker", _("Broker"), False, f"{type(exc).__name__}: {exc}")
 
 
-def _freshness(name, at, never):
+def _freshness(key, name, at, never):
     if at is None:
-        return Check(name, False, never)
+        return Check(key, name, False, never)
     stale = timezone.now() - at > timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
-    return Check(name, not stale, _("stale") if stale else _("up to date"), at)
+    return Check(key, name, not stale, _("stale") if stale else _("up to date"), at)
 
 
 def health_checks() -> list[Check]:
     db_ok = database_ok()
-    checks = [Check(_("Database"), db_ok, connection.vendor if db_ok else _("unreachable")), broker_check()]
+    checks = [Check("database", _("Database"), db_ok, connection.vendor if db_ok else _("unreachable")), broker_check()]
     if not db_ok:
         return checks
     worker_at = (
@@ -76,6 +77,6 @@ def health_checks() -> list[Check]:
         .first()
     )
     beat_at = PeriodicTask.objects.filter(enabled=True).aggregate(at=Max("last_run_at"))["at"]
-    checks.append(_freshness(_("Worker heartbeat"), worker_at, _("no heartbeat yet")))
-    checks.append(_freshness(_("Beat last tick"), beat_at, _("beat has not run yet")))
+    checks.append(_freshness("worker", _("Worker heartbeat"), worker_at, _("no heartbeat yet")))
+    checks.append(_freshness("beat", _("Beat last tick"), beat_at, _("beat has not run yet")))
     return checks

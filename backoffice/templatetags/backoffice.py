@@ -7,6 +7,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from backoffice.jobs import PERIODIC_JOBS
+
 register = template.Library()
 
 
@@ -65,3 +67,10 @@ def schedule(job):
     if job.clocked:
         return _("once, at %(when)s") % {"when": dt(job.clocked.clocked_time)}
     return str(job.solar or "")
+
+
+@register.filter
+def job_description(job):
+    """A registered job's description in the user's language; the stored one for others."""
+    registered = PERIODIC_JOBS.get(job.name)
+    return registered.description if registered and registered.task == job.task else job.description
