@@ -53,3 +53,38 @@ class Platform(models.Model):
             ("view_health", _("Can see the health page")),
             ("run_job", _("Can run a scheduled job now")),
         ]
+
+
+class ImportFile(models.Model):
+    """An uploaded spreadsheet, kept as received before it is processed (and replayable).
+
+    Processing validates every row first; one bad row means nothing is applied and the
+    report lists each bad row with its errors.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DONE = "done", _("imported")
+        REJECTED = "rejected", _("rejected")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_applied = models.PositiveIntegerField(_("rows applied"), default=0)
+    report = models.JSONField(_("report"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.kind}: {self.original_name}"

@@ -15,6 +15,7 @@ class NavItem:
     icon: str  # a Bootstrap Icons name
     permission: str | None = None  # None: every logged-in user
     section: str = ""
+    order: int = 50  # sections appear in the order of their first item: domain modules 50, platform 90+
 
 
 NAVIGATION: list[NavItem] = []
@@ -30,7 +31,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     sections: dict[str, list] = {}
-    for item in NAVIGATION:
+    for item in sorted(NAVIGATION, key=lambda item: item.order):
         if item.permission is None or user.has_perm(item.permission):
             url = reverse(item.url_name)
             sections.setdefault(str(item.section), []).append(

@@ -1,13 +1,15 @@
-"""Platform state changes: the audit log and running jobs on demand."""
+"""Platform state changes: the audit log, running jobs on demand, spreadsheet imports."""
 
 import json
 
 from celery.utils import uuid
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from .celery import app as celery_app
-from .models import AuditEvent
+from .imports import IMPORTERS, RowError, TableError, read_table
+from .models import AuditEvent, ImportFile
 
 
 def audit_record(
@@ -50,3 +52,65 @@ def job_run_now(*, job, actor) -> str:
             )
         )
     return task_id
+
+
+def import_upload(*, importer, uploaded_file, user) -> ImportFile:
+    """Keep the uploaded file, then have a worker process it (after commit)."""
+    from .tasks import import_process_task
+
+    with transaction.atomic():
+        record = ImportFile.objects.create(
+            kind=importer.kind, file=uploaded_file, original_name=uploaded_file.name[:200], uploaded_by=user
+        )
+        audit_record(actor=user, action="import.upload", obj=record)
+        transaction.on_commit(lambda: import_process_task.delay(record.pk))
+    return record
+
+
+def import_process(*, import_id: int) -> ImportFile:
+    """Validate every row of a waiting import; apply all of them in one transaction, or none.
+    Safe to repeat: a finished import is left as it is."""
+    with transaction.atomic():
+        record = ImportFile.objects.select_for_update().get(pk=import_id)
+        if record.status != ImportFile.Status.PENDING:
+            return record
+        importer = IMPORTERS[record.kind]
+        with record.file.open("rb") as handle:
+            raw = handle.read()
+        try:
+            rows = read_table(raw, record.original_name, importer)
+        except TableError as exc:
+            return _import_finish(record, ImportFile.Status.REJECTED, [{"row": None, "errors": [str(exc)]}])
+        record.rows_total = len(rows)
+        importer.clean_rows(rows)
+        bad = [{"row": row.number, "errors": row.errors} for row in rows if row.errors]
+        if bad:
+            return _import_finish(record, ImportFile.Status.REJECTED, bad)
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    try:
+                        importer.apply_row(row, user=record.uploaded_by, reference=f"import:{record.pk}")
+                    except RowError as exc:
+                        raise _RowRefused(row.number, str(exc)) from exc
+        except _RowRefused as refused:
+            return _import_finish(record, ImportFile.Status.REJECTED, [{"row": refused.row, "errors": [refused.message]}])
+        record.rows_applied = len(rows)
+        return _import_finish(record, ImportFile.Status.DONE, [])
+
+
+class _RowRefused(Exception):
+    def __init__(self, row, message):
+        self.row, self.message = row, message
+
+
+def _import_finish(record, status, report):
+    record.status = status
+    record.report = report
+    record.finished_at = timezone.now()
+    record.save(update_fields=["status", "report", "rows_total", "rows_applied", "finished_at"])
+    audit_record(
+        actor=record.uploaded_by, action=f"import.{status}", obj=record,
+        note=f"{record.rows_applied}/{record.rows_total}",
+    )
+    return record

@@ -39,8 +39,10 @@ class Column:
 class Table:
     per_page_choices = (25, 50, 100)
 
-    def __init__(self, request, queryset, columns, *, default_sort, id="results"):
+    def __init__(self, request, queryset, columns, *, default_sort, id="results", export_columns=None):
         self.columns = columns
+        # What the spreadsheet gets, when it differs from what the screen shows.
+        self.export_columns = export_columns or columns
         self.id = id
         self.export_format = request.GET.get("export") if request.GET.get("export") in FORMATS else None
         sortable = {c.sort for c in columns if c.sort}
@@ -80,9 +82,9 @@ class Table:
 
     def export_response(self, *, filename):
         rows = (
-            [column.value(obj) for column in self.columns]
+            [column.value(obj) for column in self.export_columns]
             for obj in self.queryset.iterator(chunk_size=2000)
         )
         return export_response(
-            header=[str(c.label) for c in self.columns], rows=rows, fmt=self.export_format, filename=filename
+            header=[str(c.label) for c in self.export_columns], rows=rows, fmt=self.export_format, filename=filename
         )

@@ -1,6 +1,7 @@
 """Platform tasks."""
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 
@@ -8,3 +9,11 @@ from django.utils import timezone
 def heartbeat():
     """Sent by beat every minute; its stored result is the worker heartbeat shown on /health."""
     return timezone.now().isoformat()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def import_process_task(import_id):
+    """Process an uploaded spreadsheet (a finished one is left alone, so reruns are safe)."""
+    from .services import import_process
+
+    import_process(import_id=import_id)

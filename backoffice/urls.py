@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import views
@@ -18,6 +18,10 @@ urlpatterns = [
     path("jobs/", views.jobs_list, name="jobs"),
     path("jobs/<int:pk>/run/", views.job_run, name="job_run"),
     path("health/", views.health, name="health"),
+    path("imports/new/<str:kind>/", views.import_new, name="import_new"),
+    path("imports/template/<str:kind>.<str:fmt>", views.import_template, name="import_template"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("healthz", views.healthz, name="healthz"),
+    path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
 ]

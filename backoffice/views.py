@@ -1,9 +1,11 @@
-"""Platform screens: home, audit log, jobs, health, and the public /healthz probe."""
+"""Platform screens: home, audit log, jobs, health, spreadsheet imports, and the public /healthz probe."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_celery_beat.models import PeriodicTask
 
 from . import selectors, services
+from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
+from .imports import IMPORTERS
+from .models import ImportFile
 from .receivers import client_ip
 from .roles import require
 from .tables import Column, Table
@@ -74,6 +79,55 @@ def job_run(request, pk):
     services.job_run_now(job=job, actor=request.user)
     messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.") % {"job": job.name})
     return redirect("jobs")
+
+
+def _importer(kind, user):
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise Http404
+    if not user.has_perm(importer.permission):
+        raise PermissionDenied
+    return importer
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (.csv or .xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Send a .csv or .xlsx file."))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
+def import_new(request, kind):
+    """Upload a spreadsheet for an importer (its permission is checked here)."""
+    importer = _importer(kind, request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        record = services.import_upload(importer=importer, uploaded_file=form.cleaned_data["file"], user=request.user)
+        return redirect("import_detail", pk=record.pk)
+    return render(request, "backoffice/import_new.html", {"importer": importer, "form": form})
+
+
+def import_template(request, kind, fmt):
+    importer = _importer(kind, request.user)
+    if fmt not in FORMATS:
+        raise Http404
+    return export_response(
+        header=[*importer.columns, *importer.optional_columns], rows=importer.example, fmt=fmt,
+        filename=f"template-{importer.kind.replace('.', '-')}",
+    )
+
+
+@require_GET
+def import_detail(request, pk):
+    record = get_object_or_404(ImportFile, pk=pk)
+    importer = _importer(record.kind, request.user)
+    template = "backoffice/import_detail.html"
+    return render(request, f"{template}#status" if request.htmx else template, {"record": record, "importer": importer})
 
 
 @never_cache

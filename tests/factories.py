@@ -1,5 +1,7 @@
 """Factories shared by the tests of every app."""
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -15,3 +17,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="pt_BR")
     email = factory.LazyAttribute(lambda u: f"{u.username}@loja.example")
     password = factory.django.Password(PASSWORD)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.Product"
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Produto {n}")
+    ncm = "61091000"
+    price = Decimal("59.90")
+    cost = Decimal("20.00")
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.Warehouse"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"cd{n}")
+    name = factory.LazyAttribute(lambda w: f"CD {w.code}")
+    priority = 5

@@ -1,0 +1,50 @@
+"""Filters of the inventory list screens."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Movement, Product, Warehouse
+
+
+YES_NO = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    active = django_filters.BooleanFilter(label=_("Active"), widget=forms.Select(choices=YES_NO))
+    low = django_filters.BooleanFilter(label=_("Low stock"), widget=forms.Select(choices=YES_NO))
+    warehouse = django_filters.ModelChoiceFilter(
+        label=_("Warehouse"), queryset=Warehouse.objects.all(), method="in_warehouse", empty_label=_("All")
+    )
+
+    class Meta:
+        model = Product
+        fields = ["q", "active", "low", "warehouse"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value) | Q(gtin=value) | Q(ncm=value))
+
+    def in_warehouse(self, queryset, name, value):
+        # The totals themselves are narrowed by the view (selectors.products(warehouse=...)).
+        return queryset.filter(levels__warehouse=value)
+
+
+class MovementFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Movement.Kind.choices, empty_label=_("All"))
+    warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.all(), empty_label=_("All"))
+    created_at = django_filters.DateFromToRangeFilter(
+        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Movement
+        fields = ["q", "kind", "warehouse", "created_at"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(product__sku__icontains=value) | Q(product__name__icontains=value) | Q(reference__icontains=value)
+            | Q(supplier__icontains=value) | Q(reason__icontains=value)
+        )

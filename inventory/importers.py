@@ -1,0 +1,156 @@
+"""Spreadsheet imports of the inventory: the catalog, and cycle counts."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backoffice.imports import Importer, RowError
+from backoffice.tables import Column
+
+from . import services
+from .forms import ProductForm
+from .models import Product, Warehouse
+
+CATALOG_FIELDS = (
+    "sku", "name", "ncm", "price", "gtin", "cest", "origin", "unit", "cost", "reorder_point", "gross_weight_kg",
+    "net_weight_kg", "height_cm", "width_cm", "length_cm", "variant_of", "variant_label", "active",
+)
+# The catalog export is the import format, so a spreadsheet can go out and back in.
+CATALOG_COLUMNS = [
+    Column(name, name, accessor="parent.sku" if name == "variant_of" else None) for name in CATALOG_FIELDS
+]
+
+
+def _duplicates(rows, key):
+    """Mark rows whose `key` repeats an earlier row's."""
+    seen = {}
+    for row in rows:
+        value = key(row)
+        if not value:
+            continue
+        if value in seen:
+            row.errors.append(_("duplicated: the same as row %(row)d") % {"row": seen[value]})
+        else:
+            seen[value] = row.number
+
+
+def _text(value):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _bool(value, default=True):
+    text = _text(value).lower()
+    if not text:
+        return default
+    if text in ("1", "true", "sim", "s", "yes", "y", "ativo"):
+        return True
+    if text in ("0", "false", "não", "nao", "n", "no", "inativo"):
+        return False
+    raise forms.ValidationError(_("use 1/0, sim/não or true/false"))
+
+
+class CatalogImporter(Importer):
+    """Creates or updates products by SKU (all fields in the file; missing optional ones keep
+    their value on update and take the default on create)."""
+
+    kind = "inventory.catalog"
+    label = gettext_lazy("Import catalog")
+    permission = "inventory.import_catalog"
+    columns = ("sku", "name", "ncm", "price")
+    optional_columns = CATALOG_FIELDS[4:]
+    example = (
+        ("CAM-001-AZ-M", "Camiseta básica algodão azul M", "61091000", "59.90", "7891234567895", "", "0", "UN",
+         "22.50", "10", "0.250", "0.220", "3", "25", "30", "CAM-001", "Azul / M", "1"),
+    )
+    return_url_name = "inventory:product_list"
+
+    def clean_rows(self, rows):
+        existing = {p.sku: p for p in Product.objects.filter(sku__in=[_text(r.data.get("sku")) for r in rows])}
+        parents = dict(Product.objects.filter(
+            sku__in=[_text(r.data.get("variant_of")) for r in rows if r.data.get("variant_of")]
+        ).values_list("sku", "pk"))
+        in_file = {_text(r.data.get("sku")) for r in rows}
+        for row in rows:
+            sku = _text(row.data.get("sku"))
+            instance = existing.get(sku) or Product()
+            data = {f: getattr(instance, f) for f in ProductForm.Meta.fields if f not in ("parent", "image")}
+            data["parent"] = instance.parent_id
+            for name in CATALOG_FIELDS:
+                if name in row.data and name not in ("variant_of", "active", "cost"):
+                    data[name] = _text(row.data[name])
+            form = ProductForm(data=data, instance=instance)
+            for field, errors in form.errors.items():
+                label = field if field != "__all__" else _("row")
+                row.errors.extend(f"{label}: {error}" for error in errors)
+            parent = _text(row.data.get("variant_of"))
+            if parent and parent not in parents and parent not in in_file:
+                row.errors.append(_("variant_of: no product has the SKU “%(sku)s”") % {"sku": parent})
+            try:
+                active = _bool(row.data.get("active"), default=instance.active)
+            except forms.ValidationError as exc:
+                row.errors.append(f"active: {exc.messages[0]}")
+                active = None
+            cost = _text(row.data.get("cost"))
+            try:
+                cost = Decimal(cost.replace(",", ".")) if cost else instance.cost
+                if cost < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                row.errors.append(_("cost: enter a number, zero or more"))
+            if not row.errors:
+                row.cleaned = {**form.cleaned_data, "active": active, "cost": cost, "variant_of": parent,
+                               "instance": instance}
+        _duplicates(rows, lambda r: _text(r.data.get("sku")))
+
+    def apply_row(self, row, *, user, reference):
+        data = dict(row.cleaned)
+        product = data.pop("instance")
+        parent = data.pop("variant_of")
+        data.pop("image", None)
+        for name, value in data.items():
+            setattr(product, name, value)
+        product.parent = Product.objects.get(sku=parent) if parent else None
+        services.product_save(product=product, user=user)
+
+
+class CountImporter(Importer):
+    """A cycle count: the counted on-hand quantity of each SKU in a warehouse."""
+
+    kind = "inventory.count"
+    label = gettext_lazy("Import cycle count")
+    permission = "inventory.adjust_stock"
+    columns = ("sku", "warehouse", "counted")
+    example = (("CAM-001-AZ-M", "principal", "12"),)
+    return_url_name = "inventory:movement_list"
+
+    def clean_rows(self, rows):
+        products = dict(Product.objects.filter(sku__in=[_text(r.data.get("sku")) for r in rows]).values_list("sku", "pk"))
+        warehouses = dict(Warehouse.objects.filter(active=True).values_list("code", "pk"))
+        for row in rows:
+            sku, code, counted = (_text(row.data.get(k)) for k in ("sku", "warehouse", "counted"))
+            if sku not in products:
+                row.errors.append(_("sku: unknown SKU “%(sku)s”") % {"sku": sku})
+            if code not in warehouses:
+                row.errors.append(_("warehouse: unknown or inactive warehouse “%(code)s”") % {"code": code})
+            try:
+                quantity = int(counted)
+                if quantity < 0:
+                    row.errors.append(_("counted: cannot be negative"))
+            except ValueError:
+                row.errors.append(_("counted: “%(value)s” is not a whole number") % {"value": counted})
+            if not row.errors:
+                row.cleaned = {"product_id": products[sku], "warehouse_id": warehouses[code], "counted": quantity}
+        _duplicates(rows, lambda r: (_text(r.data.get("sku")), _text(r.data.get("warehouse"))))
+
+    def apply_row(self, row, *, user, reference):
+        product = Product.objects.get(pk=row.cleaned["product_id"])
+        warehouse = Warehouse.objects.get(pk=row.cleaned["warehouse_id"])
+        try:
+            services.stock_adjust(product=product, warehouse=warehouse, counted=row.cleaned["counted"], user=user,
+                                  reference=reference)
+        except services.InventoryError as exc:
+            raise RowError(str(exc)) from exc

@@ -1,0 +1,393 @@
+"""Every change to the catalog and to stock.
+
+Stock only changes through `_move` (one ledger row and the matching level update) and the
+reservation services. Level updates are conditional `UPDATE ... WHERE <enough units>`
+statements: on PostgreSQL a concurrent update waits for the row lock and re-checks the
+condition on the committed row, so two buyers can never both take the last unit; the
+check constraints on StockLevel are the last line of defence.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.services import audit_record
+
+from .models import AVAILABLE, Movement, Product, ReorderAlert, Reservation, State, StockLevel, Warehouse
+from .selectors import low_stock
+from .signals import stock_changed
+
+# The StockLevel column holding each non-sellable state.
+STATE_COLUMN = {State.DAMAGED: "damaged", State.QUALITY_CONTROL: "quality_control", State.SAFETY: "safety"}
+PRODUCT_FIELDS = [
+    "sku", "name", "parent_id", "variant_label", "gtin", "ncm", "cest", "origin", "unit", "gross_weight_kg",
+    "net_weight_kg", "height_cm", "width_cm", "length_cm", "cost", "price", "reorder_point", "active",
+]
+
+
+class InventoryError(Exception):
+    """A refused stock operation; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    requested: int
+    available: int
+
+
+class InsufficientStock(InventoryError):
+    def __init__(self, shortages: list[Shortage]):
+        self.shortages = shortages
+        detail = "; ".join(
+            _("%(sku)s: %(requested)d requested, %(available)d available")
+            % {"sku": s.sku, "requested": s.requested, "available": s.available}
+            for s in shortages
+        )
+        super().__init__(_("Not enough stock — %(detail)s.") % {"detail": detail})
+
+
+@dataclass(frozen=True)
+class ReservationLine:
+    line: str
+    product_id: int
+    quantity: int
+
+
+def _snapshot(product):
+    return {field: getattr(product, field) for field in PRODUCT_FIELDS}
+
+
+# Catalog ---------------------------------------------------------------------
+
+
+def product_save(*, product: Product, user) -> Product:
+    """Create or update a product (already validated by its form) and audit the change."""
+    with transaction.atomic():
+        before = _snapshot(Product.objects.get(pk=product.pk)) if product.pk else {}
+        product.save()
+        audit_record(
+            actor=user, action="product.update" if before else "product.create", obj=product,
+            before=before, after=_snapshot(product),
+        )
+    return product
+
+
+def product_set_active(*, product: Product, active: bool, user) -> Product:
+    with transaction.atomic():
+        updated = Product.objects.filter(pk=product.pk, active=not active).update(active=active)
+        product.refresh_from_db()
+        if updated:
+            audit_record(
+                actor=user, action="product.activate" if active else "product.deactivate", obj=product,
+                before={"active": not active}, after={"active": active},
+            )
+    return product
+
+
+def warehouse_save(*, warehouse: Warehouse, user) -> Warehouse:
+    with transaction.atomic():
+        before = (
+            {f: getattr(Warehouse.objects.get(pk=warehouse.pk), f) for f in ("code", "name", "priority", "active")}
+            if warehouse.pk else {}
+        )
+        warehouse.save()
+        after = {f: getattr(warehouse, f) for f in ("code", "name", "priority", "active")}
+        audit_record(actor=user, action="warehouse.update" if before else "warehouse.create", obj=warehouse,
+                     before=before, after=after)
+    return warehouse
+
+
+def reorder_check(*, day) -> int:
+    """Flag every product at or under its reorder point today, with a suggested purchase.
+    Running it again the same day refreshes the flags instead of adding more."""
+    with transaction.atomic():
+        flagged = list(low_stock().values_list("pk", "available_total", "reorder_point", "sold_30", "suggested"))
+        ReorderAlert.objects.filter(day=day).delete()
+        ReorderAlert.objects.bulk_create([
+            ReorderAlert(product_id=pk, day=day, available=available, reorder_point=point,
+                         sold_last_30_days=sold, suggested_quantity=suggested)
+            for pk, available, point, sold, suggested in flagged
+        ])
+    return len(flagged)
+
+
+# Stock movements -------------------------------------------------------------
+
+
+def _notify_after_commit(level_ids):
+    """Send `stock_changed` for these levels once the transaction has committed."""
+
+    def send():
+        rows = StockLevel.objects.filter(pk__in=level_ids).annotate(free=AVAILABLE).values_list(
+            "product__sku", "warehouse__code", "free"
+        )
+        for sku, warehouse, available in rows:
+            stock_changed.send(sender=StockLevel, sku=sku, warehouse=warehouse, available=available)
+
+    transaction.on_commit(send)
+
+
+def _level(product, warehouse) -> StockLevel:
+    level, _ = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
+    return level
+
+
+def _move(*, product, warehouse, kind, quantity, from_state, to_state, user=None, reason="", reference="",
+          supplier="", unit_cost=None, transfer_pair=None, reserved=False) -> Movement:
+    """Write one ledger row and apply it to the level, refusing to take units that are not
+    there. With `reserved`, the sellable units taken are reserved ones (a shipment)."""
+    if quantity is None or int(quantity) <= 0:
+        raise InventoryError(_("The quantity must be a whole number greater than zero."))
+    if from_state == to_state:
+        raise InventoryError(_("A movement must change the units' state."))
+    level = _level(product, warehouse)
+    changes = {}
+    enough = {}
+    if from_state == State.OUTSIDE:
+        changes["on_hand"] = F("on_hand") + quantity
+    elif to_state == State.OUTSIDE:
+        changes["on_hand"] = F("on_hand") - quantity
+    if from_state == State.SELLABLE and reserved:
+        changes["reserved"] = F("reserved") - quantity
+        enough["reserved__gte"] = quantity
+    elif from_state == State.SELLABLE:
+        enough["free__gte"] = quantity
+    elif from_state in STATE_COLUMN:
+        column = STATE_COLUMN[from_state]
+        changes[column] = F(column) - quantity
+        enough[f"{column}__gte"] = quantity
+    if to_state in STATE_COLUMN:
+        column = STATE_COLUMN[to_state]
+        changes[column] = F(column) + quantity
+    updated = (
+        StockLevel.objects.filter(pk=level.pk).annotate(free=AVAILABLE).filter(**enough).update(**changes)
+    )
+    if not updated:
+        level.refresh_from_db()
+        if from_state == State.SELLABLE:
+            have = level.reserved if reserved else level.available
+        else:
+            have = getattr(level, STATE_COLUMN[from_state])
+        raise InventoryError(
+            _("%(sku)s at %(warehouse)s: %(quantity)d requested but only %(have)d %(state)s.")
+            % {"sku": product.sku, "warehouse": warehouse, "quantity": quantity, "have": have,
+               "state": State(from_state).label}
+        )
+    movement = Movement.objects.create(
+        product=product, warehouse=warehouse, kind=kind, quantity=quantity, from_state=from_state,
+        to_state=to_state, reason=reason, reference=reference, supplier=supplier, unit_cost=unit_cost,
+        user=user if user is not None and user.is_authenticated else None, transfer_pair=transfer_pair,
+    )
+    _notify_after_commit([level.pk])
+    return movement
+
+
+def stock_receive(*, product, warehouse, quantity: int, unit_cost: Decimal, user, supplier="", reference="",
+                  to_state=State.SELLABLE) -> Movement:
+    """Goods received from a supplier; the product's average cost takes them in."""
+    if unit_cost is None or unit_cost < 0:
+        raise InventoryError(_("The unit cost must be zero or more."))
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        held = StockLevel.objects.filter(product=product).aggregate(total=Sum("on_hand"))["total"] or 0
+        movement = _move(
+            product=product, warehouse=warehouse, kind=Movement.Kind.RECEIPT, quantity=quantity,
+            from_state=State.OUTSIDE, to_state=to_state, user=user, supplier=supplier, reference=reference,
+            unit_cost=unit_cost, reason=_("receipt"),
+        )
+        average = (product.cost * held + unit_cost * quantity) / (held + quantity)
+        Product.objects.filter(pk=product.pk).update(
+            cost=average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        )
+    return movement
+
+
+def stock_adjust(*, product, warehouse, counted: int, user, reason="", reference="") -> Movement | None:
+    """A count found `counted` units on hand: the sellable quantity takes the difference.
+    Returns None when the count matches."""
+    if counted is None or counted < 0:
+        raise InventoryError(_("The counted quantity must be zero or more."))
+    with transaction.atomic():
+        level = _level(product, warehouse)
+        difference = counted - level.on_hand
+        if difference == 0:
+            return None
+        return _move(
+            product=product, warehouse=warehouse, kind=Movement.Kind.ADJUSTMENT, quantity=abs(difference),
+            from_state=State.OUTSIDE if difference > 0 else State.SELLABLE,
+            to_state=State.SELLABLE if difference > 0 else State.OUTSIDE,
+            user=user, reason=reason or _("cycle count"), reference=reference,
+        )
+
+
+def stock_write_off(*, product, warehouse, quantity: int, user, reason: str, from_state=State.DAMAGED) -> Movement:
+    """Units lost or destroyed leave the stock."""
+    with transaction.atomic():
+        return _move(
+            product=product, warehouse=warehouse, kind=Movement.Kind.WRITE_OFF, quantity=quantity,
+            from_state=from_state, to_state=State.OUTSIDE, user=user, reason=reason,
+        )
+
+
+def stock_change_state(*, product, warehouse, quantity: int, from_state, to_state, user, reason="",
+                       reference="") -> Movement:
+    """Units change state inside a warehouse (e.g. quality control → sellable or damaged)."""
+    if State.OUTSIDE in (from_state, to_state):
+        raise InventoryError(_("Use a receipt, return, adjustment or write-off to bring units in or out."))
+    with transaction.atomic():
+        return _move(
+            product=product, warehouse=warehouse, kind=Movement.Kind.STATE_CHANGE, quantity=quantity,
+            from_state=from_state, to_state=to_state, user=user, reason=reason, reference=reference,
+        )
+
+
+def stock_return(*, product, warehouse, quantity: int, user, reference="", reason="",
+                 to_state=State.QUALITY_CONTROL) -> Movement:
+    """A returned unit comes back, into quality control unless said otherwise."""
+    with transaction.atomic():
+        return _move(
+            product=product, warehouse=warehouse, kind=Movement.Kind.RETURN, quantity=quantity,
+            from_state=State.OUTSIDE, to_state=to_state, user=user, reference=reference, reason=reason,
+        )
+
+
+def stock_transfer(*, product, source, destination, quantity: int, user, reason="") -> tuple[Movement, Movement]:
+    """Sellable units go from one warehouse to another: two linked ledger rows."""
+    if source == destination:
+        raise InventoryError(_("Choose two different warehouses."))
+    with transaction.atomic():
+        out = _move(
+            product=product, warehouse=source, kind=Movement.Kind.TRANSFER_OUT, quantity=quantity,
+            from_state=State.SELLABLE, to_state=State.OUTSIDE, user=user, reason=reason,
+            reference=f"transfer:{destination.code}",
+        )
+        into = _move(
+            product=product, warehouse=destination, kind=Movement.Kind.TRANSFER_IN, quantity=quantity,
+            from_state=State.OUTSIDE, to_state=State.SELLABLE, user=user, reason=reason,
+            reference=f"transfer:{source.code}", transfer_pair=out,
+        )
+    return out, into
+
+
+# Reservations ----------------------------------------------------------------
+
+RESERVE_ATTEMPTS = 3
+
+
+def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Warehouse | None = None) -> list[Reservation]:
+    """Reserve every line, from the warehouses in priority order (or only `warehouse`), or
+    nothing: raises InsufficientStock listing each short SKU. Reserving a line of
+    `reference` that is already reserved changes nothing."""
+    for attempt in range(RESERVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _reserve(reference, lines, warehouse)
+        except _LostRace:
+            # Another buyer took units between planning and taking: plan again on fresh numbers.
+            continue
+    with transaction.atomic():
+        return _reserve(reference, lines, warehouse, last_attempt=True)
+
+
+class _LostRace(Exception):
+    pass
+
+
+def _reserve(reference, lines, warehouse, last_attempt=False):
+    for line in lines:
+        if line.quantity <= 0:
+            raise InventoryError(_("Line %(line)s: the quantity must be greater than zero.") % {"line": line.line})
+    done = set(
+        Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).values_list("line", flat=True)
+    )
+    todo = [line for line in lines if line.line not in done]
+    if not todo:
+        return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
+    levels = StockLevel.objects.filter(product_id__in={line.product_id for line in todo}, warehouse__active=True)
+    if warehouse is not None:
+        levels = levels.filter(warehouse=warehouse)
+    free = {}
+    for pk, product_id, available in (
+        levels.annotate(free=AVAILABLE).order_by("warehouse__priority", "warehouse_id").values_list("pk", "product_id", "free")
+    ):
+        free.setdefault(product_id, []).append([pk, available])
+
+    plan, shortages = [], []
+    for line in todo:
+        wanted = line.quantity
+        for slot in free.get(line.product_id, []):
+            take = min(wanted, slot[1])
+            if take > 0:
+                plan.append((slot[0], line.line, take))
+                slot[1] -= take
+                wanted -= take
+            if wanted == 0:
+                break
+        if wanted:
+            shortages.append((line.product_id, line.quantity, line.quantity - wanted))
+    if shortages:
+        skus = dict(Product.objects.filter(pk__in=[s[0] for s in shortages]).values_list("pk", "sku"))
+        raise InsufficientStock([Shortage(skus.get(p, str(p)), requested, got) for p, requested, got in shortages])
+
+    # Take in a fixed order (level pk) so concurrent multi-line orders cannot deadlock.
+    for level_pk, _line, quantity in sorted(plan):
+        taken = (
+            StockLevel.objects.filter(pk=level_pk).annotate(free=AVAILABLE).filter(free__gte=quantity)
+            .update(reserved=F("reserved") + quantity)
+        )
+        if not taken:
+            if last_attempt:
+                level = StockLevel.objects.select_related("product").annotate(free=AVAILABLE).get(pk=level_pk)
+                raise InsufficientStock([Shortage(level.product.sku, quantity, max(level.free, 0))])
+            raise _LostRace
+    reservations = Reservation.objects.bulk_create(
+        [Reservation(reference=reference, line=line, level_id=level_pk, quantity=q) for level_pk, line, q in plan]
+    )
+    _notify_after_commit({level_pk for level_pk, _line, _q in plan})
+    return reservations
+
+
+def _close(reference, lines=None):
+    active = Reservation.objects.select_for_update().filter(reference=reference, status=Reservation.Status.ACTIVE)
+    if lines is not None:
+        active = active.filter(line__in=lines)
+    # Lock in level order, as reserving does.
+    return list(active.select_related("level__product", "level__warehouse").order_by("level_id", "pk"))
+
+
+def stock_release(*, reference: str, lines: list[str] | None = None) -> int:
+    """Give back the units reserved for `reference` (all its lines, or only `lines`).
+    Returns how many units were released; releasing twice releases nothing more."""
+    with transaction.atomic():
+        reservations = _close(reference, lines)
+        for reservation in reservations:
+            StockLevel.objects.filter(pk=reservation.level_id).update(reserved=F("reserved") - reservation.quantity)
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+            status=Reservation.Status.RELEASED, closed_at=timezone.now()
+        )
+        _notify_after_commit({r.level_id for r in reservations})
+    return sum(r.quantity for r in reservations)
+
+
+def stock_consume(*, reference: str, user=None, lines: list[str] | None = None) -> list[Movement]:
+    """The reserved units shipped: each reservation becomes a sale row in the ledger and
+    leaves both `reserved` and `on_hand`. Consuming twice changes nothing."""
+    with transaction.atomic():
+        reservations = _close(reference, lines)
+        movements = [
+            _move(
+                product=r.level.product, warehouse=r.level.warehouse, kind=Movement.Kind.SALE, quantity=r.quantity,
+                from_state=State.SELLABLE, to_state=State.OUTSIDE, reserved=True, user=user,
+                reference=reference, reason=_("shipment"),
+            )
+            for r in reservations
+        ]
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+            status=Reservation.Status.CONSUMED, closed_at=timezone.now()
+        )
+    return movements
