@@ -22,6 +22,11 @@ run: install
 test: install
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-memory://} $(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL), printed as tables; see bench/.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loja_bench
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/inventory.py
+
 # Regenerate the pt-BR catalogue after changing UI strings (needs GNU gettext).
 messages: install
 	$(PY) manage.py makemessages --locale pt_BR --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*' --ignore 'tests/*'

@@ -9,7 +9,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import receivers
+        from . import receivers, tasks
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
         from .navigation import NavItem, register_nav
 
@@ -23,7 +23,7 @@ class BackofficeConfig(AppConfig):
         register_periodic_job(
             PeriodicJob(
                 name="heartbeat",
-                task="backoffice.tasks.heartbeat",
+                task=tasks.heartbeat.name,
                 description=_("Proves that beat schedules jobs and a worker runs them (shown on the health page)."),
                 every_seconds=60,
             )

@@ -9,9 +9,11 @@ from decimal import Decimal
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMATS = ("csv", "xlsx")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet program run a CSV field, or openpyxl write an XLSX cell, as a formula.
+FORMULA_PREFIXES = {"csv": ("=", "+", "-", "@", "\t", "\r"), "xlsx": ("=",)}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -20,18 +22,18 @@ class _Echo:
         return value
 
 
-def spreadsheet_value(value):
+def spreadsheet_value(value, fmt="xlsx"):
     """Values as a spreadsheet holds them: local naive datetimes, Decimals and numbers as
-    they are, everything else as text; text that a spreadsheet would run as a formula is
-    quoted (CSV/formula injection)."""
+    they are, everything else as text without control characters; text that would run as
+    a formula is quoted (CSV/formula injection)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return value
-    text = str(value)
-    return "'" + text if text[:1] in FORMULA_PREFIXES else text
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return "'" + text if text[:1] in FORMULA_PREFIXES[fmt] else text
 
 
 def export_response(*, header, rows, fmt, filename):
@@ -65,5 +67,5 @@ def export_response(*, header, rows, fmt, filename):
 
 
 def _csv_cell(value):
-    value = spreadsheet_value(value)
+    value = spreadsheet_value(value, "csv")
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value

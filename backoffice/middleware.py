@@ -1,14 +1,49 @@
-"""The UI language: pt-BR unless the user chose another one (the language cookie set by
-Django's set_language view). The browser's Accept-Language is not consulted: a store's
-staff share machines and browsers, and the store works in Portuguese."""
+"""Project middleware: the /healthz probe, the login requirement, the UI language."""
 
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
-from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+
+class HealthzMiddleware:
+    """`/healthz` for load balancers: 200 when this web process reaches its database, else
+    503, and nothing else. Answered first, so that probes by IP address pass whatever
+    ALLOWED_HOSTS says and plain HTTP is not redirected to HTTPS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != "/healthz":
+            return self.get_response(request)
+        from .selectors import database_ok
+
+        ok = request.method in ("GET", "HEAD") and database_ok()
+        response = HttpResponse("ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain")
+        add_never_cache_headers(response)
+        return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's, but an HTMX request whose session expired sends the whole page to login
+    instead of swapping the login form into a fragment."""
+
+    def handle_no_permission(self, request, view_func):
+        response = super().handle_no_permission(request, view_func)
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(response["Location"])
+        return response
 
 
 class LanguageMiddleware(MiddlewareMixin):
+    """The UI language: pt-BR unless the user chose another one (the language cookie set by
+    Django's set_language view). The browser's Accept-Language is not consulted: a store's
+    staff share machines and browsers, and the store works in Portuguese."""
+
     def process_request(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -13,8 +13,7 @@ from django_celery_results.models import TaskResult
 
 from .celery import app as celery_app
 from .models import AuditEvent
-
-HEARTBEAT_TASK = "backoffice.tasks.heartbeat"
+from .tasks import heartbeat
 
 
 def audit_events():
@@ -71,7 +70,7 @@ def health_checks() -> list[Check]:
     if not db_ok:
         return checks
     worker_at = (
-        TaskResult.objects.filter(task_name=HEARTBEAT_TASK, status="SUCCESS")
+        TaskResult.objects.filter(task_name=heartbeat.name, status="SUCCESS")
         .order_by("-date_done")
         .values_list("date_done", flat=True)
         .first()

@@ -2,10 +2,11 @@
 
 import json
 
-from celery.utils import uuid
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
@@ -36,22 +37,34 @@ def audit_record(
     )
 
 
+class JobNotQueued(Exception):
+    """The broker could not take the job; the message is meant for the user."""
+
+
 def job_run_now(*, job, actor) -> str:
-    """Queue a periodic job's task at once (after commit), as beat would; returns the task id."""
-    task_id = uuid()
+    """Queue a periodic job's task at once, with the options beat would use; returns the
+    task id. The audit row is kept only if the broker took the message."""
+    options = {
+        "queue": job.queue or None,
+        "exchange": job.exchange or None,
+        "routing_key": job.routing_key or None,
+        "priority": job.priority,
+        "expires": job.expires,
+    }
     with transaction.atomic():
         audit_record(actor=actor, action="job.run_now", obj=job)
-        transaction.on_commit(
-            lambda: celery_app.send_task(
+        try:
+            result = celery_app.send_task(
                 job.task,
                 args=json.loads(job.args or "[]"),
                 kwargs=json.loads(job.kwargs or "{}"),
-                queue=job.queue or None,
-                headers={"periodic_task_name": job.name},
-                task_id=task_id,
+                headers={**json.loads(job.headers or "{}"), "periodic_task_name": job.name},
+                **{name: value for name, value in options.items() if value is not None},
             )
-        )
-    return task_id
+        except OperationalError as exc:
+            raise JobNotQueued(_("The job could not be queued: the broker is unreachable (%(error)s).") % {
+                "error": exc}) from exc
+    return result.id
 
 
 def import_upload(*, importer, uploaded_file, user) -> ImportFile:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from .exports import FORMATS, export_response
 
@@ -20,8 +22,10 @@ class Column:
     accessor: str | Callable[[Any], Any] | None = None
     # The ORM field to order by; None makes the column unsortable.
     sort: str | None = None
-    # How the cell is shown: text, money, datetime, number, badge, bool.
+    # How the cell is shown: text, money, datetime, number, badge, bool, changes, or
+    # template (rendered by `template` with `obj` and `value`).
     kind: str = "text"
+    template: str | None = None
     # A callable giving the URL the cell links to.
     link: Callable[[Any], str] | None = None
 
@@ -88,3 +92,13 @@ class Table:
         return export_response(
             header=[str(c.label) for c in self.export_columns], rows=rows, fmt=self.export_format, filename=filename
         )
+
+
+def render_list(request, template, context):
+    """A list screen: the whole page, or only its `results` partial (the table) for the
+    HTMX requests of its filter bar, sorting links and pagination. A history restore
+    (back button after a cache miss) gets the whole page."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, f"{template}#results" if partial else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

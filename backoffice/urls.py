@@ -21,7 +21,6 @@ urlpatterns = [
     path("imports/new/<str:kind>/", views.import_new, name="import_new"),
     path("imports/template/<str:kind>.<str:fmt>", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path("healthz", views.healthz, name="healthz"),
     path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,10 @@
-"""Platform screens: home, audit log, jobs, health, spreadsheet imports, and the public /healthz probe."""
+"""Platform screens: home, audit log, jobs, health and spreadsheet imports."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,15 +17,10 @@ from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
 from .imports import IMPORTERS
 from .models import ImportFile
-from .receivers import client_ip
+from .http import client_ip
 from .roles import require
-from .tables import Column, Table
-
-
-def list_template(request, template):
-    """The full page, or only its results partial for an HTMX request from its filter bar,
-    sorting links or pagination."""
-    return f"{template}#results" if request.htmx and not request.htmx.boosted else template
+from .tables import Column, Table, render_list
+from .templatetags.backoffice import schedule
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -62,22 +56,44 @@ def audit_list(request):
     table = Table(request, filterset.qs, AUDIT_COLUMNS, default_sort="-created_at")
     if table.export_format:
         return table.export_response(filename="audit-log")
-    context = {"filter": filterset, "table": table}
-    return render(request, list_template(request, "backoffice/audit_list.html"), context)
+    return render_list(request, "backoffice/audit_list.html", {"filter": filterset, "table": table})
+
+
+JOB_COLUMNS = [
+    Column("name", gettext_lazy("Job"), sort="name", kind="template", template="backoffice/cells/job_name.html"),
+    Column("schedule", gettext_lazy("Schedule"), accessor=schedule),
+    Column("last_run_at", gettext_lazy("Last run"), sort="last_run_at", kind="datetime"),
+    Column("last_status", gettext_lazy("Outcome"), sort="last_status", kind="template",
+           template="backoffice/cells/job_outcome.html"),
+    Column("total_run_count", gettext_lazy("Runs"), sort="total_run_count", kind="number"),
+    Column("run", "", accessor=lambda job: None, kind="template", template="backoffice/cells/job_run.html"),
+]
+JOB_EXPORT_COLUMNS = [
+    Column("name", gettext_lazy("Job")), Column("task", gettext_lazy("Task")), JOB_COLUMNS[1], JOB_COLUMNS[2],
+    Column("last_status", gettext_lazy("Outcome")), Column("last_done", gettext_lazy("Finished")),
+    Column("enabled", gettext_lazy("Enabled")), JOB_COLUMNS[4],
+]
 
 
 @require("django_celery_beat.view_periodictask")
 @require_GET
 def jobs_list(request):
-    return render(request, "backoffice/jobs.html", {"jobs": selectors.jobs_list().order_by("name")})
+    table = Table(request, selectors.jobs_list(), JOB_COLUMNS, default_sort="name", export_columns=JOB_EXPORT_COLUMNS)
+    if table.export_format:
+        return table.export_response(filename="jobs")
+    return render_list(request, "backoffice/jobs.html", {"table": table})
 
 
 @require("backoffice.run_job")
 @require_POST
 def job_run(request, pk):
     job = get_object_or_404(PeriodicTask, pk=pk)
-    services.job_run_now(job=job, actor=request.user)
-    messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.") % {"job": job.name})
+    try:
+        services.job_run_now(job=job, actor=request.user)
+    except services.JobNotQueued as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.") % {"job": job.name})
     return redirect("jobs")
 
 
@@ -135,12 +151,3 @@ def import_detail(request, pk):
 @require_GET
 def health(request):
     return render(request, "backoffice/health.html", {"checks": selectors.health_checks()})
-
-
-@never_cache
-@login_not_required
-@require_GET
-def healthz(request):
-    """For load balancers: 200 when this web process can reach its database, else 503. Nothing else."""
-    ok = selectors.database_ok()
-    return HttpResponse("ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain")

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.roles import require
-from backoffice.tables import Column, Table
-from backoffice.views import list_template
+from backoffice.tables import Column, Table, render_list
 
 from . import selectors, services
 from .filters import MovementFilter, ProductFilter
@@ -48,7 +47,7 @@ def product_list(request):
     table = Table(request, filterset.qs, PRODUCT_COLUMNS, default_sort="sku", export_columns=CATALOG_COLUMNS)
     if table.export_format:
         return table.export_response(filename="catalog")
-    return render(request, list_template(request, "inventory/product_list.html"), {"filter": filterset, "table": table})
+    return render_list(request, "inventory/product_list.html", {"filter": filterset, "table": table})
 
 
 def _product_form_page(request, product):
@@ -205,7 +204,7 @@ def movement_list(request):
     table = Table(request, filterset.qs, MOVEMENT_COLUMNS, default_sort="-created_at")
     if table.export_format:
         return table.export_response(filename="stock-ledger")
-    return render(request, list_template(request, "inventory/movement_list.html"), {"filter": filterset, "table": table})
+    return render_list(request, "inventory/movement_list.html", {"filter": filterset, "table": table})
 
 
 LOW_STOCK_COLUMNS = [
@@ -226,7 +225,7 @@ def low_stock(request):
     table = Table(request, queryset, LOW_STOCK_COLUMNS, default_sort="available_total")
     if table.export_format:
         return table.export_response(filename="low-stock")
-    return render(request, list_template(request, "inventory/low_stock.html"), {"table": table})
+    return render_list(request, "inventory/low_stock.html", {"table": table})
 
 
 WAREHOUSE_COLUMNS = [
@@ -245,7 +244,7 @@ def warehouse_list(request):
     table = Table(request, selectors.warehouses(), WAREHOUSE_COLUMNS, default_sort="priority")
     if table.export_format:
         return table.export_response(filename="warehouses")
-    return render(request, list_template(request, "inventory/warehouse_list.html"), {"table": table})
+    return render_list(request, "inventory/warehouse_list.html", {"table": table})
 
 
 def _warehouse_form_page(request, warehouse):

@@ -1,6 +1,7 @@
 """Filters used by every template: money and dates in São Paulo time."""
 
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
@@ -10,6 +11,7 @@ from django.utils.translation import ngettext
 from backoffice.jobs import PERIODIC_JOBS
 
 register = template.Library()
+CENT = Decimal("0.01")
 
 
 @register.filter
@@ -21,18 +23,23 @@ def money(value):
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
+    if not amount.is_finite():
+        return ""
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     text = formats.number_format(abs(amount), 2, use_l10n=True, force_grouping=True)
     return f"-R$\u00a0{text}" if amount < 0 else f"R$\u00a0{text}"
 
 
 @register.filter
-def dt(value, fmt="SHORT_DATETIME_FORMAT"):
-    """An aware datetime in the current time zone (America/Sao_Paulo by default)."""
+def dt(value, fmt=None):
+    """A datetime in the current time zone (America/Sao_Paulo by default), or a date."""
     if not value:
         return ""
-    if hasattr(value, "hour") and timezone.is_aware(value):
+    if not isinstance(value, datetime):
+        return formats.date_format(value, fmt or "SHORT_DATE_FORMAT")
+    if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return formats.date_format(value, fmt)
+    return formats.date_format(value, fmt or "SHORT_DATETIME_FORMAT")
 
 
 @register.filter

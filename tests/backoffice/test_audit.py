@@ -72,8 +72,50 @@ def test_an_htmx_request_gets_only_the_results_block(client_as, role_user):
     response = client.get("/audit/", {"q": "note 1"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="results"')
-    assert "<nav" not in html.split('id="results"')[0]
+    assert "navbar" not in html and "filter-bar" not in html
     assert response.context["table"].page.paginator.count == 1
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_history_restore_gets_the_whole_page(client_as):
+    response = client_as("admin").get("/audit/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "navbar" in response.content.decode()
+
+
+def test_an_expired_session_sends_an_htmx_request_to_the_login_page(client):
+    response = client.get("/audit/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/audit/"
+
+
+def test_an_anonymous_failed_login_cannot_break_the_xlsx_export(client, client_as):
+    client.post("/login/", {"username": "evil\x01", "password": "x"})
+    client.post("/login/", {"username": "admin-to-be", "password": "wrong"})
+    admin = client_as("admin")
+    failed = AuditEvent.objects.filter(action="user.login_failed")
+    assert failed.count() == 2 and set(failed.values_list("note", flat=True)) == {"(unknown user)"}
+    response = admin.get("/audit/", {"export": "xlsx"})
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.max_row == 4
+
+
+def test_changes_made_in_the_django_admin_are_audited(client_as):
+    from django_celery_beat.models import PeriodicTask
+
+    client = client_as("ops")
+    ops = client.get("/").wsgi_request.user
+    ops.is_staff = True
+    ops.save()
+    job = PeriodicTask.objects.get(name="heartbeat")
+    url = f"/admin/django_celery_beat/periodictask/{job.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({"name": "heartbeat", "task": job.task, "regtask": job.task, "interval": job.interval_id,
+                 "enabled": "", "args": "[]", "kwargs": "{}", "headers": "{}"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    event = AuditEvent.objects.get(action="admin.change")
+    assert event.actor == ops and event.object_id == str(job.pk)
 
 
 def test_the_audit_list_runs_the_same_number_of_queries_whatever_the_page_size(client_as, role_user):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from backoffice.selectors import HEARTBEAT_TASK, health_checks
+from backoffice.selectors import health_checks
+from backoffice.tasks import heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_worker_and_beat_are_down_until_they_have_run():
 
 
 def test_fresh_heartbeats_are_up_and_stale_ones_down(settings):
-    TaskResult.objects.store_result("application/json", "utf-8", "hb", '"x"', "SUCCESS", task_name=HEARTBEAT_TASK)
+    TaskResult.objects.store_result("application/json", "utf-8", "hb", '"x"', "SUCCESS", task_name=heartbeat.name)
     PeriodicTask.objects.filter(name="heartbeat").update(last_run_at=timezone.now())
     checks = _by_key(health_checks())
     assert checks["worker"].ok and checks["beat"].ok
@@ -60,6 +61,14 @@ def test_healthz_answers_anonymous_load_balancers_and_reveals_nothing(client):
     assert response.status_code == 200
     assert response.content == b"ok"
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_answers_a_probe_by_ip_address_over_http_in_production(client, settings):
+    settings.ALLOWED_HOSTS = ["loja.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5")
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert client.get("/health/", HTTP_HOST="10.0.0.5").status_code == 400
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
