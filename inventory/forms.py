@@ -38,6 +38,10 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.localize = True  # "59,90" in pt-BR, "59.90" in English (and pt-BR)
+                field.widget.is_localized = True
         self.fields["parent"].queryset = Product.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
 
     def clean_gtin(self):
@@ -82,7 +86,7 @@ class ReceiptForm(forms.Form):
     product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     warehouse = _warehouse_field()
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
-    unit_cost = forms.DecimalField(label=_("Unit cost (R$)"), min_value=0, max_digits=14, decimal_places=2)
+    unit_cost = forms.DecimalField(label=_("Unit cost (R$)"), min_value=0, max_digits=14, decimal_places=2, localize=True)
     supplier = forms.CharField(label=_("Supplier"), max_length=150, required=False)
     reference = forms.CharField(label=_("Supplier invoice / reference"), max_length=100, required=False)
     to_quality_control = forms.BooleanField(label=_("Put into quality control first"), required=False)

@@ -1,7 +1,5 @@
 """Spreadsheet imports of the inventory: the catalog, and cycle counts."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +11,8 @@ from . import services
 from .forms import ProductForm
 from .models import Product, Warehouse
 
+# The average cost is not on the product form (receipts keep it), but a catalog may set it.
+COST = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, localize=True, required=False)
 CATALOG_FIELDS = (
     "sku", "name", "ncm", "price", "gtin", "cest", "origin", "unit", "cost", "reorder_point", "gross_weight_kg",
     "net_weight_kg", "height_cm", "width_cm", "length_cm", "variant_of", "variant_label", "active",
@@ -94,13 +94,12 @@ class CatalogImporter(Importer):
             except forms.ValidationError as exc:
                 row.errors.append(f"active: {exc.messages[0]}")
                 active = None
-            cost = _text(row.data.get("cost"))
             try:
-                cost = Decimal(cost.replace(",", ".")) if cost else instance.cost
-                if cost < 0:
-                    raise InvalidOperation
-            except InvalidOperation:
-                row.errors.append(_("cost: enter a number, zero or more"))
+                cost = COST.clean(_text(row.data.get("cost")))
+            except forms.ValidationError as exc:
+                row.errors.extend(f"cost: {message}" for message in exc.messages)
+            if cost is None:
+                cost = instance.cost
             if not row.errors:
                 row.cleaned = {**form.cleaned_data, "active": active, "cost": cost, "variant_of": parent,
                                "instance": instance}

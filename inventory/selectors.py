@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -21,15 +21,17 @@ def _level_total(expression, warehouse=None):
 
 def products(warehouse: Warehouse | None = None):
     """Products with their stock totals (all warehouses, or one): `on_hand_total`,
-    `reserved_total`, `available_total`, and `low` (available at or under the reorder point)."""
+    `reserved_total`, `available_total`, and `low` (available at or under the reorder point;
+    never for a product whose variants are the SKUs that hold stock)."""
     return (
         Product.objects.select_related("parent")
         .annotate(
             on_hand_total=_level_total("on_hand", warehouse),
             reserved_total=_level_total("reserved", warehouse),
             available_total=_level_total(AVAILABLE, warehouse),
+            has_variants=Exists(Product.objects.filter(parent=OuterRef("pk"))),
         )
-        .annotate(low=Q(available_total__lte=F("reorder_point")))
+        .annotate(low=Q(available_total__lte=F("reorder_point"), has_variants=False))
     )
 
 

@@ -10,7 +10,7 @@ check constraints on StockLevel are the last line of defence.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,7 +120,10 @@ def reorder_check(*, day) -> int:
 
 
 def _notify_after_commit(level_ids):
-    """Send `stock_changed` for these levels once the transaction has committed."""
+    """Send `stock_changed` for these levels once the transaction has committed (and only
+    when someone listens: this runs on every reservation)."""
+    if not stock_changed.has_listeners(StockLevel):
+        return
 
     def send():
         rows = StockLevel.objects.filter(pk__in=level_ids).annotate(free=AVAILABLE).values_list(
@@ -276,80 +279,90 @@ def stock_transfer(*, product, source, destination, quantity: int, user, reason=
 
 # Reservations ----------------------------------------------------------------
 
-RESERVE_ATTEMPTS = 3
-
-
 def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Warehouse | None = None) -> list[Reservation]:
     """Reserve every line, from the warehouses in priority order (or only `warehouse`), or
     nothing: raises InsufficientStock listing each short SKU. Reserving a line of
-    `reference` that is already reserved changes nothing."""
-    for attempt in range(RESERVE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _reserve(reference, lines, warehouse)
-        except _LostRace:
-            # Another buyer took units between planning and taking: plan again on fresh numbers.
-            continue
-    with transaction.atomic():
-        return _reserve(reference, lines, warehouse, last_attempt=True)
+    `reference` that is already reserved changes nothing.
 
-
-class _LostRace(Exception):
-    pass
-
-
-def _reserve(reference, lines, warehouse, last_attempt=False):
+    The hot path of every order, so it is four plain SQL statements: the levels are locked
+    in pk order (concurrent orders cannot deadlock), the plan is made on the locked numbers,
+    then written in one UPDATE and one INSERT."""
     for line in lines:
-        if line.quantity <= 0:
+        if line.quantity is None or line.quantity <= 0:
             raise InventoryError(_("Line %(line)s: the quantity must be greater than zero.") % {"line": line.line})
-    done = set(
-        Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).values_list("line", flat=True)
+    ops = connection.ops
+    level_table, warehouse_table, reservation_table = (
+        ops.quote_name(model._meta.db_table) for model in (StockLevel, Warehouse, Reservation)
     )
-    todo = [line for line in lines if line.line not in done]
-    if not todo:
-        return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
-    levels = StockLevel.objects.filter(product_id__in={line.product_id for line in todo}, warehouse__active=True)
-    if warehouse is not None:
-        levels = levels.filter(warehouse=warehouse)
-    free = {}
-    for pk, product_id, available in (
-        levels.annotate(free=AVAILABLE).order_by("warehouse__priority", "warehouse_id").values_list("pk", "product_id", "free")
-    ):
-        free.setdefault(product_id, []).append([pk, available])
-
-    plan, shortages = [], []
-    for line in todo:
-        wanted = line.quantity
-        for slot in free.get(line.product_id, []):
-            take = min(wanted, slot[1])
-            if take > 0:
-                plan.append((slot[0], line.line, take))
-                slot[1] -= take
-                wanted -= take
-            if wanted == 0:
-                break
-        if wanted:
-            shortages.append((line.product_id, line.quantity, line.quantity - wanted))
-    if shortages:
-        skus = dict(Product.objects.filter(pk__in=[s[0] for s in shortages]).values_list("pk", "sku"))
-        raise InsufficientStock([Shortage(skus.get(p, str(p)), requested, got) for p, requested, got in shortages])
-
-    # Take in a fixed order (level pk) so concurrent multi-line orders cannot deadlock.
-    for level_pk, _line, quantity in sorted(plan):
-        taken = (
-            StockLevel.objects.filter(pk=level_pk).annotate(free=AVAILABLE).filter(free__gte=quantity)
-            .update(reserved=F("reserved") + quantity)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s",
+            [reference, Reservation.Status.ACTIVE],
         )
-        if not taken:
-            if last_attempt:
-                level = StockLevel.objects.select_related("product").annotate(free=AVAILABLE).get(pk=level_pk)
-                raise InsufficientStock([Shortage(level.product.sku, quantity, max(level.free, 0))])
-            raise _LostRace
-    reservations = Reservation.objects.bulk_create(
-        [Reservation(reference=reference, line=line, level_id=level_pk, quantity=q) for level_pk, line, q in plan]
-    )
-    _notify_after_commit({level_pk for level_pk, _line, _q in plan})
-    return reservations
+        done = {row[0] for row in cursor.fetchall()}
+        todo = [line for line in lines if line.line not in done]
+        if not todo:
+            return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
+
+        product_ids = sorted({line.product_id for line in todo})
+        sql = (
+            f"SELECT s.id, s.product_id, w.priority, w.id,"
+            f" s.on_hand - s.reserved - s.damaged - s.quality_control - s.safety"
+            f" FROM {level_table} s JOIN {warehouse_table} w ON w.id = s.warehouse_id"
+            f" WHERE s.product_id IN ({', '.join(['%s'] * len(product_ids))}) AND w.active"
+        )
+        params = list(product_ids)
+        if warehouse is not None:
+            sql += " AND w.id = %s"
+            params.append(warehouse.pk)
+        sql += " ORDER BY s.id"
+        if connection.features.has_select_for_update_of:
+            sql += " FOR UPDATE OF s"
+        cursor.execute(sql, params)
+        free = {}
+        for pk, product_id, _priority, _warehouse, available in sorted(cursor.fetchall(), key=lambda r: (r[2], r[3])):
+            free.setdefault(product_id, []).append([pk, available])
+
+        plan, shortages = [], []
+        for line in todo:
+            wanted = line.quantity
+            for slot in free.get(line.product_id, []):
+                take = min(wanted, slot[1])
+                if take > 0:
+                    plan.append((slot[0], line.line, take))
+                    slot[1] -= take
+                    wanted -= take
+                if wanted == 0:
+                    break
+            if wanted:
+                shortages.append((line.product_id, line.quantity, line.quantity - wanted))
+        if shortages:
+            skus = dict(Product.objects.filter(pk__in=[s[0] for s in shortages]).values_list("pk", "sku"))
+            raise InsufficientStock([Shortage(skus[p], requested, got) for p, requested, got in shortages])
+
+        taken = {}
+        for level_pk, _line, quantity in plan:
+            taken[level_pk] = taken.get(level_pk, 0) + quantity
+        cursor.execute(
+            f"UPDATE {level_table} SET reserved = reserved + CASE id"
+            f" {' '.join(['WHEN %s THEN %s'] * len(taken))} ELSE 0 END"
+            f" WHERE id IN ({', '.join(['%s'] * len(taken))})",
+            [value for pair in taken.items() for value in pair] + list(taken),
+        )
+        now = timezone.now()
+        cursor.execute(
+            f"INSERT INTO {reservation_table} (reference, line, level_id, quantity, status, created_at)"
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))} RETURNING id",
+            [value for level_pk, line, quantity in plan for value in (
+                reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        _notify_after_commit(taken)
+    return [
+        Reservation(pk=pk, reference=reference, line=line, level_id=level_pk, quantity=quantity,
+                    status=Reservation.Status.ACTIVE, created_at=now)
+        for pk, (level_pk, line, quantity) in zip(ids, plan)
+    ]
 
 
 def _close(reference, lines=None):

@@ -132,7 +132,7 @@ def product_stock_action(request, pk, action):
     product = selectors.products().get(pk=pk)
     context = _stock_context(product, {action: form} if form is not None else None)
     context["open_action"] = action if form is not None else None
-    return render(request, "inventory/product_detail.html#stock", context, status=200 if form is None else 422)
+    return render(request, "inventory/product_detail.html#stock", context)
 
 
 def _apply_stock_action(action, product, data, user):
@@ -175,8 +175,7 @@ def receipt(request):
             form = ReceiptForm(initial={k: data[k] for k in ("warehouse", "supplier", "reference")})
     recent = selectors.movements().filter(kind="receipt", user=request.user)[:10]
     template = "inventory/receipt.html#receipt" if request.htmx else "inventory/receipt.html"
-    status = 422 if form.is_bound and form.errors else 200
-    return render(request, template, {"form": form, "recent": recent}, status=status)
+    return render(request, template, {"form": form, "recent": recent})
 
 
 MOVEMENT_COLUMNS = [

@@ -88,3 +88,47 @@ def test_staff_switch_to_english_in_the_browser(role_user, live_server, browser_
     assert "Jobs" in page.locator("#sidebar").inner_text()
     page.screenshot(path=SHOTS / "english.png")
     assert problems == []
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_filter_products_and_count_stock_inline_without_reloading(role_user, live_server, browser_page):
+    from inventory import services
+    from inventory.models import Warehouse
+    from tests.factories import ProductFactory
+
+    role_user("staff")
+    warehouse = Warehouse.objects.get(code="principal")
+    for n in range(30):
+        product = ProductFactory(sku=f"CAM-{n:03d}", name=f"Camiseta {n}")
+        services.stock_receive(product=product, warehouse=warehouse, quantity=10, unit_cost=product.cost, user=None)
+    ProductFactory(sku="CANECA-1", name="Caneca esmaltada")
+    page, problems = browser_page
+    _login(page, live_server, "staff")
+
+    page.goto(f"{live_server.url}/inventory/products/")
+    page.evaluate("window.__marker = 'same page'")
+    page.click("a.page-link[rel=next]")
+    page.wait_for_function("location.search.includes('page=2')")
+    page.fill("input[name=q]", "caneca")
+    page.wait_for_function("document.querySelector('[data-testid=result-count]').textContent.trim().startsWith('1 ')")
+    assert page.evaluate("window.__marker") == "same page"
+
+    page.goto(f"{live_server.url}/inventory/products/{product.pk}/")
+    page.evaluate("window.__marker = 'same page'")
+    page.click("button[data-bs-target='#action-adjust']")
+    page.select_option("#id_adjust-warehouse", str(warehouse.pk))
+    page.fill("#id_adjust-counted", "7")
+    page.click("#action-adjust button[type=submit]")
+    page.wait_for_function("document.querySelector('tr[data-warehouse=principal] [data-available]').textContent.trim() === '7'")
+    assert "Estoque atualizado" in page.inner_text("#stock")
+    page.click("button[data-bs-target='#action-write_off']")
+    page.select_option("#id_write_off-warehouse", str(warehouse.pk))
+    page.fill("#id_write_off-quantity", "1")
+    page.fill("#id_write_off-reason", "quebrou")
+    page.click("#action-write_off button[type=submit]")
+    page.wait_for_selector("#action-write_off.show .alert-danger")
+    assert "só há 0" in page.inner_text("#action-write_off")
+    assert page.evaluate("window.__marker") == "same page"
+    page.screenshot(path=SHOTS / "product.png", full_page=True)
+    assert problems == []
