@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEvent
 
 
+def period_filter(**kwargs):
+    """A from–to date range with the browser's date pickers."""
+    return django_filters.DateFromToRangeFilter(
+        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), **kwargs
+    )
+
+
 class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     # A prefix ("product." for every product action) matches through the index.
@@ -15,9 +22,7 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         label=_("User"), queryset=get_user_model().objects.order_by("username"), empty_label=_("All")
     )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
-    )
+    created_at = period_filter()
 
     class Meta:
         model = AuditEvent

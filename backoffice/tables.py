@@ -94,6 +94,13 @@ class Table:
         )
 
 
+def table_response(request, template, table, *, filename, **context):
+    """A list screen's answer: the spreadsheet when `?export=csv|xlsx` asks for it, else the page."""
+    if table.export_format:
+        return table.export_response(filename=filename)
+    return render_list(request, template, {"table": table, **context})
+
+
 def render_list(request, template, context):
     """A list screen: the whole page, or only its `results` partial (the table) for the
     HTMX requests of its filter bar, sorting links and pagination. A history restore

@@ -19,7 +19,7 @@ from .imports import IMPORTERS
 from .models import ImportFile
 from .http import client_ip
 from .roles import require
-from .tables import Column, Table, render_list
+from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule
 
 
@@ -54,9 +54,7 @@ AUDIT_COLUMNS = [
 def audit_list(request):
     filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
     table = Table(request, filterset.qs, AUDIT_COLUMNS, default_sort="-created_at")
-    if table.export_format:
-        return table.export_response(filename="audit-log")
-    return render_list(request, "backoffice/audit_list.html", {"filter": filterset, "table": table})
+    return table_response(request, "backoffice/audit_list.html", table, filename="audit-log", filter=filterset)
 
 
 JOB_COLUMNS = [
@@ -79,9 +77,7 @@ JOB_EXPORT_COLUMNS = [
 @require_GET
 def jobs_list(request):
     table = Table(request, selectors.jobs_list(), JOB_COLUMNS, default_sort="name", export_columns=JOB_EXPORT_COLUMNS)
-    if table.export_format:
-        return table.export_response(filename="jobs")
-    return render_list(request, "backoffice/jobs.html", {"table": table})
+    return table_response(request, "backoffice/jobs.html", table, filename="jobs")
 
 
 @require("backoffice.run_job")

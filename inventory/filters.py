@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.filters import period_filter
+
 from .models import Movement, Product, Warehouse
 
 
@@ -35,9 +37,7 @@ class MovementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Movement.Kind.choices, empty_label=_("All"))
     warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.all(), empty_label=_("All"))
-    created_at = django_filters.DateFromToRangeFilter(
-        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
-    )
+    created_at = period_filter()
 
     class Meta:
         model = Movement

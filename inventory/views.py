@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.roles import require
-from backoffice.tables import Column, Table, render_list
+from backoffice.tables import Column, Table, table_response
 
 from . import selectors, services
 from .filters import MovementFilter, ProductFilter
@@ -45,9 +45,7 @@ def product_list(request):
     if filterset.is_valid() and filterset.form.cleaned_data.get("warehouse"):
         filterset.queryset = selectors.products(warehouse=filterset.form.cleaned_data["warehouse"])
     table = Table(request, filterset.qs, PRODUCT_COLUMNS, default_sort="sku", export_columns=CATALOG_COLUMNS)
-    if table.export_format:
-        return table.export_response(filename="catalog")
-    return render_list(request, "inventory/product_list.html", {"filter": filterset, "table": table})
+    return table_response(request, "inventory/product_list.html", table, filename="catalog", filter=filterset)
 
 
 def _product_form_page(request, product):
@@ -201,9 +199,7 @@ MOVEMENT_COLUMNS = [
 def movement_list(request):
     filterset = MovementFilter(request.GET, queryset=selectors.movements())
     table = Table(request, filterset.qs, MOVEMENT_COLUMNS, default_sort="-created_at")
-    if table.export_format:
-        return table.export_response(filename="stock-ledger")
-    return render_list(request, "inventory/movement_list.html", {"filter": filterset, "table": table})
+    return table_response(request, "inventory/movement_list.html", table, filename="stock-ledger", filter=filterset)
 
 
 LOW_STOCK_COLUMNS = [
@@ -220,11 +216,8 @@ LOW_STOCK_COLUMNS = [
 @require("inventory.view_product")
 @require_GET
 def low_stock(request):
-    queryset = selectors.low_stock()
-    table = Table(request, queryset, LOW_STOCK_COLUMNS, default_sort="available_total")
-    if table.export_format:
-        return table.export_response(filename="low-stock")
-    return render_list(request, "inventory/low_stock.html", {"table": table})
+    table = Table(request, selectors.low_stock(), LOW_STOCK_COLUMNS, default_sort="available_total")
+    return table_response(request, "inventory/low_stock.html", table, filename="low-stock")
 
 
 WAREHOUSE_COLUMNS = [
@@ -241,9 +234,7 @@ WAREHOUSE_COLUMNS = [
 @require_GET
 def warehouse_list(request):
     table = Table(request, selectors.warehouses(), WAREHOUSE_COLUMNS, default_sort="priority")
-    if table.export_format:
-        return table.export_response(filename="warehouses")
-    return render_list(request, "inventory/warehouse_list.html", {"table": table})
+    return table_response(request, "inventory/warehouse_list.html", table, filename="warehouses")
 
 
 def _warehouse_form_page(request, warehouse):
