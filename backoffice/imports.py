@@ -49,6 +49,9 @@ class Importer:
         """Apply one clean row; raise RowError to refuse it (the whole import rolls back)."""
         raise NotImplementedError
 
+    def finish(self, rows: list[Row], *, user, reference: str) -> None:
+        """After every row was applied, in the same transaction (e.g. links between rows)."""
+
 
 IMPORTERS: dict[str, Importer] = {}
 

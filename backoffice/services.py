@@ -1,6 +1,7 @@
 """Platform state changes: the audit log, running jobs on demand, spreadsheet imports."""
 
 import json
+import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -11,6 +12,8 @@ from kombu.exceptions import OperationalError
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
 from .models import AuditEvent, ImportFile
+
+logger = logging.getLogger(__name__)
 
 
 def audit_record(
@@ -99,13 +102,20 @@ def import_process(*, import_id: int) -> ImportFile:
         bad = [{"row": row.number, "errors": row.errors} for row in rows if row.errors]
         if bad:
             return _import_finish(record, ImportFile.Status.REJECTED, bad)
+        reference = f"import:{record.pk}"
         try:
             with transaction.atomic():
                 for row in rows:
                     try:
-                        importer.apply_row(row, user=record.uploaded_by, reference=f"import:{record.pk}")
+                        importer.apply_row(row, user=record.uploaded_by, reference=reference)
                     except RowError as exc:
                         raise _RowRefused(row.number, str(exc)) from exc
+                    except Exception as exc:
+                        # A bug must not leave the import waiting forever: it is refused, kept, and logged.
+                        logger.exception("Import %s failed at row %s", record.pk, row.number)
+                        raise _RowRefused(row.number, _("unexpected error (%(error)s); the file was kept for the team.")
+                                          % {"error": type(exc).__name__}) from exc
+                importer.finish(rows, user=record.uploaded_by, reference=reference)
         except _RowRefused as refused:
             return _import_finish(record, ImportFile.Status.REJECTED, [{"row": refused.row, "errors": [refused.message]}])
         record.rows_applied = len(rows)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import period_filter
 
-from .models import Movement, Product, Warehouse
+from .models import Movement, Product, ReorderAlert, Warehouse
 
 
 YES_NO = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
@@ -48,3 +48,15 @@ class MovementFilter(django_filters.FilterSet):
             Q(product__sku__icontains=value) | Q(product__name__icontains=value) | Q(reference__icontains=value)
             | Q(supplier__icontains=value) | Q(reason__icontains=value)
         )
+
+
+class ReorderAlertFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    day = period_filter()
+
+    class Meta:
+        model = ReorderAlert
+        fields = ["q", "day"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(product__sku__icontains=value) | Q(product__name__icontains=value))

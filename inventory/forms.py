@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
-from .models import Product, State, Warehouse
+from .models import MAX_QUANTITY, Product, State, Warehouse
 from .selectors import product_by_code
 
 
@@ -85,7 +85,7 @@ def _warehouse_field(label=_("Warehouse")):
 class ReceiptForm(forms.Form):
     product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     warehouse = _warehouse_field()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     unit_cost = forms.DecimalField(label=_("Unit cost (R$)"), min_value=0, max_digits=14, decimal_places=2, localize=True)
     supplier = forms.CharField(label=_("Supplier"), max_length=150, required=False)
     reference = forms.CharField(label=_("Supplier invoice / reference"), max_length=100, required=False)
@@ -96,14 +96,14 @@ class AdjustForm(forms.Form):
     """Inline on the product page: a count of one warehouse."""
 
     warehouse = _warehouse_field()
-    counted = forms.IntegerField(label=_("Counted on hand"), min_value=0)
+    counted = forms.IntegerField(label=_("Counted on hand"), min_value=0, max_value=MAX_QUANTITY)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
 class TransferForm(forms.Form):
     source = _warehouse_field(_("From"))
     destination = _warehouse_field(_("To"))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def clean(self):
@@ -118,7 +118,7 @@ INSIDE_STATES = [(s.value, s.label) for s in State if s != State.OUTSIDE]
 
 class StateChangeForm(forms.Form):
     warehouse = _warehouse_field()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     from_state = forms.ChoiceField(label=_("From"), choices=INSIDE_STATES)
     to_state = forms.ChoiceField(label=_("To"), choices=INSIDE_STATES, initial=State.SELLABLE)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
@@ -132,13 +132,13 @@ class StateChangeForm(forms.Form):
 
 class WriteOffForm(forms.Form):
     warehouse = _warehouse_field()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     from_state = forms.ChoiceField(label=_("From"), choices=INSIDE_STATES, initial=State.DAMAGED)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class ReturnForm(forms.Form):
     warehouse = _warehouse_field()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     to_state = forms.ChoiceField(label=_("Into"), choices=INSIDE_STATES, initial=State.QUALITY_CONTROL)
     reference = forms.CharField(label=_("Order or return reference"), max_length=100, required=False)

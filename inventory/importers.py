@@ -9,7 +9,7 @@ from backoffice.tables import Column
 
 from . import services
 from .forms import ProductForm
-from .models import Product, Warehouse
+from .models import MAX_QUANTITY, Product, Warehouse
 
 # The average cost is not on the product form (receipts keep it), but a catalog may set it.
 COST = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, localize=True, required=False)
@@ -74,6 +74,11 @@ class CatalogImporter(Importer):
             sku__in=[_text(r.data.get("variant_of")) for r in rows if r.data.get("variant_of")]
         ).values_list("sku", "pk"))
         in_file = {_text(r.data.get("sku")) for r in rows}
+        # One level only: a variant's parent is not a variant itself.
+        variants_in_file = {_text(r.data.get("sku")) for r in rows if _text(r.data.get("variant_of"))}
+        existing_variants = set(Product.objects.filter(
+            sku__in=[_text(r.data.get("variant_of")) for r in rows if r.data.get("variant_of")], parent__isnull=False
+        ).values_list("sku", flat=True))
         for row in rows:
             sku = _text(row.data.get("sku"))
             instance = existing.get(sku) or Product()
@@ -87,13 +92,18 @@ class CatalogImporter(Importer):
                 label = field if field != "__all__" else _("row")
                 row.errors.extend(f"{label}: {error}" for error in errors)
             parent = _text(row.data.get("variant_of"))
-            if parent and parent not in parents and parent not in in_file:
+            if parent == sku:
+                row.errors.append(_("variant_of: a product cannot be a variant of itself"))
+            elif parent and parent not in parents and parent not in in_file:
                 row.errors.append(_("variant_of: no product has the SKU “%(sku)s”") % {"sku": parent})
+            elif parent in variants_in_file or parent in existing_variants:
+                row.errors.append(_("variant_of: “%(sku)s” is itself a variant") % {"sku": parent})
             try:
                 active = _bool(row.data.get("active"), default=instance.active)
             except forms.ValidationError as exc:
                 row.errors.append(f"active: {exc.messages[0]}")
                 active = None
+            cost = None
             try:
                 cost = COST.clean(_text(row.data.get("cost")))
             except forms.ValidationError as exc:
@@ -106,14 +116,20 @@ class CatalogImporter(Importer):
         _duplicates(rows, lambda r: _text(r.data.get("sku")))
 
     def apply_row(self, row, *, user, reference):
-        data = dict(row.cleaned)
-        product = data.pop("instance")
-        parent = data.pop("variant_of")
-        data.pop("image", None)
+        data = {k: v for k, v in row.cleaned.items() if k not in ("instance", "variant_of", "image", "parent")}
+        product = row.cleaned["instance"]
         for name, value in data.items():
             setattr(product, name, value)
-        product.parent = Product.objects.get(sku=parent) if parent else None
         services.product_save(product=product, user=user)
+
+    def finish(self, rows, *, user, reference):
+        # Parents are linked once every row exists, whatever the order of the rows.
+        for row in rows:
+            product, parent = row.cleaned["instance"], row.cleaned["variant_of"]
+            parent_id = Product.objects.get(sku=parent).pk if parent else None
+            if product.parent_id != parent_id:
+                product.parent_id = parent_id
+                services.product_save(product=product, user=user)
 
 
 class CountImporter(Importer):
@@ -139,6 +155,8 @@ class CountImporter(Importer):
                 quantity = int(counted)
                 if quantity < 0:
                     row.errors.append(_("counted: cannot be negative"))
+                elif quantity > MAX_QUANTITY:
+                    row.errors.append(_("counted: at most %(max)d") % {"max": MAX_QUANTITY})
             except ValueError:
                 row.errors.append(_("counted: “%(value)s” is not a whole number") % {"value": counted})
             if not row.errors:

@@ -147,7 +147,7 @@ class StockLevel(models.Model):
 
     @property
     def available(self):
-        return self.on_hand - self.reserved - self.damaged - self.quality_control - self.safety
+        return self.on_hand - sum(getattr(self, column) for column in UNSELLABLE)
 
     @property
     def sellable(self):
@@ -155,7 +155,13 @@ class StockLevel(models.Model):
         return self.on_hand - self.damaged - self.quality_control - self.safety
 
 
-AVAILABLE = F("on_hand") - F("reserved") - F("damaged") - F("quality_control") - F("safety")
+# Units that are in stock but cannot be sold: reserved, damaged, in quality control, held back.
+UNSELLABLE = ("reserved", "damaged", "quality_control", "safety")
+AVAILABLE = F("on_hand") - sum((F(column) for column in UNSELLABLE[1:]), F(UNSELLABLE[0]))
+# The same for raw SQL on the stock level table aliased `s`.
+AVAILABLE_SQL = "s.on_hand - " + " - ".join(f"s.{column}" for column in UNSELLABLE)
+# Largest quantity one operation may move; keeps sums far from the integer limit.
+MAX_QUANTITY = 1_000_000
 
 
 class Movement(models.Model):

@@ -44,9 +44,9 @@ def product_by_code(code: str) -> Product | None:
 
 
 def availability(skus: list[str]) -> dict[str, int]:
-    """Units free to sell per SKU, over the active warehouses (unknown SKUs: 0)."""
+    """Units free to sell per SKU, over the active warehouses (unknown or inactive SKUs: 0)."""
     rows = (
-        StockLevel.objects.filter(product__sku__in=skus, warehouse__active=True)
+        StockLevel.objects.filter(product__sku__in=skus, product__active=True, warehouse__active=True)
         .values("product__sku")
         .annotate(free=Sum(AVAILABLE))
         .values_list("product__sku", "free")

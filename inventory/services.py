@@ -12,21 +12,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
 
-from .models import AVAILABLE, Movement, Product, ReorderAlert, Reservation, State, StockLevel, Warehouse
+from .models import (
+    AVAILABLE, AVAILABLE_SQL, MAX_QUANTITY, Movement, Product, ReorderAlert, Reservation, State, StockLevel, Warehouse,
+)
 from .selectors import low_stock
 from .signals import stock_changed
 
 # The StockLevel column holding each non-sellable state.
 STATE_COLUMN = {State.DAMAGED: "damaged", State.QUALITY_CONTROL: "quality_control", State.SAFETY: "safety"}
-PRODUCT_FIELDS = [
-    "sku", "name", "parent_id", "variant_label", "gtin", "ncm", "cest", "origin", "unit", "gross_weight_kg",
-    "net_weight_kg", "height_cm", "width_cm", "length_cm", "cost", "price", "reorder_point", "active",
-]
+# What the audit log compares when a product changes.
+PRODUCT_FIELDS = [f.attname for f in Product._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")]
 
 
 class InventoryError(Exception):
@@ -59,7 +60,8 @@ class ReservationLine:
 
 
 def _snapshot(product):
-    return {field: getattr(product, field) for field in PRODUCT_FIELDS}
+    values = {field: getattr(product, field) for field in PRODUCT_FIELDS}
+    return {field: value.name if isinstance(value, FieldFile) else value for field, value in values.items()}
 
 
 # Catalog ---------------------------------------------------------------------
@@ -90,7 +92,11 @@ def product_set_active(*, product: Product, active: bool, user) -> Product:
 
 
 def warehouse_save(*, warehouse: Warehouse, user) -> Warehouse:
+    """Create or update a warehouse; the last active one cannot be deactivated."""
     with transaction.atomic():
+        others_active = Warehouse.objects.select_for_update().filter(active=True).exclude(pk=warehouse.pk).exists()
+        if not warehouse.active and not others_active:
+            raise InventoryError(_("The store needs at least one active warehouse."))
         before = (
             {f: getattr(Warehouse.objects.get(pk=warehouse.pk), f) for f in ("code", "name", "priority", "active")}
             if warehouse.pk else {}
@@ -130,14 +136,22 @@ def _notify_after_commit(level_ids):
             "product__sku", "warehouse__code", "free"
         )
         for sku, warehouse, available in rows:
-            stock_changed.send(sender=StockLevel, sku=sku, warehouse=warehouse, available=available)
+            # A failing listener (a marketplace push) must not turn a committed change into an error.
+            stock_changed.send_robust(sender=StockLevel, sku=sku, warehouse=warehouse, available=available)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _level(product, warehouse) -> StockLevel:
     level, _ = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
     return level
+
+
+def _lock_levels(product, warehouses):
+    """Lock the product's levels in these warehouses in pk order, the order every writer of
+    several levels uses, so that two of them cannot deadlock."""
+    pks = [_level(product, warehouse).pk for warehouse in warehouses]
+    list(StockLevel.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
 
 
 def _move(*, product, warehouse, kind, quantity, from_state, to_state, user=None, reason="", reference="",
@@ -146,6 +160,8 @@ def _move(*, product, warehouse, kind, quantity, from_state, to_state, user=None
     there. With `reserved`, the sellable units taken are reserved ones (a shipment)."""
     if quantity is None or int(quantity) <= 0:
         raise InventoryError(_("The quantity must be a whole number greater than zero."))
+    if quantity > MAX_QUANTITY:
+        raise InventoryError(_("At most %(max)d units per operation.") % {"max": MAX_QUANTITY})
     if from_state == to_state:
         raise InventoryError(_("A movement must change the units' state."))
     level = _level(product, warehouse)
@@ -196,7 +212,8 @@ def stock_receive(*, product, warehouse, quantity: int, unit_cost: Decimal, user
     if unit_cost is None or unit_cost < 0:
         raise InventoryError(_("The unit cost must be zero or more."))
     with transaction.atomic():
-        product = Product.objects.select_for_update().get(pk=product.pk)
+        # NO KEY: ledger rows referencing the product (other shipments) need not wait.
+        product = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
         held = StockLevel.objects.filter(product=product).aggregate(total=Sum("on_hand"))["total"] or 0
         movement = _move(
             product=product, warehouse=warehouse, kind=Movement.Kind.RECEIPT, quantity=quantity,
@@ -264,6 +281,7 @@ def stock_transfer(*, product, source, destination, quantity: int, user, reason=
     if source == destination:
         raise InventoryError(_("Choose two different warehouses."))
     with transaction.atomic():
+        _lock_levels(product, [source, destination])
         out = _move(
             product=product, warehouse=source, kind=Movement.Kind.TRANSFER_OUT, quantity=quantity,
             from_state=State.SELLABLE, to_state=State.OUTSIDE, user=user, reason=reason,
@@ -284,17 +302,26 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
     nothing: raises InsufficientStock listing each short SKU. Reserving a line of
     `reference` that is already reserved changes nothing.
 
-    The hot path of every order, so it is four plain SQL statements: the levels are locked
-    in pk order (concurrent orders cannot deadlock), the plan is made on the locked numbers,
-    then written in one UPDATE and one INSERT."""
+    Returns every active reservation of `reference`. The hot path of every order, so it is
+    a few plain SQL statements: the levels are locked in pk order (concurrent orders cannot
+    deadlock), the plan is made on the locked numbers, then written in one UPDATE and one
+    INSERT."""
+    seen = set()
     for line in lines:
-        if line.quantity is None or line.quantity <= 0:
-            raise InventoryError(_("Line %(line)s: the quantity must be greater than zero.") % {"line": line.line})
+        if line.quantity is None or not 0 < line.quantity <= MAX_QUANTITY:
+            raise InventoryError(_("Line %(line)s: the quantity must be between 1 and %(max)d.") % {
+                "line": line.line, "max": MAX_QUANTITY})
+        if line.line in seen:
+            raise InventoryError(_("Line %(line)s appears twice.") % {"line": line.line})
+        seen.add(line.line)
     ops = connection.ops
-    level_table, warehouse_table, reservation_table = (
-        ops.quote_name(model._meta.db_table) for model in (StockLevel, Warehouse, Reservation)
+    level_table, warehouse_table, product_table, reservation_table = (
+        ops.quote_name(model._meta.db_table) for model in (StockLevel, Warehouse, Product, Reservation)
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two tries of the same order wait for each other (SQLite runs one writer at a time).
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [reference])
         cursor.execute(
             f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s",
             [reference, Reservation.Status.ACTIVE],
@@ -305,9 +332,16 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
             return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
 
         product_ids = sorted({line.product_id for line in todo})
+        products = {pk: (sku, active) for pk, sku, active in
+                    Product.objects.filter(pk__in=product_ids).values_list("pk", "sku", "active")}
+        unknown = [pk for pk in product_ids if pk not in products]
+        if unknown:
+            raise InventoryError(_("Unknown product: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
+        inactive = sorted(products[pk][0] for pk in product_ids if not products[pk][1])
+        if inactive:
+            raise InventoryError(_("Inactive products cannot be sold: %(skus)s.") % {"skus": ", ".join(inactive)})
         sql = (
-            f"SELECT s.id, s.product_id, w.priority, w.id,"
-            f" s.on_hand - s.reserved - s.damaged - s.quality_control - s.safety"
+            f"SELECT s.id, s.product_id, w.priority, w.id, {AVAILABLE_SQL}"
             f" FROM {level_table} s JOIN {warehouse_table} w ON w.id = s.warehouse_id"
             f" WHERE s.product_id IN ({', '.join(['%s'] * len(product_ids))}) AND w.active"
         )
@@ -337,8 +371,7 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
             if wanted:
                 shortages.append((line.product_id, line.quantity, line.quantity - wanted))
         if shortages:
-            skus = dict(Product.objects.filter(pk__in=[s[0] for s in shortages]).values_list("pk", "sku"))
-            raise InsufficientStock([Shortage(skus[p], requested, got) for p, requested, got in shortages])
+            raise InsufficientStock([Shortage(products[p][0], requested, got) for p, requested, got in shortages])
 
         taken = {}
         for level_pk, _line, quantity in plan:
@@ -352,21 +385,18 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
         now = timezone.now()
         cursor.execute(
             f"INSERT INTO {reservation_table} (reference, line, level_id, quantity, status, created_at)"
-            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))} RETURNING id",
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))}",
             [value for level_pk, line, quantity in plan for value in (
                 reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))],
         )
-        ids = [row[0] for row in cursor.fetchall()]
         _notify_after_commit(taken)
-    return [
-        Reservation(pk=pk, reference=reference, line=line, level_id=level_pk, quantity=quantity,
-                    status=Reservation.Status.ACTIVE, created_at=now)
-        for pk, (level_pk, line, quantity) in zip(ids, plan)
-    ]
+        return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).order_by("pk"))
 
 
 def _close(reference, lines=None):
-    active = Reservation.objects.select_for_update().filter(reference=reference, status=Reservation.Status.ACTIVE)
+    active = Reservation.objects.select_for_update(of=("self",)).filter(
+        reference=reference, status=Reservation.Status.ACTIVE
+    )
     if lines is not None:
         active = active.filter(line__in=lines)
     # Lock in level order, as reserving does.

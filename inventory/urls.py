@@ -14,6 +14,7 @@ urlpatterns = [
     path("receipt/", views.receipt, name="receipt"),
     path("ledger/", views.movement_list, name="movement_list"),
     path("low-stock/", views.low_stock, name="low_stock"),
+    path("low-stock/alerts/", views.reorder_alerts, name="reorder_alerts"),
     path("warehouses/", views.warehouse_list, name="warehouse_list"),
     path("warehouses/new/", views.warehouse_new, name="warehouse_new"),
     path("warehouses/<int:pk>/edit/", views.warehouse_edit, name="warehouse_edit"),

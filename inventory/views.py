@@ -11,12 +11,12 @@ from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
 from . import selectors, services
-from .filters import MovementFilter, ProductFilter
+from .filters import MovementFilter, ProductFilter, ReorderAlertFilter
 from .forms import (
     AdjustForm, ProductForm, ReceiptForm, ReturnForm, StateChangeForm, TransferForm, WarehouseForm, WriteOffForm,
 )
 from .importers import CATALOG_COLUMNS
-from .models import Product, State, Warehouse
+from .models import Product, ReorderAlert, State, Warehouse
 
 
 def _product_url(product):
@@ -220,6 +220,27 @@ def low_stock(request):
     return table_response(request, "inventory/low_stock.html", table, filename="low-stock")
 
 
+ALERT_COLUMNS = [
+    Column("day", gettext_lazy("Day"), sort="day", kind="datetime"),
+    Column("sku", gettext_lazy("SKU"), accessor="product.sku", sort="product__sku",
+           link=lambda alert: reverse("inventory:product_detail", args=[alert.product_id])),
+    Column("name", gettext_lazy("Name"), accessor="product.name"),
+    Column("available", gettext_lazy("Available"), sort="available", kind="number"),
+    Column("reorder_point", gettext_lazy("Reorder point"), kind="number"),
+    Column("sold_last_30_days", gettext_lazy("Sold in 30 days"), sort="sold_last_30_days", kind="number"),
+    Column("suggested_quantity", gettext_lazy("Suggested purchase"), sort="suggested_quantity", kind="number"),
+]
+
+
+@require("inventory.view_reorderalert")
+@require_GET
+def reorder_alerts(request):
+    """What the daily check flagged, day by day."""
+    filterset = ReorderAlertFilter(request.GET, queryset=ReorderAlert.objects.select_related("product"))
+    table = Table(request, filterset.qs, ALERT_COLUMNS, default_sort="-day")
+    return table_response(request, "inventory/reorder_alerts.html", table, filename="reorder-alerts", filter=filterset)
+
+
 WAREHOUSE_COLUMNS = [
     Column("code", gettext_lazy("Code"), sort="code",
            link=lambda w: reverse("inventory:warehouse_edit", args=[w.pk])),
@@ -240,9 +261,13 @@ def warehouse_list(request):
 def _warehouse_form_page(request, warehouse):
     form = WarehouseForm(request.POST or None, instance=warehouse)
     if request.method == "POST" and form.is_valid():
-        warehouse = services.warehouse_save(warehouse=form.save(commit=False), user=request.user)
-        messages.success(request, _("Warehouse %(name)s saved.") % {"name": warehouse.name})
-        return redirect("inventory:warehouse_list")
+        try:
+            warehouse = services.warehouse_save(warehouse=form.save(commit=False), user=request.user)
+        except services.InventoryError as exc:
+            form.add_error("active", str(exc))
+        else:
+            messages.success(request, _("Warehouse %(name)s saved.") % {"name": warehouse.name})
+            return redirect("inventory:warehouse_list")
     title = _("Edit %(name)s") % {"name": warehouse.name} if warehouse.pk else _("New warehouse")
     return render(request, "form_page.html", {"form": form, "title": title, "cancel_url": reverse("inventory:warehouse_list")})
 

@@ -181,3 +181,32 @@ def test_the_report_page_polls_while_the_file_waits(client_as):
 def test_the_template_lists_the_columns(client_as):
     response = client_as("staff").get("/imports/template/inventory.count.csv")
     assert b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0] == "sku,warehouse,counted"
+
+
+def test_variants_may_come_before_their_parent_in_the_file(client_as):
+    text = "sku,name,ncm,price,variant_of,variant_label\nCAM-AZ-M,Camiseta azul M,61091000,59.9,CAM,Azul / M\nCAM,Camiseta,61091000,59.9,,\n"
+    record = upload(client_as("staff"), "inventory.catalog", csv_file(text))
+    assert record.status == "done", record.report
+    assert Product.objects.get(sku="CAM-AZ-M").parent == Product.objects.get(sku="CAM")
+
+
+def test_impossible_variants_and_costs_are_reported_not_crashed_on(client_as):
+    text = (
+        "sku,name,ncm,price,cost,variant_of\n"
+        "A,A,61091000,1,abc,\n"
+        "B,B,61091000,1,1,B\n"
+        "C,C,61091000,1,1,A\n"
+        "D,D,61091000,1,1,C\n"
+    )
+    record = upload(client_as("staff"), "inventory.catalog", csv_file(text))
+    rows = report(record)
+    assert "cost: Informe um número" in rows[2]
+    assert "não pode ser variação de si mesmo" in rows[3]
+    assert "“C” já é uma variação" in rows[5]
+    assert not Product.objects.exists()
+
+
+def test_a_count_over_the_limit_is_reported(client_as, stocked):
+    stocked(1, sku="A")
+    record = upload(client_as("staff"), "inventory.count", csv_file("sku,warehouse,counted\nA,principal,99999999999999\n"))
+    assert "no máximo 1000000" in report(record)[2]

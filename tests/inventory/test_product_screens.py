@@ -121,3 +121,37 @@ def test_roles_without_stock_permissions_cannot_adjust(client_as, stocked, main_
     )
     assert response.status_code == 403
     assert product.levels.get().on_hand == 10
+
+
+def test_a_huge_quantity_is_a_form_error_not_a_crash(client_as, stocked, main_warehouse):
+    product = stocked(1)
+    response = client_as("staff").post(
+        f"/inventory/products/{product.pk}/stock/return/",
+        {"return-warehouse": main_warehouse.pk, "return-quantity": "99999999999999999999", "return-to_state": "sellable"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "menor ou igual a 1000000" in response.content.decode()
+    assert product.levels.get().on_hand == 1
+
+
+def test_the_last_active_warehouse_cannot_be_deactivated(client_as, main_warehouse):
+    response = client_as("admin").post(
+        f"/inventory/warehouses/{main_warehouse.pk}/edit/",
+        {"code": "principal", "name": "Depósito principal", "priority": "1", "active": ""},
+    )
+    assert "A loja precisa de pelo menos um depósito ativo" in response.content.decode()
+    main_warehouse.refresh_from_db()
+    assert main_warehouse.active
+
+
+def test_the_daily_alerts_are_listed_and_exported(client_as, stocked):
+    from inventory.tasks import reorder_check
+
+    low = stocked(1, reorder_point=5)
+    reorder_check.apply()
+    client = client_as("manager")
+    page = client.get("/inventory/low-stock/alerts/")
+    assert [a.product.sku for a in page.context["table"].page.object_list] == [low.sku]
+    export = b"".join(client.get("/inventory/low-stock/alerts/", {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert low.sku in export

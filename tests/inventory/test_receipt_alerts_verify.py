@@ -2,7 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from inventory import services
@@ -78,7 +78,6 @@ def test_inventory_verify_finds_no_drift_then_reports_a_tampered_level(stocked):
     assert "No drift" in out.getvalue()
     StockLevel.objects.filter(product=product).update(on_hand=11)
     out = StringIO()
-    with pytest.raises(SystemExit) as exit:
+    with pytest.raises(CommandError, match="1 of 1 stock levels drift"):
         call_command("inventory_verify", stdout=out)
-    assert exit.value.code == 1
     assert "on_hand stored 11 but ledger says 10" in out.getvalue()

@@ -72,7 +72,20 @@ def test_releasing_some_lines_keeps_the_others(stocked):
     assert list(Reservation.objects.filter(status="active").values_list("line", flat=True)) == ["2"]
 
 
-def test_a_line_with_no_quantity_is_refused(stocked):
+@pytest.mark.parametrize("quantity", [0, -1, None, 1_000_001])
+def test_a_line_with_an_impossible_quantity_is_refused(stocked, quantity):
     product = stocked(5)
-    with pytest.raises(services.InventoryError, match="maior que zero"):
-        services.stock_reserve(reference="order:1", lines=[ReservationLine("1", product.pk, 0)])
+    with pytest.raises(services.InventoryError, match="entre 1 e 1000000"):
+        services.stock_reserve(reference="order:1", lines=[ReservationLine("1", product.pk, quantity)])
+
+
+def test_repeated_lines_unknown_and_inactive_products_are_refused(stocked):
+    product, old = stocked(5), stocked(5, sku="OLD-1", active=False)
+    with pytest.raises(services.InventoryError, match="Linha 1 aparece duas vezes"):
+        services.stock_reserve(reference="o:1", lines=[ReservationLine("1", product.pk, 1), ReservationLine("1", product.pk, 1)])
+    with pytest.raises(services.InventoryError, match="Produto desconhecido: 999999"):
+        services.stock_reserve(reference="o:1", lines=[ReservationLine("1", 999999, 1)])
+    with pytest.raises(services.InventoryError, match="Produtos inativos não podem ser vendidos: OLD-1"):
+        services.stock_reserve(reference="o:1", lines=[ReservationLine("1", old.pk, 1)])
+    assert availability(["OLD-1"]) == {"OLD-1": 0}
+    assert not Reservation.objects.exists()

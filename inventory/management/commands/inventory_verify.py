@@ -1,6 +1,6 @@
 """Prove that every stock level equals the sum of its ledger rows and reservations."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from inventory.models import StockLevel
 from inventory.selectors import ledger_drift
@@ -16,6 +16,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(f"DRIFT {level}: {details}"))
         total = StockLevel.objects.count()
         if drift:
-            self.stdout.write(self.style.ERROR(f"{len(drift)} of {total} stock levels drift from the ledger."))
-            raise SystemExit(1)
+            raise CommandError(f"{len(drift)} of {total} stock levels drift from the ledger.")
         self.stdout.write(self.style.SUCCESS(f"No drift: all {total} stock levels match the ledger."))
