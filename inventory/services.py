@@ -319,9 +319,23 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
         ops.quote_name(model._meta.db_table) for model in (StockLevel, Warehouse, Product, Reservation)
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        product_ids = sorted({line.product_id for line in lines})
+        in_list = ", ".join(["%s"] * len(product_ids))
+        product_sql = f"SELECT id, sku, active FROM {product_table} WHERE id IN ({in_list})"
         if connection.vendor == "postgresql":
-            # Two tries of the same order wait for each other (SQLite runs one writer at a time).
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [reference])
+            # Two tries of the same order wait for each other here (SQLite runs one writer at
+            # a time); the next statement then sees what the other try committed.
+            product_sql = product_sql.replace(" FROM", ", pg_advisory_xact_lock(hashtext(%s)) FROM", 1)
+            cursor.execute(product_sql, [reference, *product_ids])
+        else:
+            cursor.execute(product_sql, product_ids)
+        products = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        unknown = [pk for pk in product_ids if pk not in products]
+        if unknown:
+            raise InventoryError(_("Unknown product: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
+        inactive = sorted(products[pk][0] for pk in product_ids if not products[pk][1])
+        if inactive:
+            raise InventoryError(_("Inactive products cannot be sold: %(skus)s.") % {"skus": ", ".join(inactive)})
         cursor.execute(
             f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s",
             [reference, Reservation.Status.ACTIVE],
@@ -330,20 +344,12 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
         todo = [line for line in lines if line.line not in done]
         if not todo:
             return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
-
         product_ids = sorted({line.product_id for line in todo})
-        products = {pk: (sku, active) for pk, sku, active in
-                    Product.objects.filter(pk__in=product_ids).values_list("pk", "sku", "active")}
-        unknown = [pk for pk in product_ids if pk not in products]
-        if unknown:
-            raise InventoryError(_("Unknown product: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
-        inactive = sorted(products[pk][0] for pk in product_ids if not products[pk][1])
-        if inactive:
-            raise InventoryError(_("Inactive products cannot be sold: %(skus)s.") % {"skus": ", ".join(inactive)})
+        in_list = ", ".join(["%s"] * len(product_ids))
         sql = (
             f"SELECT s.id, s.product_id, w.priority, w.id, {AVAILABLE_SQL}"
             f" FROM {level_table} s JOIN {warehouse_table} w ON w.id = s.warehouse_id"
-            f" WHERE s.product_id IN ({', '.join(['%s'] * len(product_ids))}) AND w.active"
+            f" WHERE s.product_id IN ({in_list}) AND w.active"
         )
         params = list(product_ids)
         if warehouse is not None:
@@ -385,12 +391,19 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Wa
         now = timezone.now()
         cursor.execute(
             f"INSERT INTO {reservation_table} (reference, line, level_id, quantity, status, created_at)"
-            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))}",
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))} RETURNING id, line, level_id, quantity",
             [value for level_pk, line, quantity in plan for value in (
                 reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))],
         )
+        created = [
+            Reservation(pk=pk, reference=reference, line=line, level_id=level_pk, quantity=quantity,
+                        status=Reservation.Status.ACTIVE, created_at=now)
+            for pk, line, level_pk, quantity in cursor.fetchall()
+        ]
         _notify_after_commit(taken)
-        return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE).order_by("pk"))
+        if done:
+            return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
+        return created
 
 
 def _close(reference, lines=None):
