@@ -30,11 +30,15 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    sections: dict[str, list] = {}
+    entries = []
     for item in sorted(NAVIGATION, key=lambda item: item.order):
         if item.permission is None or user.has_perm(item.permission):
-            url = reverse(item.url_name)
-            sections.setdefault(str(item.section), []).append(
-                {"item": item, "url": url, "active": request.path.startswith(url) if url != "/" else request.path == "/"}
-            )
+            entries.append({"item": item, "url": reverse(item.url_name), "active": False})
+    # The entry whose URL is the longest prefix of the page's path is the current one.
+    matching = [e for e in entries if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(e["url"]))]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
+    sections: dict[str, list] = {}
+    for entry in entries:
+        sections.setdefault(str(entry["item"].section), []).append(entry)
     return {"nav_sections": sections, "user_roles": role_of(user)}

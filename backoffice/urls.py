@@ -22,5 +22,6 @@ urlpatterns = [
     path("imports/template/<str:kind>.<str:fmt>", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("inventory/", include("inventory.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

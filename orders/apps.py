@@ -6,3 +6,13 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
     verbose_name = _("Orders")
+
+    def ready(self):
+        from backoffice.navigation import NavItem, register_nav
+
+        section = _("Orders")
+        register_nav(
+            NavItem(_("Orders"), "orders:order_list", "receipt", "orders.view_order", section, 40),
+            NavItem(_("New order"), "orders:order_new", "cart-plus", "orders.add_order", section, 40),
+            NavItem(_("Customers"), "orders:customer_list", "people", "orders.view_customer", section, 40),
+        )

@@ -1,0 +1,69 @@
+"""Filters of the customer and order lists."""
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.filters import period_filter
+
+from .models import Channel, Customer, Order, Status
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Customer.Kind.choices, empty_label=_("All"))
+    blocked = django_filters.BooleanFilter(
+        label=_("Blocked"), widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "kind", "blocked"]
+
+    def search(self, queryset, name, value):
+        digits = "".join(ch for ch in value if ch.isalnum()).upper()
+        match = Q(name__icontains=value) | Q(email__icontains=value)
+        if digits:
+            match |= Q(document__startswith=digits)
+        return queryset.filter(match)
+
+
+PAYMENT_STATES = [("unpaid", _("unpaid")), ("partial", _("partly paid")), ("paid", _("paid in full"))]
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("All"))
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
+    placed_at = period_filter()
+    ship_uf = django_filters.CharFilter(label=_("UF"), method="by_uf", max_length=2)
+    payment = django_filters.ChoiceFilter(label=_("Payment"), choices=PAYMENT_STATES, method="by_payment", empty_label=_("All"))
+    queue = django_filters.BooleanFilter(
+        label=_("Validation queue"), method="in_queue",
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes"))]),
+    )
+
+    class Meta:
+        model = Order
+        fields = ["q", "status", "channel", "placed_at", "ship_uf", "payment", "queue"]
+
+    def search(self, queryset, name, value):
+        value = value.strip().lstrip("#")
+        match = Q(customer__name__icontains=value) | Q(external_id=value)
+        if value.isdigit():
+            match |= Q(number=int(value)) | Q(customer__document__startswith=value)
+        return queryset.filter(match)
+
+    def by_uf(self, queryset, name, value):
+        return queryset.filter(ship_uf=value.upper())
+
+    def by_payment(self, queryset, name, value):
+        return {
+            "unpaid": queryset.filter(paid_amount=0),
+            "partial": queryset.filter(paid_amount__gt=0, paid_amount__lt=F("total")),
+            "paid": queryset.filter(paid_amount__gte=F("total")),
+        }[value]
+
+    def in_queue(self, queryset, name, value):
+        return queryset.filter(status=Status.PAID).exclude(validation_failures=[]) if value else queryset

@@ -1,0 +1,122 @@
+"""Forms of the customer and order screens."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import MAX_QUANTITY
+from inventory.selectors import product_by_code
+
+from .models import Address, City, Customer
+from .validators import clean_cep, clean_document, uf_of_cep
+
+
+class CustomerForm(forms.ModelForm):
+    document = forms.CharField(label=_("CPF/CNPJ"), max_length=20)
+
+    class Meta:
+        model = Customer
+        fields = ["kind", "name", "document", "state_registration", "email", "phone", "blocked", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if "document" in cleaned and cleaned.get("kind"):
+            try:
+                _kind, cleaned["document"] = clean_document(cleaned["document"], cleaned["kind"])
+            except ValidationError as exc:
+                self.add_error("document", exc)
+        registration = (cleaned.get("state_registration") or "").strip().upper()
+        if cleaned.get("kind") == Customer.Kind.COMPANY and not registration:
+            self.add_error("state_registration", _("A company needs its state registration (IE) or ISENTO."))
+        cleaned["state_registration"] = registration
+        return cleaned
+
+
+class AddressForm(forms.ModelForm):
+    cep = forms.CharField(label=_("CEP"), max_length=9)
+    uf = forms.ChoiceField(label=_("UF"), choices=[])
+    city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.all())
+
+    class Meta:
+        model = Address
+        fields = ["recipient", "cep", "street", "number", "complement", "district", "uf", "city", "is_default"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ufs = City.objects.order_by("uf").values_list("uf", flat=True).distinct()
+        self.fields["uf"].choices = [("", "—")] + [(uf, uf) for uf in ufs]
+        uf = self.data.get(self.add_prefix("uf")) or self.initial.get("uf") or (
+            self.instance.city.uf if self.instance.pk else "")
+        # Only the chosen UF's cities are offered (and accepted).
+        self.fields["city"].queryset = City.objects.filter(uf=uf) if uf else City.objects.none()
+        if self.instance.pk:
+            self.initial.setdefault("uf", self.instance.city.uf)
+
+    def clean_cep(self):
+        return clean_cep(self.cleaned_data["cep"])
+
+    def clean(self):
+        cleaned = super().clean()
+        cep, city = cleaned.get("cep"), cleaned.get("city")
+        if cep and city and uf_of_cep(cep) != city.uf:
+            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.") % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        return cleaned
+
+
+class ProductCodeField(forms.CharField):
+    def clean(self, value):
+        code = super().clean(value)
+        product = product_by_code(code)
+        if product is None or not product.active:
+            raise ValidationError(_("No active product has the SKU or GTIN “%(code)s”.") % {"code": code})
+        return product
+
+
+class OrderItemForm(forms.Form):
+    product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
+    unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, localize=True,
+                                    required=False, help_text=_("Empty: the product's price."))
+    discount = forms.DecimalField(label=_("Discount"), min_value=0, max_digits=14, decimal_places=2, localize=True,
+                                  required=False)
+
+
+class BaseItemFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(form.cleaned_data.get("product") for form in self.forms if form.cleaned_data):
+            raise ValidationError(_("Add at least one item."))
+
+
+OrderItemFormSet = forms.formset_factory(OrderItemForm, formset=BaseItemFormSet, extra=3, max_num=50, validate_max=True)
+
+
+class OrderForm(forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.filter(merged_into__isnull=True),
+                                      widget=forms.HiddenInput)
+    address = forms.ModelChoiceField(label=_("Shipping address"), queryset=Address.objects.none())
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("manual", _("manual")), ("phone", _("phone"))])
+    shipping = forms.DecimalField(label=_("Shipping (R$)"), min_value=0, max_digits=14, decimal_places=2, localize=True,
+                                  initial=0)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        customer_id = self.data.get("customer") or self.initial.get("customer")
+        if str(customer_id or "").isdigit():
+            self.fields["address"].queryset = Address.objects.filter(customer_id=customer_id).select_related("city")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Internal note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(forms.Form):
+    other = forms.ModelChoiceField(label=_("Merge this customer into the one shown"),
+                                   queryset=Customer.objects.filter(merged_into__isnull=True))

@@ -1,0 +1,270 @@
+"""Customers and their addresses, orders and their items, the order timeline, and the
+IBGE municipality table that addresses (and later the NF-e) point to."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.fields import MoneyField
+
+cep_validator = RegexValidator(r"^\d{8}$", _("The CEP has 8 digits."))
+
+
+class City(models.Model):
+    """A municipality as IBGE codes it (the NF-e's cMun). Loaded from orders/data/ibge/."""
+
+    code = models.CharField(_("IBGE code"), max_length=7, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    uf = models.CharField(_("UF"), max_length=2, db_index=True)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["uf", "name"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["uf", "name"])]
+
+    def __str__(self):
+        return f"{self.name}/{self.uf}"
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person (CPF)")
+        COMPANY = "company", _("company (CNPJ)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=150)
+    # Digits of the CPF (11) or digits and letters of the CNPJ (14), without punctuation.
+    document = models.CharField(_("CPF/CNPJ"), max_length=14, db_index=True)
+    state_registration = models.CharField(
+        _("state registration (IE)"), max_length=20, blank=True, help_text=_("Companies: the IE, or ISENTO.")
+    )
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    blocked = models.BooleanField(_("blocked"), default=False, help_text=_("Orders of a blocked customer wait in the validation queue."))
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "pk"]
+        permissions = [("merge_customer", _("Can merge two customers"))]
+
+    def __str__(self):
+        return self.name
+
+
+class Address(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(_("recipient"), max_length=150, blank=True)
+    cep = models.CharField(_("CEP"), max_length=8, validators=[cep_validator])
+    street = models.CharField(_("street"), max_length=150)
+    number = models.CharField(_("number"), max_length=20)
+    complement = models.CharField(_("complement"), max_length=100, blank=True)
+    district = models.CharField(_("district"), max_length=100)
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
+    is_default = models.BooleanField(_("default address"), default=False)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["-is_default", "pk"]
+
+    def __str__(self):
+        return f"{self.street}, {self.number} – {self.district}, {self.city} – {self.cep[:5]}-{self.cep[5:]}"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web store")
+    MANUAL = "manual", _("manual")
+    PHONE = "phone", _("phone")
+    MERCADOLIVRE = "mercadolivre", "Mercado Livre"
+    AMAZON = "amazon", "Amazon"
+    SHOPEE = "shopee", "Shopee"
+    MAGALU = "magalu", "Magalu"
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    INVOICED = "invoiced", _("Invoiced")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+# The pipeline: every other move is refused by the services.
+TRANSITIONS = {
+    Status.NEW: {Status.AWAITING_PAYMENT, Status.CANCELLED},
+    Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED},
+    Status.PAID: {Status.READY_TO_SHIP, Status.CANCELLED},
+    Status.READY_TO_SHIP: {Status.INVOICED, Status.CANCELLED},
+    Status.INVOICED: {Status.SHIPPED},
+    Status.SHIPPED: {Status.DELIVERED, Status.RETURNED},
+    Status.DELIVERED: {Status.CLOSED, Status.RETURNED},
+    Status.CLOSED: set(),
+    Status.CANCELLED: set(),
+    Status.RETURNED: set(),
+}
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Order(models.Model):
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.MANUAL)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    hold_reason = models.CharField(_("on hold because"), max_length=200, blank=True)
+    # The failed checks that keep a paid order in the validation queue.
+    validation_failures = models.JSONField(_("failed checks"), default=list, blank=True)
+    # The shipping address as it was when the order was placed.
+    ship_recipient = models.CharField(_("recipient"), max_length=150)
+    ship_cep = models.CharField(_("CEP"), max_length=8)
+    ship_street = models.CharField(_("street"), max_length=150)
+    ship_number = models.CharField(_("number"), max_length=20)
+    ship_complement = models.CharField(_("complement"), max_length=100, blank=True)
+    ship_district = models.CharField(_("district"), max_length=100)
+    ship_city_code = models.CharField(_("IBGE city code"), max_length=7)
+    ship_city_name = models.CharField(_("city"), max_length=100)
+    ship_uf = models.CharField(_("UF"), max_length=2, db_index=True)
+    items_total = MoneyField(_("items"), default=0)
+    discount_total = MoneyField(_("discount"), default=0)
+    shipping_total = MoneyField(_("shipping"), default=0)
+    total = MoneyField(_("total"), default=0)
+    paid_amount = MoneyField(_("paid"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="orders")
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-pk"]
+        permissions = [
+            ("transition_order", _("Can move an order through the pipeline")),
+            ("override_validation", _("Can release an order that failed validation")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="order_one_per_channel_external_id"
+            ),
+            models.CheckConstraint(
+                # Rounded: SQLite does this arithmetic in floating point.
+                condition=Q(total=Round(F("items_total") - F("discount_total") + F("shipping_total"), 2)),
+                name="order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(items_total__gte=0, discount_total__gte=0, shipping_total__gte=0, total__gte=0, paid_amount__gte=0),
+                name="order_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "placed_at"]), models.Index(fields=["channel", "placed_at"])]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+    @property
+    def reference(self):
+        """How inventory knows this order's reservations."""
+        return f"order:{self.pk}"
+
+    @property
+    def in_validation_queue(self):
+        return self.status == Status.PAID and bool(self.validation_failures)
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey("inventory.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(_("SKU"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(100_000)])
+    unit_price = MoneyField(_("unit price"))
+    discount = MoneyField(_("discount"), default=0)
+    total = MoneyField(_("total"))
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0, discount__gte=0, total__gte=0), name="orderitem_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total=Round(F("quantity") * F("unit_price") - F("discount"), 2)),
+                name="orderitem_total_adds_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: who did what, when, from which status to which, and why."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("status change")
+        HOLD = "hold", _("on hold")
+        VALIDATION = "validation", _("validation")
+        OVERRIDE = "override", _("validation overridden")
+        PAYMENT = "payment", _("payment")
+        NOTE = "note", _("note")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order timeline")
+        ordering = ["created_at", "pk"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.order} {self.kind}"
+
+
+class Counter(models.Model):
+    """Gap-free numbers (order numbers), taken under a row lock."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()

@@ -1,0 +1,315 @@
+"""Every change to customers and orders. The order pipeline is a state machine
+(`models.TRANSITIONS`): each move locks the order, refuses an illegal move, and writes a
+timeline event and an audit row."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.services import audit_record
+from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
+
+from .models import TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status
+from .validators import clean_cep, clean_document, uf_of_cep
+
+CENT = Decimal("0.01")
+
+
+class OrderError(Exception):
+    """A refused order operation; the message is meant for the user."""
+
+
+class InvalidTransition(OrderError):
+    pass
+
+
+# Customers -------------------------------------------------------------------
+
+CUSTOMER_FIELDS = ["kind", "name", "document", "state_registration", "email", "phone", "blocked", "notes"]
+
+
+def customer_save(*, customer: Customer, user) -> Customer:
+    """Create or update a customer (validated by its form) and audit the change."""
+    with transaction.atomic():
+        before = {f: getattr(Customer.objects.get(pk=customer.pk), f) for f in CUSTOMER_FIELDS} if customer.pk else {}
+        customer.save()
+        audit_record(actor=user, action="customer.update" if before else "customer.create", obj=customer,
+                     before=before, after={f: getattr(customer, f) for f in CUSTOMER_FIELDS})
+    return customer
+
+
+def address_save(*, address: Address, user) -> Address:
+    with transaction.atomic():
+        address.save()
+        if address.is_default:
+            Address.objects.filter(customer=address.customer_id).exclude(pk=address.pk).update(is_default=False)
+        audit_record(actor=user, action="customer.address", obj=address.customer, note=str(address))
+    return address
+
+
+def customer_merge(*, keep: Customer, merge: Customer, user) -> Customer:
+    """Move `merge`'s orders and addresses to `keep`; `merge` stays, pointing to `keep`."""
+    if keep.pk == merge.pk:
+        raise OrderError(_("Choose two different customers."))
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().in_bulk([keep.pk, merge.pk])
+        keep, merge = locked[keep.pk], locked[merge.pk]
+        if merge.merged_into_id or keep.merged_into_id:
+            raise OrderError(_("A merged customer cannot be merged again."))
+        moved_orders = Order.objects.filter(customer=merge).update(customer=keep)
+        Address.objects.filter(customer=merge).update(customer=keep, is_default=False)
+        merge.merged_into = keep
+        merge.save(update_fields=["merged_into", "updated_at"])
+        audit_record(actor=user, action="customer.merge", obj=keep,
+                     note=_("%(other)s (#%(pk)d) merged in; %(orders)d orders moved.") % {
+                         "other": merge.name, "pk": merge.pk, "orders": moved_orders})
+    return keep
+
+
+# Orders ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    product: object  # inventory.Product
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = Decimal("0.00")
+
+
+def _next_number() -> int:
+    counter, _ = Counter.objects.get_or_create(name="order")
+    counter = Counter.objects.select_for_update().get(pk=counter.pk)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
+
+
+def _event(order, kind, *, actor=None, from_status="", to_status="", message=""):
+    OrderEvent.objects.create(
+        order=order, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None,
+        from_status=from_status, to_status=to_status, message=message,
+    )
+
+
+def order_create(*, customer: Customer, address: Address, items: list[ItemInput], channel: str,
+                 external_id: str = "", shipping: Decimal = Decimal("0.00"), notes: str = "", placed_at=None,
+                 user=None) -> tuple[Order, bool]:
+    """Receive an order and reserve its stock (or hold it as out of stock).
+    Idempotent per (channel, external id): the same order received again is returned as it is,
+    with `created` False."""
+    if not items:
+        raise OrderError(_("An order needs at least one item."))
+    if external_id:
+        existing = Order.objects.filter(channel=channel, external_id=external_id).first()
+        if existing:
+            return existing, False
+    lines = []  # (item, gross amount, net amount)
+    for item in items:
+        if item.quantity <= 0 or item.unit_price < 0 or item.discount < 0:
+            raise OrderError(_("%(sku)s: quantity, price and discount cannot be negative.") % {"sku": item.product.sku})
+        gross = (item.unit_price * item.quantity).quantize(CENT)
+        if item.discount > gross:
+            raise OrderError(_("%(sku)s: the discount is larger than the item.") % {"sku": item.product.sku})
+        lines.append((item, gross, gross - item.discount))
+    if shipping < 0:
+        raise OrderError(_("Shipping cannot be negative."))
+    items_total = sum((gross for _item, gross, _net in lines), Decimal("0.00"))
+    discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
+    city = address.city
+    with transaction.atomic():
+        order = Order.objects.create(
+            number=_next_number(), channel=channel, external_id=external_id, customer=customer,
+            ship_recipient=address.recipient or customer.name, ship_cep=address.cep, ship_street=address.street,
+            ship_number=address.number, ship_complement=address.complement, ship_district=address.district,
+            ship_city_code=city.code, ship_city_name=city.name, ship_uf=city.uf,
+            items_total=items_total, discount_total=discount_total, shipping_total=shipping,
+            total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
+        )
+        OrderItem.objects.bulk_create([
+            OrderItem(order=order, product=item.product, sku=item.product.sku, name=item.product.name,
+                      quantity=item.quantity, unit_price=item.unit_price, discount=item.discount, total=net)
+            for item, _gross, net in lines
+        ])
+        _event(order, OrderEvent.Kind.STATUS, actor=user, to_status=Status.NEW, message=_("Order received."))
+        audit_record(actor=user, action="order.create", obj=order, note=f"{channel} {external_id}".strip())
+        _reserve(order, user)
+    return order, True
+
+
+def _reserve(order, user):
+    """Reserve the order's stock: all lines → awaiting payment; otherwise hold it, saying why."""
+    lines = [ReservationLine(str(item.pk), item.product_id, item.quantity) for item in order.items.all()]
+    try:
+        with transaction.atomic():
+            stock_reserve(reference=order.reference, lines=lines)
+    except InventoryError as exc:  # not enough stock, or an inactive product
+        order.hold_reason = str(exc)
+        order.save(update_fields=["hold_reason", "updated_at"])
+        _event(order, OrderEvent.Kind.HOLD, actor=user, message=str(exc))
+        return
+    order.hold_reason = ""
+    order.save(update_fields=["hold_reason", "updated_at"])
+    _move(order, Status.AWAITING_PAYMENT, actor=user, message=_("Stock reserved."))
+
+
+def _locked(order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _move(order, to_status, *, actor=None, message="", kind=OrderEvent.Kind.STATUS):
+    """Move a (locked) order to `to_status`, or refuse an illegal move."""
+    if to_status not in TRANSITIONS[Status(order.status)]:
+        raise InvalidTransition(_("An order that is “%(from)s” cannot become “%(to)s”.") % {
+            "from": Status(order.status).label, "to": Status(to_status).label})
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status", "validation_failures", "hold_reason", "updated_at"])
+    _event(order, kind, actor=actor, from_status=from_status, to_status=to_status, message=message)
+    audit_record(actor=actor, action=f"order.{to_status}", obj=order, before={"status": from_status},
+                 after={"status": to_status}, note=message)
+    return order
+
+
+def order_retry_reservation(*, order: Order, user) -> Order:
+    """Try again to reserve the stock of an order held as out of stock."""
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != Status.NEW:
+            raise OrderError(_("Only a new order waiting for stock can be retried."))
+        _reserve(order, user)
+    return order
+
+
+def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference: str = "") -> Order:
+    """A payment for the order arrived (called by the payments app). Once the order is
+    paid in full it becomes `paid` and is validated."""
+    if amount <= 0:
+        raise OrderError(_("The payment must be greater than zero."))
+    with transaction.atomic():
+        order = _locked(order)
+        order.paid_amount += amount
+        order.save(update_fields=["paid_amount", "updated_at"])
+        _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of R$ %(amount)s %(reference)s") % {
+            "amount": amount, "reference": reference})
+        if order.status == Status.AWAITING_PAYMENT and order.paid_amount >= order.total:
+            _move(order, Status.PAID, actor=user, message=reference)
+            _validate(order, user)
+    return order
+
+
+def validation_failures(order: Order) -> list[str]:
+    """The checks a paid order must pass before it is released for shipping."""
+    failures = []
+    customer = order.customer
+    try:
+        clean_document(customer.document, customer.kind)
+    except ValidationError as exc:
+        failures.append(_("Customer document: %(error)s") % {"error": exc.messages[0]})
+    required = [order.ship_recipient, order.ship_street, order.ship_number, order.ship_district, order.ship_city_code]
+    if not all(value.strip() for value in required):
+        failures.append(_("The shipping address is incomplete."))
+    try:
+        cep = clean_cep(order.ship_cep)
+        if uf_of_cep(cep) != order.ship_uf:
+            failures.append(_("The CEP %(cep)s is not in %(uf)s.") % {"cep": cep, "uf": order.ship_uf})
+    except ValidationError as exc:
+        failures.append(exc.messages[0])
+    if not City.objects.filter(code=order.ship_city_code, uf=order.ship_uf).exists():
+        failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.") % {"code": order.ship_city_code, "uf": order.ship_uf})
+    if order.paid_amount != order.total:
+        failures.append(_("Paid R$ %(paid)s, but the order totals R$ %(total)s.") % {
+            "paid": order.paid_amount, "total": order.total})
+    if customer.blocked:
+        failures.append(_("The customer is blocked."))
+    return failures
+
+
+def _validate(order, user):
+    failures = validation_failures(order)
+    if failures:
+        order.validation_failures = failures
+        order.save(update_fields=["validation_failures", "updated_at"])
+        _event(order, OrderEvent.Kind.VALIDATION, actor=user, message="; ".join(failures))
+        return
+    order.validation_failures = []
+    _move(order, Status.READY_TO_SHIP, actor=user, message=_("All checks passed."))
+
+
+def order_validate(*, order: Order, user) -> Order:
+    """Run the checks again on a paid order (after staff fixed the data)."""
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != Status.PAID:
+            raise OrderError(_("Only paid orders are validated."))
+        _validate(order, user)
+    return order
+
+
+def order_override_validation(*, order: Order, user, reason: str) -> Order:
+    """Release an order from the validation queue despite its failed checks (audited)."""
+    if not (reason or "").strip():
+        raise OrderError(_("Say why the checks are overridden."))
+    with transaction.atomic():
+        order = _locked(order)
+        if not order.in_validation_queue:
+            raise OrderError(_("The order is not in the validation queue."))
+        failed = "; ".join(order.validation_failures)
+        order.validation_failures = []
+        _move(order, Status.READY_TO_SHIP, actor=user, kind=OrderEvent.Kind.OVERRIDE,
+              message=_("%(reason)s (overridden: %(failed)s)") % {"reason": reason.strip(), "failed": failed})
+    return order
+
+
+def order_invoice(*, order: Order, user, note: str = "") -> Order:
+    with transaction.atomic():
+        return _move(_locked(order), Status.INVOICED, actor=user, message=note)
+
+
+def order_ship(*, order: Order, user, note: str = "") -> Order:
+    """The parcel left: the reserved units leave the stock (sale rows in the ledger)."""
+    with transaction.atomic():
+        order = _move(_locked(order), Status.SHIPPED, actor=user, message=note)
+        stock_consume(reference=order.reference, user=user)
+    return order
+
+
+def order_deliver(*, order: Order, user=None, note: str = "") -> Order:
+    """The carrier delivered the parcel."""
+    with transaction.atomic():
+        order = _move(_locked(order), Status.DELIVERED, actor=user, message=note)
+    return order
+
+
+def order_close(*, order: Order, user, note: str = "") -> Order:
+    with transaction.atomic():
+        return _move(_locked(order), Status.CLOSED, actor=user, message=note)
+
+
+def order_cancel(*, order: Order, user, reason: str) -> Order:
+    """Cancel an order not yet invoiced; its reserved units become available again."""
+    if not (reason or "").strip():
+        raise OrderError(_("Say why the order is cancelled."))
+    with transaction.atomic():
+        order = _move(_locked(order), Status.CANCELLED, actor=user, message=reason.strip())
+        stock_release(reference=order.reference)
+    return order
+
+
+def order_return(*, order: Order, user, reason: str) -> Order:
+    if not (reason or "").strip():
+        raise OrderError(_("Say why the order came back."))
+    with transaction.atomic():
+        return _move(_locked(order), Status.RETURNED, actor=user, message=reason.strip())
+
+
+def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
+    if not (text or "").strip():
+        raise OrderError(_("The note is empty."))
+    with transaction.atomic():
+        _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
+    return order.events.last()

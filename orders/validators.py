@@ -1,0 +1,55 @@
+"""Brazilian registration data: CPF/CNPJ (python-stdnum, alphanumeric CNPJ included), CEP,
+and which UF a CEP belongs to (the Correios ranges)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum.br import cnpj, cpf
+from stdnum.exceptions import ValidationError as StdnumError
+
+# First five digits of the CEP → UF (Correios' ranges; DF, GO and AM are split).
+CEP_RANGES = [
+    (1000, 19999, "SP"), (20000, 28999, "RJ"), (29000, 29999, "ES"), (30000, 39999, "MG"),
+    (40000, 48999, "BA"), (49000, 49999, "SE"), (50000, 56999, "PE"), (57000, 57999, "AL"),
+    (58000, 58999, "PB"), (59000, 59999, "RN"), (60000, 63999, "CE"), (64000, 64999, "PI"),
+    (65000, 65999, "MA"), (66000, 68899, "PA"), (68900, 68999, "AP"), (69000, 69299, "AM"),
+    (69300, 69399, "RR"), (69400, 69899, "AM"), (69900, 69999, "AC"), (70000, 72799, "DF"),
+    (72800, 72999, "GO"), (73000, 73699, "DF"), (73700, 76799, "GO"), (76800, 76999, "RO"),
+    (77000, 77999, "TO"), (78000, 78899, "MT"), (79000, 79999, "MS"), (80000, 87999, "PR"),
+    (88000, 89999, "SC"), (90000, 99999, "RS"),
+]
+
+
+def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
+    """(kind, compact document) of a valid CPF or CNPJ; raises ValidationError otherwise.
+    Without `kind`, 11 characters mean a CPF and 14 a CNPJ."""
+    compact = cnpj.compact(value or "").upper()
+    if kind is None:
+        kind = "person" if len(compact) == 11 else "company"
+    module, label = (cpf, "CPF") if kind == "person" else (cnpj, "CNPJ")
+    try:
+        return kind, module.validate(compact)
+    except StdnumError as exc:
+        raise ValidationError(_("Invalid %(label)s: check the digits.") % {"label": label}, code="invalid") from exc
+
+
+def format_document(document: str) -> str:
+    if len(document) == 11:
+        return cpf.format(document)
+    if len(document) == 14:
+        return cnpj.format(document)
+    return document
+
+
+def clean_cep(value: str) -> str:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if len(digits) != 8:
+        raise ValidationError(_("The CEP has 8 digits."), code="invalid")
+    return digits
+
+
+def uf_of_cep(cep: str) -> str | None:
+    prefix = int(cep[:5])
+    for low, high, uf in CEP_RANGES:
+        if low <= prefix <= high:
+            return uf
+    return None

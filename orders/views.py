@@ -1,0 +1,254 @@
+"""Customer and order screens: lists, customer registration, the staff order form, the
+order page with its timeline and the pipeline actions."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.roles import require
+from backoffice.tables import Column, Table, table_response
+
+from . import selectors, services
+from .filters import CustomerFilter, OrderFilter
+from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm
+from .models import TRANSITIONS, Address, Customer, Order, Status
+from .services import ItemInput
+from .validators import clean_cep, format_document, uf_of_cep
+
+
+def _customer_url(customer):
+    return reverse("orders:customer_detail", args=[customer.pk])
+
+
+def _order_url(order):
+    return reverse("orders:order_detail", args=[order.pk])
+
+
+CUSTOMER_COLUMNS = [
+    Column("name", gettext_lazy("Name"), sort="name", link=_customer_url),
+    Column("document", gettext_lazy("CPF/CNPJ"), accessor=lambda c: format_document(c.document), sort="document"),
+    Column("email", gettext_lazy("E-mail"), sort="email"),
+    Column("phone", gettext_lazy("Phone")),
+    Column("order_count", gettext_lazy("Orders"), sort="order_count", kind="number"),
+    Column("blocked", gettext_lazy("Blocked"), kind="bool"),
+]
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_list(request):
+    filterset = CustomerFilter(request.GET, queryset=selectors.customers())
+    table = Table(request, filterset.qs, CUSTOMER_COLUMNS, default_sort="name")
+    return table_response(request, "orders/customer_list.html", table, filename="customers", filter=filterset)
+
+
+@require("orders.add_customer")
+def customer_new(request):
+    """A new customer with their first address, on one form."""
+    form = CustomerForm(request.POST or None, prefix="customer")
+    address_form = AddressForm(request.POST or None, prefix="address", initial={"is_default": True})
+    if request.method == "POST" and form.is_valid() and address_form.is_valid():
+        customer = services.customer_save(customer=form.save(commit=False), user=request.user)
+        address = address_form.save(commit=False)
+        address.customer = customer
+        services.address_save(address=address, user=request.user)
+        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+        return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form})
+
+
+@require("orders.change_customer")
+def customer_edit(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer, prefix="customer",
+                        initial={"document": format_document(customer.document)})
+    if request.method == "POST" and form.is_valid():
+        services.customer_save(customer=form.save(commit=False), user=request.user)
+        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+        return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "customer": customer})
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_detail(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        messages.info(request, _("This customer was merged into another one."))
+        return redirect(_customer_url(customer.merged_into))
+    return render(request, "orders/customer_detail.html", {
+        "customer": customer,
+        "document": format_document(customer.document),
+        "addresses": customer.addresses.select_related("city"),
+        "orders": selectors.orders().filter(customer=customer)[:50],
+        "duplicates": selectors.customer_duplicates(customer),
+        "address_form": AddressForm(prefix="address"),
+    })
+
+
+@require("orders.add_address")
+@require_POST
+def address_new(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    form = AddressForm(request.POST, prefix="address")
+    if form.is_valid():
+        address = form.save(commit=False)
+        address.customer = customer
+        services.address_save(address=address, user=request.user)
+        messages.success(request, _("Address added."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(_customer_url(customer))
+
+
+@require("orders.merge_customer")
+@require_POST
+def customer_merge(request, pk):
+    keep = get_object_or_404(Customer, pk=pk)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.customer_merge(keep=keep, merge=form.cleaned_data["other"], user=request.user)
+        except services.OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Customers merged."))
+    return redirect(_customer_url(keep))
+
+
+@require("orders.view_customer")
+@require_GET
+def address_fields(request):
+    """HTMX: the UF and city fields of the address form, for the typed CEP or chosen UF."""
+    data = request.GET.copy()
+    if data.get("from_cep"):
+        try:
+            data["address-uf"] = uf_of_cep(clean_cep(data.get("address-cep", ""))) or data.get("address-uf", "")
+        except ValidationError:  # an incomplete CEP fills nothing
+            pass
+    form = AddressForm(data, prefix="address")
+    # Only the UF and city fields are shown: no errors for the fields not filled in yet.
+    form.errors.clear()
+    return render(request, "orders/partials/address_city.html", {"address_form": form})
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_search(request):
+    """HTMX: customers matching the typed name, document or e-mail, for the order form."""
+    return render(request, "orders/partials/customer_results.html",
+                  {"customers": selectors.customer_search(request.GET.get("q", ""))})
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_addresses(request):
+    """HTMX: the address choice of the order form for the chosen customer."""
+    form = OrderForm(request.GET)
+    return render(request, "orders/partials/address_choice.html", {"form": form})
+
+
+ORDER_COLUMNS = [
+    Column("number", gettext_lazy("Order"), accessor=lambda o: f"#{o.number}", sort="number", link=_order_url),
+    Column("placed_at", gettext_lazy("Placed"), sort="placed_at", kind="datetime"),
+    Column("customer", gettext_lazy("Customer"), accessor="customer.name", sort="customer__name"),
+    Column("channel", gettext_lazy("Channel"), accessor="get_channel_display", sort="channel"),
+    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("ship_uf", gettext_lazy("UF"), sort="ship_uf"),
+    Column("total", gettext_lazy("Total"), sort="total", kind="money"),
+    Column("paid_amount", gettext_lazy("Paid"), sort="paid_amount", kind="money"),
+]
+
+
+@require("orders.view_order")
+@require_GET
+def order_list(request):
+    filterset = OrderFilter(request.GET, queryset=selectors.orders())
+    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at")
+    return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset)
+
+
+@require("orders.add_order")
+def order_new(request):
+    """The staff order form (phone or manual orders): customer search, address, items by SKU."""
+    form = OrderForm(request.POST or None, initial={"customer": request.GET.get("customer")})
+    items = OrderItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        lines = [
+            ItemInput(
+                product=row["product"], quantity=row["quantity"],
+                unit_price=row["unit_price"] if row["unit_price"] is not None else row["product"].price,
+                discount=row["discount"] or Decimal("0.00"),
+            )
+            for row in items.cleaned_data if row.get("product")
+        ]
+        data = form.cleaned_data
+        try:
+            order, _created = services.order_create(
+                customer=data["customer"], address=data["address"], items=lines, channel=data["channel"],
+                shipping=data["shipping"], notes=data["notes"], user=request.user,
+            )
+        except services.OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Order #%(number)d created.") % {"number": order.number})
+            return redirect(_order_url(order))
+    customer = form.fields["customer"].queryset.filter(pk=form["customer"].value() or 0).first()
+    return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer})
+
+
+@require("orders.view_order")
+@require_GET
+def order_detail(request, pk):
+    order = get_object_or_404(selectors.orders(), pk=pk)
+    return render(request, "orders/order_detail.html", {
+        "order": order,
+        "items": order.items.all(),
+        "events": order.events.select_related("actor"),
+        "allowed": {str(s) for s in TRANSITIONS[Status(order.status)]},
+        "note_form": NoteForm(),
+        "reason_form": ReasonForm(),
+    })
+
+
+ACTIONS = {
+    "retry": lambda order, user, data: services.order_retry_reservation(order=order, user=user),
+    "pay": lambda order, user, data: services.order_confirm_payment(
+        order=order, amount=Decimal((data.get("amount") or str(order.total - order.paid_amount)).replace(",", ".")), user=user,
+        reference=_("registered by hand")),
+    "validate": lambda order, user, data: services.order_validate(order=order, user=user),
+    "invoice": lambda order, user, data: services.order_invoice(order=order, user=user),
+    "ship": lambda order, user, data: services.order_ship(order=order, user=user),
+    "deliver": lambda order, user, data: services.order_deliver(order=order, user=user),
+    "close": lambda order, user, data: services.order_close(order=order, user=user),
+    "cancel": lambda order, user, data: services.order_cancel(order=order, user=user, reason=data.get("reason", "")),
+    "return": lambda order, user, data: services.order_return(order=order, user=user, reason=data.get("reason", "")),
+    "note": lambda order, user, data: services.order_add_note(order=order, user=user, text=data.get("text", "")),
+    "override": lambda order, user, data: services.order_override_validation(
+        order=order, user=user, reason=data.get("reason", "")),
+}
+
+
+@require("orders.transition_order")
+@require_POST
+def order_action(request, pk, action):
+    order = get_object_or_404(Order, pk=pk)
+    if action not in ACTIONS:
+        return redirect(_order_url(order))
+    if action == "override" and not request.user.has_perm("orders.override_validation"):
+        raise PermissionDenied
+    try:
+        ACTIONS[action](order, request.user, request.POST)
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    except ArithmeticError:
+        messages.error(request, _("Enter the amount as a number, e.g. 125.90."))
+    else:
+        messages.success(request, _("Done."))
+    return redirect(_order_url(order))

@@ -1,0 +1,139 @@
+"""What staff do in the browser: register a customer, place an order, move it along."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from inventory import services as inventory
+from inventory.models import StockLevel, Warehouse
+from orders.models import Address, City, Customer, Order
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = {
+    "customer-kind": "person", "customer-name": "João Pereira", "customer-document": "390.533.447-05",
+    "customer-email": "joao@example.com", "customer-phone": "11 99999-0000",
+    "address-cep": "01310-100", "address-recipient": "", "address-street": "Avenida Paulista", "address-number": "1000",
+    "address-complement": "", "address-district": "Bela Vista", "address-uf": "SP", "address-city": "3550308",
+    "address-is_default": "on",
+}
+
+
+def test_staff_register_a_customer_with_a_valid_cpf_and_an_address(client_as):
+    response = client_as("staff").post("/orders/customers/new/", CUSTOMER)
+    customer = Customer.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/orders/customers/{customer.pk}/"
+    assert customer.document == "39053344705"
+    assert customer.addresses.get().city.name == "São Paulo"
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"customer-document": "390.533.447-00"}, "CPF inválido: confira os dígitos"),
+    ({"address-cep": "2004000"}, "O CEP tem 8 dígitos"),
+    ({"address-cep": "20040-002"}, "Este CEP é de RJ, não de SP"),
+    ({"customer-kind": "company", "customer-document": "11.222.333/0001-81"}, "inscrição estadual (IE) ou ISENTO"),
+    ({"address-city": "3304557"}, "Faça uma escolha válida"),
+])
+def test_bad_customer_data_is_refused_with_a_clear_message(client_as, change, message):
+    response = client_as("staff").post("/orders/customers/new/", {**CUSTOMER, **change})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Customer.objects.exists()
+
+
+def test_a_cep_fills_the_uf_and_offers_its_cities(client_as):
+    html = client_as("staff").get("/orders/customers/address-fields/", {
+        "from_cep": "1", "address-cep": "20040-002", "address-uf": ""}).content.decode()
+    assert '<option value="RJ" selected>' in html
+    assert "Rio de Janeiro" in html and "Niterói" in html and "Campinas" not in html
+
+
+def test_the_customer_page_offers_to_merge_a_duplicate(client_as):
+    client = client_as("staff")
+    client.post("/orders/customers/new/", CUSTOMER)
+    client.post("/orders/customers/new/", {**CUSTOMER, "customer-name": "João P."})
+    first, second = Customer.objects.order_by("pk")
+    assert "Possíveis duplicados" in client.get(f"/orders/customers/{first.pk}/").content.decode()
+    client.post(f"/orders/customers/{first.pk}/merge/", {"other": second.pk})
+    second.refresh_from_db()
+    assert second.merged_into == first
+    assert client.get(f"/orders/customers/{second.pk}/")["Location"] == f"/orders/customers/{first.pk}/"
+
+
+@pytest.fixture
+def ready(client_as):
+    client = client_as("staff")
+    client.post("/orders/customers/new/", CUSTOMER)
+    product = ProductFactory(sku="CAM-1", gtin="7891000315507", price=Decimal("50.00"))
+    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                            unit_cost=Decimal("20"), user=None)
+    return client, Customer.objects.get(), product
+
+
+def test_staff_place_an_order_by_gtin_and_move_it_through_the_pipeline(ready):
+    client, customer, product = ready
+    assert customer.name in client.get("/orders/customers/search/", {"q": "390533"}).content.decode()
+    form = {
+        "customer": customer.pk, "address": customer.addresses.get().pk, "channel": "phone", "shipping": "10,00",
+        "notes": "", "items-TOTAL_FORMS": "3", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "50", "items-0-product": "7891000315507", "items-0-quantity": "2",
+        "items-0-unit_price": "", "items-0-discount": "",
+        # The untouched extra rows, as the browser sends them.
+        "items-1-product": "", "items-1-quantity": "1", "items-2-product": "", "items-2-quantity": "1",
+    }
+    response = client.post("/orders/new/", form)
+    order = Order.objects.get()
+    assert response["Location"] == f"/orders/{order.pk}/"
+    assert (order.total, order.status) == (Decimal("110.00"), "awaiting_payment")
+    assert StockLevel.objects.get(product=product).reserved == 2
+    for action, data in [("pay", {"amount": "110,00"}), ("invoice", {}), ("ship", {}), ("deliver", {})]:
+        client.post(f"/orders/{order.pk}/{action}/", data)
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Entregue" in page and "Enviado" in page and "Pronto para envio" in page
+    assert StockLevel.objects.get(product=product).on_hand == 3
+
+
+def test_an_order_form_without_items_or_with_an_unknown_code_is_refused(ready):
+    client, customer, product = ready
+    form = {"customer": customer.pk, "address": customer.addresses.get().pk, "channel": "phone", "shipping": "0",
+            "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "50",
+            "items-0-product": "", "items-0-quantity": "1"}
+    assert "Adicione pelo menos um item" in client.post("/orders/new/", form).content.decode()
+    form["items-0-product"] = "NOPE"
+    assert "Nenhum produto ativo tem o SKU ou GTIN “NOPE”" in client.post("/orders/new/", form).content.decode()
+    assert not Order.objects.exists()
+
+
+def test_cancelling_from_the_page_releases_the_stock(ready):
+    client, customer, product = ready
+    from orders import services
+
+    order, _ = services.order_create(customer=customer, address=customer.addresses.get(), channel="manual",
+                                     items=[services.ItemInput(product, 3, Decimal("50"))])
+    client.post(f"/orders/{order.pk}/cancel/", {"reason": "desistiu"})
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert StockLevel.objects.get(product=product).available == 5
+
+
+def test_the_order_list_filters_and_keeps_a_constant_number_of_queries(ready):
+    client, customer, product = ready
+    from orders import services
+
+    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=500,
+                            unit_cost=Decimal("20"), user=None)
+    for _ in range(60):
+        services.order_create(customer=customer, address=customer.addresses.get(), channel="web",
+                              items=[services.ItemInput(product, 1, Decimal("50"))])
+    counts = []
+    for per_page in (25, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/orders/", {"per_page": per_page}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert client.get("/orders/", {"status": "cancelled"}).context["table"].page.paginator.count == 0
+    assert client.get("/orders/", {"ship_uf": "sp", "payment": "unpaid"}).context["table"].page.paginator.count == 60
