@@ -142,6 +142,8 @@ MEDIA_URL = "media/"
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ... at once.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="loja@localhost")
+# The address customers reach this back office at (links in e-mails, e.g. the survey).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: strict by default when DEBUG is off; behind a TLS-terminating proxy set

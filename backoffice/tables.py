@@ -43,11 +43,13 @@ class Column:
 class Table:
     per_page_choices = (25, 50, 100)
 
-    def __init__(self, request, queryset, columns, *, default_sort, id="results", export_columns=None):
+    def __init__(self, request, queryset, columns, *, default_sort, id="results", target=None, export_columns=None):
         self.columns = columns
+        self.id = id
+        # The element its sorting and paging links reload: the table itself, or a block around it.
+        self.target = target or id
         # What the spreadsheet gets, when it differs from what the screen shows.
         self.export_columns = export_columns or columns
-        self.id = id
         self.export_format = request.GET.get("export") if request.GET.get("export") in FORMATS else None
         sortable = {c.sort for c in columns if c.sort}
         requested = request.GET.get("sort", "")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import period_filter
 
-from .models import Channel, Customer, Order, Status
+from .models import Channel, Customer, Order, Status, SurveyAnswer
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -67,3 +67,13 @@ class OrderFilter(django_filters.FilterSet):
 
     def in_queue(self, queryset, name, value):
         return queryset.filter(status=Status.PAID).exclude(validation_failures=[]) if value else queryset
+
+
+class SurveyAnswerFilter(django_filters.FilterSet):
+    answered_at = period_filter()
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, field_name="order__channel",
+                                          empty_label=_("All"))
+
+    class Meta:
+        model = SurveyAnswer
+        fields = ["answered_at", "channel"]

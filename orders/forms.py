@@ -120,3 +120,12 @@ class NoteForm(forms.Form):
 class MergeForm(forms.Form):
     other = forms.ModelChoiceField(label=_("Merge this customer into the one shown"),
                                    queryset=Customer.objects.filter(merged_into__isnull=True))
+
+
+class SurveyForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How likely are you to recommend us to a friend?"), coerce=int,
+        choices=[(n, str(n)) for n in range(11)], widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Anything to tell us? (optional)"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -268,3 +268,27 @@ class Counter(models.Model):
 
     class Meta:
         default_permissions = ()
+
+
+class SurveyAnswer(models.Model):
+    """The customer's answer to the post-sale survey: one per order."""
+
+    order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="survey_answer")
+    score = models.PositiveSmallIntegerField(_("score (0–10)"), validators=[MaxValueValidator(10)])
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(_("answered"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["-answered_at"]
+        default_permissions = ("view",)
+        constraints = [models.CheckConstraint(condition=Q(score__lte=10), name="surveyanswer_score_0_to_10")]
+
+    def __str__(self):
+        return f"{self.order}: {self.score}"
+
+    @property
+    def group(self):
+        """NPS group: promoter (9–10), passive (7–8) or detractor (0–6)."""
+        return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"

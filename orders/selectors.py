@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from .models import City, Customer, Order
+from .models import Channel, City, Customer, Order, SurveyAnswer
 
 
 def customers():
@@ -34,3 +34,32 @@ def orders():
 
 def cities(uf: str):
     return City.objects.filter(uf=uf).order_by("name")
+
+
+def survey_answers():
+    return SurveyAnswer.objects.select_related("order__customer")
+
+
+def _nps(counts):
+    total = counts["total"]
+    if not total:
+        return None
+    return round(100 * (counts["promoters"] - counts["detractors"]) / total)
+
+
+NPS_COUNTS = {
+    "total": Count("pk"),
+    "promoters": Count("pk", filter=Q(score__gte=9)),
+    "detractors": Count("pk", filter=Q(score__lte=6)),
+}
+
+
+def nps(answers) -> dict:
+    """Net Promoter Score of these answers: % promoters (9–10) minus % detractors (0–6)."""
+    counts = answers.order_by().aggregate(**NPS_COUNTS)
+    return {**counts, "score": _nps(counts)}
+
+
+def nps_by_channel(answers) -> list[dict]:
+    rows = answers.order_by().values("order__channel").annotate(**NPS_COUNTS).order_by("order__channel")
+    return [{**row, "channel": Channel(row["order__channel"]).label, "score": _nps(row)} for row in rows]

@@ -5,15 +5,20 @@ timeline event and an audit row."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
-from .models import TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status
+from .models import TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status, SurveyAnswer
+from .survey import survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
 
 CENT = Decimal("0.01")
@@ -279,9 +284,12 @@ def order_ship(*, order: Order, user, note: str = "") -> Order:
 
 
 def order_deliver(*, order: Order, user=None, note: str = "") -> Order:
-    """The carrier delivered the parcel."""
+    """The carrier delivered the parcel; the post-sale survey goes out after commit."""
+    from .tasks import send_survey
+
     with transaction.atomic():
         order = _move(_locked(order), Status.DELIVERED, actor=user, message=note)
+        transaction.on_commit(lambda: send_survey.delay(order.pk))
     return order
 
 
@@ -313,3 +321,38 @@ def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
     with transaction.atomic():
         _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
     return order.events.last()
+
+
+# Post-sale survey -------------------------------------------------------------
+
+
+def survey_send(*, order_id: int) -> bool:
+    """E-mail the survey link of a delivered order, once. Returns whether it was sent now."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
+        if order.survey_sent_at or not order.customer.email:
+            return False
+        link = settings.SITE_URL.rstrip("/") + reverse("orders:survey", args=[survey_token(order)])
+        context = {"order": order, "link": link}
+        send_mail(
+            subject=render_to_string("orders/email/survey_subject.txt", context).strip(),
+            message=render_to_string("orders/email/survey.txt", context),
+            from_email=None, recipient_list=[order.customer.email],
+        )
+        order.survey_sent_at = timezone.now()
+        order.save(update_fields=["survey_sent_at", "updated_at"])
+        _event(order, OrderEvent.Kind.NOTE, message=_("Satisfaction survey sent to %(email)s.") % {"email": order.customer.email})
+    return True
+
+
+def survey_answer(*, order: Order, score: int, comment: str = "") -> SurveyAnswer:
+    """Keep the customer's answer; an order is answered once."""
+    if not 0 <= score <= 10:
+        raise OrderError(_("Choose a score from 0 to 10."))
+    with transaction.atomic():
+        order = _locked(order)
+        if SurveyAnswer.objects.filter(order=order).exists():
+            raise OrderError(_("This survey was already answered. Thank you!"))
+        answer = SurveyAnswer.objects.create(order=order, score=score, comment=comment.strip()[:2000])
+        _event(order, OrderEvent.Kind.NOTE, message=_("Survey answered: %(score)d.") % {"score": score})
+    return answer

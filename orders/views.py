@@ -4,21 +4,25 @@ order page with its timeline and the pipeline actions."""
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
 from . import selectors, services
-from .filters import CustomerFilter, OrderFilter
-from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm
+from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
+from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import TRANSITIONS, Address, Customer, Order, Status
 from .services import ItemInput
+from .survey import order_id_from_token
 from .validators import clean_cep, format_document, uf_of_cep
 
 
@@ -252,3 +256,46 @@ def order_action(request, pk, action):
     else:
         messages.success(request, _("Done."))
     return redirect(_order_url(order))
+
+
+@login_not_required
+@never_cache
+def survey(request, token):
+    """The public survey page: the signed link is the only key; it shows nothing but the
+    order number and the question."""
+    try:
+        order = get_object_or_404(Order, pk=order_id_from_token(token))
+    except signing.SignatureExpired:
+        return render(request, "orders/survey.html", {"state": "expired"}, status=410)
+    except (signing.BadSignature, ValueError):
+        return render(request, "orders/survey.html", {"state": "invalid"}, status=400)
+    if hasattr(order, "survey_answer"):
+        return render(request, "orders/survey.html", {"state": "answered", "order": order})
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(order=order, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+        except services.OrderError:
+            return render(request, "orders/survey.html", {"state": "answered", "order": order})
+        return render(request, "orders/survey.html", {"state": "thanks", "order": order})
+    return render(request, "orders/survey.html", {"state": "ask", "order": order, "form": form})
+
+
+SURVEY_COLUMNS = [
+    Column("answered_at", gettext_lazy("Answered"), sort="answered_at", kind="datetime"),
+    Column("order", gettext_lazy("Order"), accessor=lambda a: f"#{a.order.number}", sort="order__number",
+           link=lambda a: _order_url(a.order)),
+    Column("channel", gettext_lazy("Channel"), accessor="order.get_channel_display", sort="order__channel"),
+    Column("customer", gettext_lazy("Customer"), accessor="order.customer.name"),
+    Column("score", gettext_lazy("Score"), sort="score", kind="number"),
+    Column("comment", gettext_lazy("Comment")),
+]
+
+
+@require("orders.view_surveyanswer")
+@require_GET
+def survey_list(request):
+    filterset = SurveyAnswerFilter(request.GET, queryset=selectors.survey_answers())
+    table = Table(request, filterset.qs, SURVEY_COLUMNS, default_sort="-answered_at", id="answers", target="results")
+    return table_response(request, "orders/survey_list.html", table, filename="nps", filter=filterset,
+                          nps=selectors.nps(filterset.qs), by_channel=selectors.nps_by_channel(filterset.qs))

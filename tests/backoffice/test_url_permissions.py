@@ -13,7 +13,8 @@ from django.urls.resolvers import RoutePattern
 from backoffice.roles import ROLES
 
 # Open without login, each revealing nothing beyond its purpose.
-PUBLIC = {"login", "set_language", "admin:login", "admin:logout"}  # and /healthz, answered by a middleware
+# (And /healthz, answered by a middleware.) The survey's key is the signed link it is sent with.
+PUBLIC = {"login", "set_language", "admin:login", "admin:logout", "orders:survey"}
 # Check the permission of the importer named in the URL or stored on the import.
 IMPORTER_PERMISSION = {"import_new", "import_template", "import_detail"}
 # Open to every logged-in user.
