@@ -56,6 +56,13 @@ class Importer:
 IMPORTERS: dict[str, Importer] = {}
 
 
+def cell_text(value) -> str:
+    """A cell as text: stripped, "" for empty, and 12 rather than 12.0 for whole numbers."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
 def register_importer(importer: Importer):
     IMPORTERS[importer.kind] = importer
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("inventory/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
+    path("api/orders/", include("orders.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.imports import Importer, RowError
+from backoffice.imports import Importer, RowError, cell_text as _text
 from backoffice.tables import Column
 
 from . import services
@@ -34,12 +34,6 @@ def _duplicates(rows, key):
             row.errors.append(_("duplicated: the same as row %(row)d") % {"row": seen[value]})
         else:
             seen[value] = row.number
-
-
-def _text(value):
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
 
 
 def _bool(value, default=True):

@@ -8,8 +8,12 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from backoffice.imports import register_importer
         from backoffice.navigation import NavItem, register_nav
 
+        from .importers import OrderImporter
+
+        register_importer(OrderImporter())
         section = _("Orders")
         register_nav(
             NavItem(_("Orders"), "orders:order_list", "receipt", "orders.view_order", section, 40),

@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import MAX_QUANTITY
+from inventory.models import MAX_QUANTITY, Product
 from inventory.selectors import product_by_code
 
-from .models import Address, City, Customer
+from .models import Address, Channel, City, Customer
 from .validators import clean_cep, clean_document, uf_of_cep
 
 
@@ -129,3 +129,51 @@ class SurveyForm(forms.Form):
     )
     comment = forms.CharField(label=_("Anything to tell us? (optional)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class IntakeForm(forms.Form):
+    """An order as a web store, an ERP (JSON API) or a spreadsheet sends it, flattened."""
+
+    channel = forms.ChoiceField(choices=Channel.choices)
+    external_id = forms.CharField(max_length=100)
+    document = forms.CharField(max_length=20)
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=20, required=False)
+    state_registration = forms.CharField(max_length=20, required=False)
+    cep = forms.CharField(max_length=9)
+    street = forms.CharField(max_length=150)
+    number = forms.CharField(max_length=20)
+    complement = forms.CharField(max_length=100, required=False)
+    district = forms.CharField(max_length=100)
+    city_ibge = forms.ModelChoiceField(queryset=City.objects.all(), to_field_name="code",
+                                       error_messages={"invalid_choice": _("unknown IBGE city code")})
+    shipping = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, required=False)
+    notes = forms.CharField(max_length=2000, required=False)
+
+    def clean_document(self):
+        _kind, document = clean_document(self.cleaned_data["document"])
+        return document
+
+    def clean_cep(self):
+        return clean_cep(self.cleaned_data["cep"])
+
+    def clean(self):
+        cleaned = super().clean()
+        cep, city = cleaned.get("cep"), cleaned.get("city_ibge")
+        if cep and city and uf_of_cep(cep) != city.uf:
+            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.") % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        return cleaned
+
+
+class IntakeItemForm(forms.Form):
+    sku = forms.CharField(max_length=60)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    discount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, required=False)
+
+    def clean_sku(self):
+        product = Product.objects.filter(sku=self.cleaned_data["sku"].strip(), active=True).first()
+        if product is None:
+            raise ValidationError(_("no active product has this SKU"))
+        return product

@@ -292,3 +292,30 @@ class SurveyAnswer(models.Model):
     def group(self):
         """NPS group: promoter (9–10), passive (7–8) or detractor (0–6)."""
         return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+
+
+class OrderInbox(models.Model):
+    """An order as it arrived from outside (the JSON API), kept before it is processed:
+    a rejected one stays with its errors, ready to be looked at and sent again."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    source = models.CharField(_("source"), max_length=120)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    payload = models.TextField(_("payload"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    errors = models.JSONField(_("errors"), default=dict, blank=True)
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+
+    class Meta:
+        verbose_name = _("order inbox entry")
+        verbose_name_plural = _("order inbox")
+        ordering = ["-received_at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.source} {self.received_at:%Y-%m-%d %H:%M}"

@@ -86,9 +86,13 @@ class ItemInput:
     discount: Decimal = Decimal("0.00")
 
 
-def _next_number() -> int:
-    counter, _ = Counter.objects.get_or_create(name="order")
-    counter = Counter.objects.select_for_update().get(pk=counter.pk)
+def _lock_order_counter() -> Counter:
+    """The order-number counter, locked: order creations take turns from here on."""
+    Counter.objects.get_or_create(name="order")
+    return Counter.objects.select_for_update().get(name="order")
+
+
+def _next_number(counter: Counter) -> int:
     counter.value += 1
     counter.save(update_fields=["value"])
     return counter.value
@@ -109,10 +113,6 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     with `created` False."""
     if not items:
         raise OrderError(_("An order needs at least one item."))
-    if external_id:
-        existing = Order.objects.filter(channel=channel, external_id=external_id).first()
-        if existing:
-            return existing, False
     lines = []  # (item, gross amount, net amount)
     for item in items:
         if item.quantity <= 0 or item.unit_price < 0 or item.discount < 0:
@@ -127,8 +127,13 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
     city = address.city
     with transaction.atomic():
+        counter = _lock_order_counter()
+        # Checked under the lock, so the same order sent twice at once still lands once.
+        existing = Order.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        if existing:
+            return existing, False
         order = Order.objects.create(
-            number=_next_number(), channel=channel, external_id=external_id, customer=customer,
+            number=_next_number(counter), channel=channel, external_id=external_id, customer=customer,
             ship_recipient=address.recipient or customer.name, ship_cep=address.cep, ship_street=address.street,
             ship_number=address.number, ship_complement=address.complement, ship_district=address.district,
             ship_city_code=city.code, ship_city_name=city.name, ship_uf=city.uf,
@@ -321,6 +326,43 @@ def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
     with transaction.atomic():
         _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
     return order.events.last()
+
+
+# Orders from outside (JSON API, spreadsheet) ------------------------------------
+
+
+def order_receive(*, data: dict, items: list[dict], user=None) -> tuple[Order, bool]:
+    """An order validated by IntakeForm/IntakeItemForm: its customer is found by CPF/CNPJ
+    (or registered), its address found or added, then it is created — once per channel and
+    external id."""
+    with transaction.atomic():
+        _lock_order_counter()  # one intake at a time: no duplicate customer or order
+        existing = Order.objects.filter(channel=data["channel"], external_id=data["external_id"]).first()
+        if existing:
+            return existing, False
+        customer = (
+            Customer.objects.filter(document=data["document"], merged_into__isnull=True).order_by("pk").first()
+        )
+        if customer is None:
+            customer = customer_save(customer=Customer(
+                kind="person" if len(data["document"]) == 11 else "company", name=data["name"],
+                document=data["document"], email=data.get("email") or "", phone=data.get("phone") or "",
+                state_registration=(data.get("state_registration") or "").upper(),
+            ), user=user)
+        address = Address.objects.filter(customer=customer, cep=data["cep"], number=data["number"],
+                                         city=data["city_ibge"]).first()
+        if address is None:
+            address = address_save(address=Address(
+                customer=customer, recipient=data["name"], cep=data["cep"], street=data["street"],
+                number=data["number"], complement=data.get("complement") or "", district=data["district"],
+                city=data["city_ibge"], is_default=not customer.addresses.exists(),
+            ), user=user)
+        return order_create(
+            customer=customer, address=address, channel=data["channel"], external_id=data["external_id"],
+            shipping=data.get("shipping") or Decimal("0.00"), notes=data.get("notes") or "", user=user,
+            items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or Decimal("0.00"))
+                   for item in items],
+        )
 
 
 # Post-sale survey -------------------------------------------------------------

@@ -53,6 +53,9 @@ def test_anonymous_users_are_sent_to_login_unless_the_page_is_public(db, client,
     for method in (client.get, client.post):
         response = method(url)
         assert response.status_code < 500, f"{method.__name__} {url}"
+        if getattr(view, "api_token_required", False):
+            assert response.status_code == 401, url  # the JSON API: its token, never a session
+            continue
         if name in PUBLIC:
             continue
         assert response.status_code == 302, f"{method.__name__} {url} answered {response.status_code}"
@@ -69,6 +72,9 @@ def test_each_role_gets_403_where_it_lacks_the_permission_and_never_a_500(client
         if name in ("logout", "admin:logout"):
             continue  # logging out would end the walk
         required = getattr(view, "required_permissions", None)
+        if getattr(view, "api_token_required", False):
+            assert client.post(url).status_code == 401, url
+            continue
         if not name.startswith("admin:") and name not in PUBLIC | LOGIN_ONLY | IMPORTER_PERMISSION:
             assert required, f"{name} ({url}) checks no permission: wrap it in @require(...)"
         for method in (client.get, client.post):

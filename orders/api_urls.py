@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import api
+
+app_name = "orders_api"
+
+urlpatterns = [path("", api.order_create, name="order_create")]

@@ -1,0 +1,60 @@
+"""Spreadsheet import of orders: one row per item; the rows that share a channel and an
+external id are one order. Orders already received (same channel and external id) are
+left as they are, so importing the same file twice creates nothing new."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backoffice.imports import Importer, cell_text as _text
+
+from . import services
+from .forms import IntakeForm, IntakeItemForm
+
+ORDER_COLUMNS = ("channel", "external_id", "document", "name", "cep", "street", "number", "district", "city_ibge")
+ITEM_COLUMNS = ("sku", "quantity", "unit_price")
+
+
+class OrderImporter(Importer):
+    kind = "orders.orders"
+    label = gettext_lazy("Import orders")
+    permission = "orders.add_order"
+    columns = ORDER_COLUMNS + ITEM_COLUMNS
+    optional_columns = ("email", "phone", "state_registration", "complement", "shipping", "notes", "discount")
+    example = (
+        ("web", "LOJA-1001", "390.533.447-05", "Maria da Silva", "01310-100", "Avenida Paulista", "1000", "Bela Vista",
+         "3550308", "CAM-001-AZ-M", "2", "59.90", "maria@example.com", "", "", "", "15.00", "", "0"),
+    )
+    return_url_name = "orders:order_list"
+
+    def clean_rows(self, rows):
+        groups = {}
+        for row in rows:
+            data = {key: _text(value) for key, value in row.data.items()}
+            order_form = IntakeForm({k: v for k, v in data.items() if k in IntakeForm.base_fields})
+            item_form = IntakeItemForm({k: v for k, v in data.items() if k in IntakeItemForm.base_fields})
+            for form in (order_form, item_form):
+                for field, messages in form.errors.items():
+                    row.errors.extend(f"{field}: {message}" for message in messages)
+            key = (data.get("channel"), data.get("external_id"))
+            first = groups.setdefault(key, row)
+            if row.errors:
+                continue
+            if first is row:
+                row.cleaned = {"order": order_form.cleaned_data, "items": [], "skus": set()}
+            elif first.cleaned:
+                if {k: v for k, v in order_form.cleaned_data.items() if k != "shipping"} != {
+                        k: v for k, v in first.cleaned["order"].items() if k != "shipping"}:
+                    row.errors.append(_("the order columns differ from row %(row)d of the same order") % {"row": first.number})
+                    continue
+            if first.cleaned:
+                sku = item_form.cleaned_data["sku"].sku
+                if sku in first.cleaned["skus"]:
+                    row.errors.append(_("duplicated: %(sku)s is already in this order") % {"sku": sku})
+                    continue
+                first.cleaned["skus"].add(sku)
+                first.cleaned["items"].append(item_form.cleaned_data)
+
+    def apply_row(self, row, *, user, reference):
+        # The first row of each order carries the whole order; the others are its items.
+        if "order" in row.cleaned:
+            services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user)
