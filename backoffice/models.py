@@ -111,3 +111,22 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class SavedFilter(models.Model):
+    """A user's named filter of a list screen (its path and query string)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=60)
+    path = models.CharField(max_length=200)
+    query = models.CharField(max_length=1000)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["user", "path", "name"], name="savedfilter_unique_name")]
+
+    def __str__(self):
+        return self.name

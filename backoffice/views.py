@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -16,7 +17,7 @@ from . import selectors, services
 from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
 from .imports import IMPORTERS
-from .models import ImportFile
+from .models import ImportFile, SavedFilter
 from .http import client_ip
 from .roles import require
 from .tables import Column, Table, table_response
@@ -140,6 +141,31 @@ def import_detail(request, pk):
     importer = _importer(record.kind, request.user)
     template = "backoffice/import_detail.html"
     return render(request, f"{template}#status" if request.htmx else template, {"record": record, "importer": importer})
+
+
+@require_POST
+def saved_filter_save(request):
+    """Save (or replace) the user's named filter of the list screen they are on."""
+    path = request.POST.get("path", "")
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "").lstrip("?")[:1000]
+    # Only a path of this site (never "//other.host/…").
+    if not (path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()})):
+        return redirect("home")
+    if not name:
+        messages.error(request, _("Give the filter a name."))
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, path=path, name=name, defaults={"query": query})
+        messages.success(request, _("Filter “%(name)s” saved.") % {"name": name})
+    return redirect(f"{path}?{query}")
+
+
+@require_POST
+def saved_filter_delete(request, pk):
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    saved.delete()
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect(saved.path)
 
 
 @never_cache

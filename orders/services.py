@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from backoffice.services import audit_record
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
-from .models import TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status, SurveyAnswer
+from .models import (
+    TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status, SurveyAnswer, Tag,
+)
 from .survey import survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
 
@@ -326,6 +328,20 @@ def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
     with transaction.atomic():
         _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
     return order.events.last()
+
+
+def orders_tag(*, orders: list[Order], name: str, user) -> int:
+    """Put a tag on these orders (the tag is created when new)."""
+    name = (name or "").strip().lower()[:40]
+    if not name:
+        raise OrderError(_("Type the tag."))
+    with transaction.atomic():
+        tag, _created = Tag.objects.get_or_create(name=name)
+        tag.orders.add(*orders)
+        for order in orders:
+            _event(order, OrderEvent.Kind.NOTE, actor=user, message=_("Tagged “%(tag)s”.") % {"tag": name})
+        audit_record(actor=user, action="order.tag", obj=tag, note=", ".join(f"#{o.number}" for o in orders))
+    return len(orders)
 
 
 # Orders from outside (JSON API, spreadsheet) ------------------------------------

@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("new/", views.order_new, name="order_new"),
+    path("bulk/", views.order_bulk, name="order_bulk"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/<str:action>/", views.order_action, name="order_action"),
     path("survey/answers/", views.survey_list, name="survey_list"),

@@ -9,6 +9,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,7 @@ from backoffice.tables import Column, Table, table_response
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
-from .models import TRANSITIONS, Address, Customer, Order, Status
+from .models import TRANSITIONS, Address, Customer, Order, Status, Tag
 from .services import ItemInput
 from .survey import order_id_from_token
 from .validators import clean_cep, format_document, uf_of_cep
@@ -159,6 +160,7 @@ def customer_addresses(request):
 
 
 ORDER_COLUMNS = [
+    Column("select", "", accessor=lambda order: None, kind="template", template="orders/cells/select.html"),
     Column("number", gettext_lazy("Order"), accessor=lambda o: f"#{o.number}", sort="number", link=_order_url),
     Column("placed_at", gettext_lazy("Placed"), sort="placed_at", kind="datetime"),
     Column("customer", gettext_lazy("Customer"), accessor="customer.name", sort="customer__name"),
@@ -174,8 +176,40 @@ ORDER_COLUMNS = [
 @require_GET
 def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.orders())
-    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at")
-    return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset)
+    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at", export_columns=ORDER_COLUMNS[1:])
+    return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset,
+                          tags=Tag.objects.all())
+
+
+@require("orders.transition_order")
+@require_POST
+def order_bulk(request):
+    """The list's bulk actions on the ticked orders: cancel (with a reason) or tag."""
+    orders = list(Order.objects.filter(pk__in=request.POST.getlist("ids")[:500]).order_by("number"))
+    operation = request.POST.get("operation")
+    if not orders:
+        messages.error(request, _("Tick at least one order."))
+    elif operation == "cancel":
+        done, refused = 0, []
+        for order in orders:
+            try:
+                services.order_cancel(order=order, user=request.user, reason=request.POST.get("reason", ""))
+                done += 1
+            except services.OrderError as exc:
+                refused.append(f"#{order.number}: {exc}")
+        if done:
+            messages.success(request, _("%(count)d orders cancelled.") % {"count": done})
+        for line in refused:
+            messages.error(request, line)
+    elif operation == "tag":
+        try:
+            count = services.orders_tag(orders=orders, name=request.POST.get("tag", ""), user=request.user)
+        except services.OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(count)d orders tagged.") % {"count": count})
+    back = request.POST.get("next", "")
+    return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "orders:order_list")
 
 
 @require("orders.add_order")

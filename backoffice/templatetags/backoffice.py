@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backoffice.jobs import PERIODIC_JOBS
+from backoffice.models import SavedFilter
 
 register = template.Library()
 CENT = Decimal("0.01")
@@ -81,3 +82,10 @@ def job_description(job):
     """A registered job's description in the user's language; the stored one for others."""
     registered = PERIODIC_JOBS.get(job.name)
     return registered.description if registered and registered.task == job.task else job.description
+
+
+@register.simple_tag(takes_context=True)
+def saved_filters(context):
+    """The current user's saved filters of the list screen being shown."""
+    request = context["request"]
+    return SavedFilter.objects.filter(user=request.user, path=request.path)

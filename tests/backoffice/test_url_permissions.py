@@ -18,7 +18,8 @@ PUBLIC = {"login", "set_language", "admin:login", "admin:logout", "orders:survey
 # Check the permission of the importer named in the URL or stored on the import.
 IMPORTER_PERMISSION = {"import_new", "import_template", "import_detail"}
 # Open to every logged-in user.
-LOGIN_ONLY = {"home", "logout", "password_change", "password_change_done", "admin:view_on_site"}
+LOGIN_ONLY = {"home", "logout", "password_change", "password_change_done", "admin:view_on_site",
+              "saved_filter_save", "saved_filter_delete"}  # each user's own filters
 
 SAMPLE = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": str(uuid.UUID(int=1))}
 

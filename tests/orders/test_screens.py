@@ -137,3 +137,29 @@ def test_the_order_list_filters_and_keeps_a_constant_number_of_queries(ready):
     assert counts[0] == counts[1]
     assert client.get("/orders/", {"status": "cancelled"}).context["table"].page.paginator.count == 0
     assert client.get("/orders/", {"ship_uf": "sp", "payment": "unpaid"}).context["table"].page.paginator.count == 60
+
+
+def test_bulk_actions_tag_and_cancel_the_ticked_orders(ready):
+    client, customer, product = ready
+    from orders import services
+
+    made = [services.order_create(customer=customer, address=customer.addresses.get(), channel="manual",
+                                  items=[services.ItemInput(product, 1, Decimal("50"))])[0] for _ in range(3)]
+    ids = [o.pk for o in made[:2]]
+    client.post("/orders/bulk/", {"ids": ids, "operation": "tag", "tag": "Atacado"})
+    assert set(Order.objects.filter(tags__name="atacado").values_list("pk", flat=True)) == set(ids)
+    response = client.post("/orders/bulk/", {"ids": ids, "operation": "cancel", "reason": "duplicado"}, follow=True)
+    assert "2 pedidos cancelados" in response.content.decode()
+    assert list(Order.objects.filter(status="cancelled").values_list("pk", flat=True).order_by("pk")) == ids
+    assert StockLevel.objects.get(product=product).reserved == 1
+    refused = client.post("/orders/bulk/", {"ids": ids, "operation": "cancel", "reason": "de novo"}, follow=True)
+    assert "não pode passar a" in refused.content.decode()
+
+
+def test_a_user_saves_a_filter_and_sees_it_on_the_list(ready):
+    client, customer, product = ready
+    client.post("/filters/save/", {"path": "/orders/", "query": "?status=paid&ship_uf=SP", "name": "Pagos SP"})
+    page = client.get("/orders/").content.decode()
+    assert 'href="/orders/?status=paid&amp;ship_uf=SP">Pagos SP</a>' in page
+    evil = client.post("/filters/save/", {"path": "//evil.example.com/", "query": "", "name": "x"})
+    assert evil["Location"] == "/"
