@@ -2,20 +2,9 @@
 
 from django.contrib import admin
 
+from backoffice.admin import ReadOnlyAdmin
+
 from .models import Movement, Product, ReorderAlert, Reservation, StockLevel, Warehouse
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by services: visible, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Product)

@@ -50,6 +50,7 @@ class AddressForm(forms.ModelForm):
             self.instance.city.uf if self.instance.pk else "")
         # Only the chosen UF's cities are offered (and accepted).
         self.fields["city"].queryset = City.objects.filter(uf=uf) if uf else City.objects.none()
+        self.fields["city"].label_from_instance = lambda city: city.name
         if self.instance.pk:
             self.initial.setdefault("uf", self.instance.city.uf)
 

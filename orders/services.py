@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
+from backoffice.templatetags.backoffice import money
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (
@@ -206,8 +207,8 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
         order = _locked(order)
         order.paid_amount += amount
         order.save(update_fields=["paid_amount", "updated_at"])
-        _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of R$ %(amount)s %(reference)s") % {
-            "amount": amount, "reference": reference})
+        _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of %(amount)s %(reference)s") % {
+            "amount": money(amount), "reference": reference})
         if order.status == Status.AWAITING_PAYMENT and order.paid_amount >= order.total:
             _move(order, Status.PAID, actor=user, message=reference)
             _validate(order, user)
@@ -234,8 +235,8 @@ def validation_failures(order: Order) -> list[str]:
     if not City.objects.filter(code=order.ship_city_code, uf=order.ship_uf).exists():
         failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.") % {"code": order.ship_city_code, "uf": order.ship_uf})
     if order.paid_amount != order.total:
-        failures.append(_("Paid R$ %(paid)s, but the order totals R$ %(total)s.") % {
-            "paid": order.paid_amount, "total": order.total})
+        failures.append(_("Paid %(paid)s, but the order totals %(total)s.") % {
+            "paid": money(order.paid_amount), "total": money(order.total)})
     if customer.blocked:
         failures.append(_("The customer is blocked."))
     return failures

@@ -132,3 +132,57 @@ def test_staff_filter_products_and_count_stock_inline_without_reloading(role_use
     assert page.evaluate("window.__marker") == "same page"
     page.screenshot(path=SHOTS / "product.png", full_page=True)
     assert problems == []
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_user, live_server, browser_page):
+    from decimal import Decimal
+
+    from inventory import services
+    from inventory.models import StockLevel, Warehouse
+    from tests.factories import ProductFactory
+
+    role_user("staff")
+    product = ProductFactory(sku="CAM-9", name="Camiseta listrada", price=Decimal("80.00"))
+    services.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                           unit_cost=Decimal("30"), user=None)
+    page, problems = browser_page
+    _login(page, live_server, "staff")
+
+    page.goto(f"{live_server.url}/orders/customers/new/")
+    page.fill("#id_customer-name", "Joana Souza")
+    page.fill("#id_customer-document", "390.533.447-00")
+    page.fill("#id_customer-email", "joana@example.com")
+    page.fill("#id_address-cep", "20040-002")
+    page.press("#id_address-cep", "Tab")
+    page.wait_for_function("document.querySelector('#id_address-uf').value === 'RJ'")  # the CEP filled the UF
+    page.select_option("#id_address-city", label="Rio de Janeiro")
+    page.fill("#id_address-street", "Avenida Rio Branco")
+    page.fill("#id_address-number", "10")
+    page.fill("#id_address-district", "Centro")
+    page.click("main form button[type=submit]")
+    assert "CPF inválido" in page.inner_text("main form")
+    page.fill("#id_customer-document", "390.533.447-05")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/orders/customers/*/")
+
+    page.click("text=Novo pedido")
+    page.fill("#customer-search", "Joana")
+    page.click("#customer-results [data-customer]")
+    page.wait_for_selector("#id_address option:nth-child(2)", state="attached")
+    page.select_option("#id_address", index=1)
+    page.fill("#id_items-0-product", "CAM-9")
+    page.fill("#id_items-0-quantity", "2")
+    page.click("text=Fazer pedido")
+    page.wait_for_url("**/orders/*/")
+    assert StockLevel.objects.get(product=product).reserved == 2
+    for button in ("Registrar pagamento", "Marcar como faturado", "Marcar como enviado", "Marcar como entregue"):
+        page.click(f"text={button}")
+        page.wait_for_load_state("networkidle")
+    timeline = page.inner_text("[data-testid=timeline]")
+    for status in ("Aguardando pagamento", "Pago", "Pronto para envio", "Faturado", "Enviado", "Entregue"):
+        assert status in timeline
+    page.screenshot(path=SHOTS / "order.png", full_page=True)
+    assert StockLevel.objects.get(product=product).on_hand == 3
+    assert problems == []
