@@ -389,7 +389,7 @@ def survey_send(*, order_id: int) -> bool:
     """E-mail the survey link of a delivered order, once. Returns whether it was sent now."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
-        if order.survey_sent_at or not order.customer.email:
+        if order.survey_sent_at or not order.customer.email or SurveyAnswer.objects.filter(order=order).exists():
             return False
         link = settings.SITE_URL.rstrip("/") + reverse("orders:survey", args=[survey_token(order)])
         context = {"order": order, "link": link}

@@ -140,6 +140,8 @@ def address_fields(request):
     form = AddressForm(data, prefix="address")
     # Only the UF and city fields are shown: no errors for the fields not filled in yet.
     form.errors.clear()
+    if data.get("city_q"):
+        form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=data["city_q"].strip())
     return render(request, "orders/partials/address_city.html", {"address_form": form})
 
 

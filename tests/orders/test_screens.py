@@ -163,3 +163,9 @@ def test_a_user_saves_a_filter_and_sees_it_on_the_list(ready):
     assert 'href="/orders/?status=paid&amp;ship_uf=SP">Pagos SP</a>' in page
     evil = client.post("/filters/save/", {"path": "//evil.example.com/", "query": "", "name": "x"})
     assert evil["Location"] == "/"
+
+
+def test_typing_part_of_a_city_name_narrows_the_choice(client_as):
+    html = client_as("staff").get("/orders/customers/address-fields/", {
+        "address-uf": "SP", "city_q": "campi"}).content.decode()
+    assert "Campinas" in html and "Sorocaba" not in html
