@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django_htmx.http import HttpResponseClientRefresh
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.roles import require
@@ -210,6 +211,8 @@ def order_bulk(request):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("%(count)d orders tagged.") % {"count": count})
+    if request.htmx:
+        return HttpResponseClientRefresh()  # the list, as filtered, with the messages
     back = request.POST.get("next", "")
     return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "orders:order_list")
 

@@ -185,4 +185,25 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
         assert status in timeline
     page.screenshot(path=SHOTS / "order.png", full_page=True)
     assert StockLevel.objects.get(product=product).on_hand == 3
+
+    # Another order, cancelled from the list's bulk action: its stock comes back.
+    page.goto(f"{live_server.url}/orders/new/")
+    page.fill("#customer-search", "Joana")
+    page.click("#customer-results [data-customer]")
+    page.wait_for_selector("#id_address option:nth-child(2)", state="attached")
+    page.select_option("#id_address", index=1)
+    page.fill("#id_items-0-product", "CAM-9")
+    page.click("text=Fazer pedido")
+    page.wait_for_url("**/orders/*/")
+    assert StockLevel.objects.get(product=product).reserved == 1
+    page.goto(f"{live_server.url}/orders/?status=awaiting_payment")
+    page.check("input[name=ids]")
+    page.select_option("#bulk-action", "cancel")
+    page.fill("#bulk input[name=reason]", "cliente desistiu")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#bulk button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "1 pedidos cancelados" in page.inner_text(".messages")
+    level = StockLevel.objects.get(product=product)
+    assert (level.reserved, level.available) == (0, 3)
     assert problems == []
