@@ -52,7 +52,10 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip().lstrip("#")
         match = Q(customer__name__icontains=value) | Q(external_id=value)
         if value.isdigit():
-            match |= Q(number=int(value)) | Q(customer__document__startswith=value)
+            match |= Q(number=int(value))
+        document = "".join(ch for ch in value if ch.isalnum()).upper()
+        if len(document) >= 3:
+            match |= Q(customer__document__startswith=document)
         return queryset.filter(match)
 
     def by_uf(self, queryset, name, value):

@@ -5,7 +5,7 @@ left as they are, so importing the same file twice creates nothing new."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.imports import Importer, cell_text as _text
+from backoffice.imports import Importer, RowError, cell_text as _text
 
 from . import services
 from .forms import IntakeForm, IntakeItemForm
@@ -57,4 +57,7 @@ class OrderImporter(Importer):
     def apply_row(self, row, *, user, reference):
         # The first row of each order carries the whole order; the others are its items.
         if "order" in row.cleaned:
-            services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user)
+            try:
+                services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user)
+            except services.OrderError as exc:
+                raise RowError(str(exc)) from exc

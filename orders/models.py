@@ -172,6 +172,7 @@ class Order(models.Model):
         permissions = [
             ("transition_order", _("Can move an order through the pipeline")),
             ("override_validation", _("Can release an order that failed validation")),
+            ("register_payment", _("Can register a payment received outside the payment providers")),
         ]
         constraints = [
             models.UniqueConstraint(

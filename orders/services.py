@@ -25,6 +25,8 @@ from .survey import survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
 
 CENT = Decimal("0.01")
+# The largest amount a MoneyField holds.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class OrderError(Exception):
@@ -68,6 +70,9 @@ def customer_merge(*, keep: Customer, merge: Customer, user) -> Customer:
         keep, merge = locked[keep.pk], locked[merge.pk]
         if merge.merged_into_id or keep.merged_into_id:
             raise OrderError(_("A merged customer cannot be merged again."))
+        if merge.blocked and not keep.blocked:
+            keep.blocked = True  # a block is never lost in a merge
+            keep.save(update_fields=["blocked", "updated_at"])
         moved_orders = Order.objects.filter(customer=merge).update(customer=keep)
         Address.objects.filter(customer=merge).update(customer=keep, is_default=False)
         merge.merged_into = keep
@@ -126,6 +131,8 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
         lines.append((item, gross, gross - item.discount))
     if shipping < 0:
         raise OrderError(_("Shipping cannot be negative."))
+    if sum((gross for _item, gross, _net in lines), shipping) > MAX_AMOUNT:
+        raise OrderError(_("The order total is too large."))
     items_total = sum((gross for _item, gross, _net in lines), Decimal("0.00"))
     discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
     city = address.city
@@ -168,6 +175,10 @@ def _reserve(order, user):
     order.hold_reason = ""
     order.save(update_fields=["hold_reason", "updated_at"])
     _move(order, Status.AWAITING_PAYMENT, actor=user, message=_("Stock reserved."))
+    if order.total and order.paid_amount >= order.total:
+        # Paid while it waited for stock.
+        _move(order, Status.PAID, actor=user)
+        _validate(order, user)
 
 
 def _locked(order) -> Order:
@@ -201,10 +212,14 @@ def order_retry_reservation(*, order: Order, user) -> Order:
 def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference: str = "") -> Order:
     """A payment for the order arrived (called by the payments app). Once the order is
     paid in full it becomes `paid` and is validated."""
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
         raise OrderError(_("The payment must be greater than zero."))
     with transaction.atomic():
         order = _locked(order)
+        if order.status not in (Status.NEW, Status.AWAITING_PAYMENT):
+            raise OrderError(_("An order that is “%(status)s” takes no payment.") % {"status": Status(order.status).label})
+        if order.paid_amount + amount > MAX_AMOUNT:
+            raise OrderError(_("The payment must be greater than zero."))
         order.paid_amount += amount
         order.save(update_fields=["paid_amount", "updated_at"])
         _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of %(amount)s %(reference)s") % {

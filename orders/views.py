@@ -3,6 +3,7 @@ order page with its timeline and the pipeline actions."""
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -11,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django_htmx.http import HttpResponseClientRefresh
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
@@ -188,7 +190,8 @@ def order_list(request):
 @require_POST
 def order_bulk(request):
     """The list's bulk actions on the ticked orders: cancel (with a reason) or tag."""
-    orders = list(Order.objects.filter(pk__in=request.POST.getlist("ids")[:500]).order_by("number"))
+    ids = [pk for pk in request.POST.getlist("ids")[:500] if pk.isdigit()]
+    orders = list(Order.objects.filter(pk__in=ids).order_by("number"))
     operation = request.POST.get("operation")
     if not orders:
         messages.error(request, _("Tick at least one order."))
@@ -201,7 +204,7 @@ def order_bulk(request):
             except services.OrderError as exc:
                 refused.append(f"#{order.number}: {exc}")
         if done:
-            messages.success(request, _("%(count)d orders cancelled.") % {"count": done})
+            messages.success(request, ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", done) % {"count": done})
         for line in refused:
             messages.error(request, line)
     elif operation == "tag":
@@ -210,7 +213,7 @@ def order_bulk(request):
         except services.OrderError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("%(count)d orders tagged.") % {"count": count})
+            messages.success(request, ngettext("%(count)d order tagged.", "%(count)d orders tagged.", count) % {"count": count})
     if request.htmx:
         return HttpResponseClientRefresh()  # the list, as filtered, with the messages
     back = request.POST.get("next", "")
@@ -242,7 +245,8 @@ def order_new(request):
         else:
             messages.success(request, _("Order #%(number)d created.") % {"number": order.number})
             return redirect(_order_url(order))
-    customer = form.fields["customer"].queryset.filter(pk=form["customer"].value() or 0).first()
+    chosen = str(form["customer"].value() or "")
+    customer = form.fields["customer"].queryset.filter(pk=chosen).first() if chosen.isdigit() else None
     return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer})
 
 
@@ -260,10 +264,20 @@ def order_detail(request, pk):
     })
 
 
+def _amount(data, *, default):
+    """The typed amount ("125,90" or "125.90"), or `default` when left empty."""
+    field = forms.DecimalField(min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True, required=False)
+    try:
+        value = field.clean(data.get("amount", ""))
+    except ValidationError as exc:
+        raise services.OrderError(" ".join(exc.messages)) from exc
+    return default if value is None else value
+
+
 ACTIONS = {
     "retry": lambda order, user, data: services.order_retry_reservation(order=order, user=user),
     "pay": lambda order, user, data: services.order_confirm_payment(
-        order=order, amount=Decimal((data.get("amount") or str(order.total - order.paid_amount)).replace(",", ".")), user=user,
+        order=order, amount=_amount(data, default=order.total - order.paid_amount), user=user,
         reference=_("registered by hand")),
     "validate": lambda order, user, data: services.order_validate(order=order, user=user),
     "invoice": lambda order, user, data: services.order_invoice(order=order, user=user),
@@ -284,14 +298,13 @@ def order_action(request, pk, action):
     order = get_object_or_404(Order, pk=pk)
     if action not in ACTIONS:
         return redirect(_order_url(order))
-    if action == "override" and not request.user.has_perm("orders.override_validation"):
+    needs = {"override": "orders.override_validation", "pay": "orders.register_payment"}.get(action)
+    if needs and not request.user.has_perm(needs):
         raise PermissionDenied
     try:
         ACTIONS[action](order, request.user, request.POST)
     except services.OrderError as exc:
         messages.error(request, str(exc))
-    except ArithmeticError:
-        messages.error(request, _("Enter the amount as a number, e.g. 125.90."))
     else:
         messages.success(request, _("Done."))
     return redirect(_order_url(order))

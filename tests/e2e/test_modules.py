@@ -203,7 +203,7 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#bulk button[type=submit]")
     page.wait_for_selector(".alert-success")
-    assert "1 pedidos cancelados" in page.inner_text(".messages")
+    assert "1 pedido cancelado" in page.inner_text(".messages")
     level = StockLevel.objects.get(product=product)
     assert (level.reserved, level.available) == (0, 3)
     assert problems == []

@@ -168,3 +168,43 @@ def test_merging_customers_moves_their_orders_and_addresses(customer, address, s
     assert Order.objects.get(pk=order.pk).customer == customer
     with pytest.raises(services.OrderError):
         services.customer_merge(keep=customer, merge=twin, user=None)
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-1"), Decimal("Infinity"), Decimal("1e20")])
+def test_impossible_payments_are_refused(customer, address, shirt, amount):
+    order = place(customer, address, shirt)
+    with pytest.raises(services.OrderError):
+        services.order_confirm_payment(order=order, amount=amount)
+    assert Order.objects.get(pk=order.pk).paid_amount == 0
+
+
+def test_a_cancelled_order_takes_no_payment(customer, address, shirt, role_user):
+    order = place(customer, address, shirt)
+    services.order_cancel(order=order, user=role_user("staff"), reason="desistiu")
+    with pytest.raises(services.OrderError, match="não aceita pagamento"):
+        services.order_confirm_payment(order=order, amount=Decimal("125.00"))
+
+
+def test_an_order_paid_while_it_waited_for_stock_is_validated_once_the_stock_arrives(customer, address, shirt, role_user):
+    order = place(customer, address, shirt, quantity=20)
+    services.order_confirm_payment(order=order, amount=order.total)
+    assert Order.objects.get(pk=order.pk).status == Status.NEW
+    inventory.stock_receive(product=shirt, warehouse=Warehouse.objects.get(code="principal"), quantity=20,
+                            unit_cost=Decimal("20"), user=None)
+    order = services.order_retry_reservation(order=order, user=role_user("staff"))
+    assert order.status == Status.READY_TO_SHIP
+
+
+def test_an_order_too_large_for_the_books_is_refused(customer, address, shirt):
+    with pytest.raises(services.OrderError, match="grande demais"):
+        services.order_create(customer=customer, address=address, channel="manual",
+                              items=[ItemInput(shirt, 3, Decimal("999999999999.99"))])
+
+
+def test_merging_a_blocked_customer_keeps_the_block(customer, role_user):
+    from orders.models import Customer
+
+    blocked = Customer.objects.create(kind="person", name="M.", document="39053344705", blocked=True)
+    services.customer_merge(keep=customer, merge=blocked, user=role_user("staff"))
+    customer.refresh_from_db()
+    assert customer.blocked

@@ -169,3 +169,32 @@ def test_typing_part_of_a_city_name_narrows_the_choice(client_as):
     html = client_as("staff").get("/orders/customers/address-fields/", {
         "address-uf": "SP", "city_q": "campi"}).content.decode()
     assert "Campinas" in html and "Sorocaba" not in html
+
+
+@pytest.mark.parametrize("amount", ["abc", "Infinity", "1e20", "-5"])
+def test_a_typed_payment_that_is_no_amount_gets_a_message(ready, amount):
+    client, customer, product = ready
+    from orders import services
+
+    order, _ = services.order_create(customer=customer, address=customer.addresses.get(), channel="manual",
+                                     items=[services.ItemInput(product, 1, Decimal("50"))])
+    response = client.post(f"/orders/{order.pk}/pay/", {"amount": amount}, follow=True)
+    assert response.status_code == 200 and "alert-danger" in response.content.decode()
+    assert Order.objects.get(pk=order.pk).paid_amount == 0
+    assert client.get("/orders/").status_code == 200
+
+
+def test_garbage_ids_and_customers_in_the_address_bar_are_no_500(ready):
+    client, customer, product = ready
+    assert client.post("/orders/bulk/", {"ids": ["abc"], "operation": "tag", "tag": "x"}).status_code == 302
+    assert client.get("/orders/new/", {"customer": "abc"}).status_code == 200
+
+
+def test_orders_are_found_by_a_formatted_document(ready):
+    client, customer, product = ready
+    from orders import services
+
+    services.order_create(customer=customer, address=customer.addresses.get(), channel="manual",
+                          items=[services.ItemInput(product, 1, Decimal("50"))])
+    page = client.get("/orders/", {"q": "390.533.447-05"})
+    assert page.context["table"].page.paginator.count == 1
