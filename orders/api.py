@@ -14,6 +14,8 @@ from . import services
 from .forms import IntakeForm, IntakeItemForm
 from .models import OrderInbox
 
+MAX_ITEMS = 200
+
 # Where each IntakeForm field sits in the JSON document.
 PATHS = {
     "document": ("customer", "document"), "name": ("customer", "name"), "email": ("customer", "email"),
@@ -51,6 +53,8 @@ def order_create(request):
         return _reject(inbox, {"body": [_("The body is not valid JSON.")]})
     if not isinstance(document, dict) or not isinstance(document.get("items"), list) or not document["items"]:
         return _reject(inbox, {"items": [_("Send an object with a non-empty list “items”.")]})
+    if len(document["items"]) > MAX_ITEMS:
+        return _reject(inbox, {"items": [_("At most %(max)d items per order.") % {"max": MAX_ITEMS}]})
     form = IntakeForm(_flatten(document))
     items = [IntakeItemForm({k: str(v) for k, v in item.items() if v is not None} if isinstance(item, dict) else {})
              for item in document["items"]]

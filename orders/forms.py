@@ -161,6 +161,9 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        document = cleaned.get("document") or ""
+        if len(document) == 14 and not (cleaned.get("state_registration") or "").strip():
+            self.add_error("state_registration", _("A company needs its state registration (IE) or ISENTO."))
         cep, city = cleaned.get("cep"), cleaned.get("city_ibge")
         if cep and city and uf_of_cep(cep) != city.uf:
             self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.") % {"cep_uf": uf_of_cep(cep), "uf": city.uf})

@@ -1,6 +1,7 @@
 """Read queries on customers and orders, shared by views, tasks and analytics."""
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 
 from .models import Channel, City, Customer, Order, SurveyAnswer
 
@@ -63,3 +64,9 @@ def nps(answers) -> dict:
 def nps_by_channel(answers) -> list[dict]:
     rows = answers.order_by().values("order__channel").annotate(**NPS_COUNTS).order_by("order__channel")
     return [{**row, "channel": Channel(row["order__channel"]).label, "score": _nps(row)} for row in rows]
+
+
+def nps_by_month(answers) -> list[dict]:
+    rows = (answers.order_by().annotate(month=TruncMonth("answered_at")).values("month").annotate(**NPS_COUNTS)
+            .order_by("month"))
+    return [{**row, "score": _nps(row)} for row in rows]

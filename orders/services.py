@@ -381,8 +381,10 @@ def order_receive(*, data: dict, items: list[dict], user=None) -> tuple[Order, b
                 document=data["document"], email=data.get("email") or "", phone=data.get("phone") or "",
                 state_registration=(data.get("state_registration") or "").upper(),
             ), user=user)
-        address = Address.objects.filter(customer=customer, cep=data["cep"], number=data["number"],
-                                         city=data["city_ibge"]).first()
+        address = Address.objects.filter(
+            customer=customer, recipient=data["name"], cep=data["cep"], street=data["street"], number=data["number"],
+            complement=data.get("complement") or "", district=data["district"], city=data["city_ibge"],
+        ).first()
         if address is None:
             address = address_save(address=Address(
                 customer=customer, recipient=data["name"], cep=data["cep"], street=data["street"],
@@ -404,7 +406,8 @@ def survey_send(*, order_id: int) -> bool:
     """E-mail the survey link of a delivered order, once. Returns whether it was sent now."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
-        if order.survey_sent_at or not order.customer.email or SurveyAnswer.objects.filter(order=order).exists():
+        if (order.survey_sent_at or not order.customer.email or order.status not in (Status.DELIVERED, Status.CLOSED)
+                or SurveyAnswer.objects.filter(order=order).exists()):
             return False
         link = settings.SITE_URL.rstrip("/") + reverse("orders:survey", args=[survey_token(order)])
         context = {"order": order, "link": link}

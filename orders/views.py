@@ -350,4 +350,5 @@ def survey_list(request):
     filterset = SurveyAnswerFilter(request.GET, queryset=selectors.survey_answers())
     table = Table(request, filterset.qs, SURVEY_COLUMNS, default_sort="-answered_at", id="answers", target="results")
     return table_response(request, "orders/survey_list.html", table, filename="nps", filter=filterset,
-                          nps=selectors.nps(filterset.qs), by_channel=selectors.nps_by_channel(filterset.qs))
+                          nps=selectors.nps(filterset.qs), by_channel=selectors.nps_by_channel(filterset.qs),
+                          by_month=selectors.nps_by_month(filterset.qs))

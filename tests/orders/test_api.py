@@ -85,3 +85,20 @@ def test_a_revoked_token_is_refused(client, key):
 
     ApiToken.objects.update(revoked_at=timezone.now())
     assert post(client, ORDER, key).status_code == 401
+
+
+def test_a_company_without_its_state_registration_or_too_many_items_is_refused(client, key):
+    company = {**ORDER, "customer": {"document": "11.222.333/0001-81", "name": "Empresa X"}}
+    assert post(client, company, key).json()["errors"]["customer.state_registration"]
+    many = {**ORDER, "items": ORDER["items"] * 201}
+    assert post(client, many, key).json()["errors"]["items"] == ["No máximo 200 itens por pedido."]
+    assert not Order.objects.exists()
+
+
+def test_another_apartment_at_the_same_number_is_a_new_address(client, key):
+    post(client, ORDER, key)
+    other = {**ORDER, "external_id": "LOJA-5002", "address": {**ORDER["address"], "complement": "apto 12"}}
+    post(client, other, key)
+    first, second = Order.objects.order_by("pk")
+    assert (first.ship_complement, second.ship_complement) == ("", "apto 12")
+    assert Customer.objects.get().addresses.count() == 2
