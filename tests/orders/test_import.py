@@ -14,12 +14,12 @@ from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "channel,external_id,document,name,cep,street,number,district,city_ibge,sku,quantity,unit_price,shipping\n"
+HEADER = "channel,external_id,document,name,cep,street,number,district,city_ibge,sku,quantity,unit_price,shipping,state_registration\n"
 GOOD = (
     HEADER
-    + "web,A-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,2,59.90,10\n"
-    + "web,A-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAN-1,1,30.00,10\n"
-    + "web,A-2,11.222.333/0001-81,Empresa X,20040-002,Rua 1,5,Centro,3304557,CAN-1,3,30.00,0\n"
+    + "web,A-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,2,59.90,10,\n"
+    + "web,A-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAN-1,1,30.00,10,\n"
+    + "web,A-2,11.222.333/0001-81,Empresa X,20040-002,Rua 1,5,Centro,3304557,CAN-1,3,30.00,0,ISENTO\n"
 )
 
 
@@ -52,11 +52,11 @@ def test_rows_of_the_same_order_become_one_order_and_a_second_import_adds_nothin
 def test_a_file_with_bad_rows_imports_nothing_and_reports_each_one(client_as):
     bad = (
         HEADER
-        + "web,B-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,2,59.90,10\n"
-        + "web,B-2,390.533.447-00,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,1,59.90,0\n"
-        + "web,B-3,390.533.447-05,Maria,20040-002,Av Paulista,1000,Bela Vista,3550308,NOPE,0,x,0\n"
-        + "web,B-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,1,59.90,10\n"
-        + "web,B-1,390.533.447-05,Outra,01310-100,Av Paulista,1000,Bela Vista,3550308,CAN-1,1,30.00,10\n"
+        + "web,B-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,2,59.90,10,\n"
+        + "web,B-2,390.533.447-00,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,1,59.90,0,\n"
+        + "web,B-3,390.533.447-05,Maria,20040-002,Av Paulista,1000,Bela Vista,3550308,NOPE,0,x,0,\n"
+        + "web,B-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,1,59.90,10,\n"
+        + "web,B-1,390.533.447-05,Outra,01310-100,Av Paulista,1000,Bela Vista,3550308,CAN-1,1,30.00,10,\n"
     )
     record = upload(client_as("staff"), bad)
     assert record.status == "rejected"

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Create the demo store: one user per role, then each app's demo data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--orders", type=int, default=500, help="How many demo orders (default 500).")
+        parser.add_argument("--orders", type=int, default=2000, help="How many demo orders (default 2000).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for reproducible data.")
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the database already has users."
