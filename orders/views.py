@@ -24,7 +24,7 @@ from backoffice.tables import Column, Table, table_response
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
-from .models import TRANSITIONS, Address, Customer, Order, Status, Tag
+from .models import TRANSITIONS, Customer, Order, Status, Tag
 from .services import ItemInput
 from .survey import order_id_from_token
 from .validators import clean_cep, format_document, uf_of_cep

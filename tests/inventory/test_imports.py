@@ -121,6 +121,7 @@ def test_a_cycle_count_turns_counted_quantities_into_adjustments(client_as, stoc
     record = upload(client_as("staff"), "inventory.count", SimpleUploadedFile("count.xlsx", buffer.getvalue()))
     assert record.status == "done", record.report
     assert StockLevel.objects.get(product=a).on_hand == 8
+    assert StockLevel.objects.get(product=b).on_hand == 4  # counted as it was: no adjustment
     adjustment = Movement.objects.get(kind="adjustment")
     assert (adjustment.product, adjustment.quantity, adjustment.reference) == (a, 2, f"import:{record.pk}")
 

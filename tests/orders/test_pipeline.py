@@ -10,7 +10,7 @@ from inventory import services as inventory
 from inventory.models import Movement, StockLevel
 from inventory.models import Warehouse
 from orders import services
-from orders.models import TRANSITIONS, Order, OrderEvent, Status
+from orders.models import TRANSITIONS, Order, Status
 from orders.services import ItemInput
 from tests.factories import ProductFactory
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory import services as inventory
 from inventory.models import StockLevel, Warehouse
-from orders.models import Address, City, Customer, Order
+from orders.models import Customer, Order
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

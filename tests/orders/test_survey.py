@@ -1,7 +1,6 @@
 """After delivery the customer gets one e-mail with a signed link, answers once, and staff see the NPS."""
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
