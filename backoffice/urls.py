@@ -26,5 +26,6 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("api/orders/", include("orders.api_urls")),
+    path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]

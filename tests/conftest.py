@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from orders.models import Address, City, Customer
 from tests.factories import UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,3 +56,17 @@ def client_as(client, role_user):
         return client
 
     return login
+
+
+@pytest.fixture
+def customer(db):
+    return Customer.objects.create(kind="person", name="Maria da Silva", document="39053344705", email="maria@example.com")
+
+
+@pytest.fixture
+def address(customer):
+    """A complete address in São Paulo/SP."""
+    return Address.objects.create(
+        customer=customer, recipient="Maria da Silva", cep="01310100", street="Avenida Paulista", number="1000",
+        district="Bela Vista", city=City.objects.get(code="3550308"), is_default=True,
+    )

@@ -1,0 +1,51 @@
+"""Admin views of payments data until the finance screens land: the webhook inbox (ops),
+payments, and the provider accounts (secrets are never shown back)."""
+
+from django import forms
+from django.contrib import admin
+
+from backoffice.admin import ReadOnlyAdmin
+
+from .models import Payment, ProviderAccount, WebhookEvent
+
+
+class ProviderAccountForm(forms.ModelForm):
+    access_token = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
+                                   help_text="Leave empty to keep the current one.")
+    webhook_secret = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
+                                     help_text="Leave empty to keep the current one.")
+
+    class Meta:
+        model = ProviderAccount
+        fields = ["provider", "name", "access_token", "webhook_secret", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("access_token", "webhook_secret"):
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+@admin.register(ProviderAccount)
+class ProviderAccountAdmin(admin.ModelAdmin):
+    form = ProviderAccountForm
+    list_display = ("name", "provider", "active", "webhook_url")
+
+    @admin.display(description="webhook URL")
+    def webhook_url(self, account):
+        return f"/payments/webhooks/{account.provider}/{account.pk}/"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "account", "status", "resource_id", "error")
+    list_filter = ("status", "account")
+    readonly_fields = ("account", "received_at", "headers", "query", "body", "status", "error", "resource_id")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "provider", "provider_payment_id", "order", "method", "status", "gross", "net")
+    list_filter = ("provider", "method", "status")
+    search_fields = ("provider_payment_id", "payer_name", "payer_email", "external_reference")

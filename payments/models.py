@@ -1,0 +1,144 @@
+"""Provider accounts, the webhook inbox, payments and their events."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.fields import MoneyField
+
+
+class Provider(models.TextChoices):
+    MERCADOPAGO = "mercadopago", "Mercado Pago"
+    PAGBANK = "pagbank", "PagBank / PagSeguro"
+    PAYPAL = "paypal", "PayPal"
+    MANUAL = "manual", _("manual (Pix, transfer, boleto)")
+
+
+class ProviderAccount(models.Model):
+    """The store's account at a payment provider. Secrets are never shown back in full."""
+
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    name = models.CharField(_("name"), max_length=100)
+    access_token = models.CharField(_("API access token"), max_length=300, blank=True)
+    webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provider account")
+        verbose_name_plural = _("provider accounts")
+        ordering = ["provider", "name"]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} – {self.name}"
+
+
+class WebhookEvent(models.Model):
+    """A provider's notification exactly as it arrived, kept before anything is done with it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        PROCESSED = "processed", _("processed")
+        REJECTED = "rejected", _("rejected")
+        FAILED = "failed", _("failed")
+
+    account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
+                                related_name="webhook_events")
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    headers = models.JSONField(_("headers"), default=dict)
+    query = models.CharField(_("query string"), max_length=2000, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    error = models.TextField(_("error"), blank=True)
+    resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook inbox")
+        ordering = ["-received_at", "-pk"]
+        default_permissions = ("view",)
+        permissions = [("replay_webhookevent", _("Can replay a webhook event"))]
+
+    def __str__(self):
+        return f"{self.account} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        AUTHORIZED = "authorized", _("authorized")
+        APPROVED = "approved", _("approved")
+        IN_DISPUTE = "in_dispute", _("in dispute")
+        CHARGED_BACK = "charged_back", _("charged back")
+        REFUNDED = "refunded", _("refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+        CANCELLED = "cancelled", _("cancelled")
+        REJECTED = "rejected", _("rejected")
+        EXPIRED = "expired", _("expired")
+
+    class Method(models.TextChoices):
+        CREDIT_CARD = "credit_card", _("credit card")
+        DEBIT_CARD = "debit_card", _("debit card")
+        BOLETO = "boleto", _("boleto")
+        PIX = "pix", _("Pix")
+        PAYPAL = "paypal", _("PayPal")
+        TRANSFER = "transfer", _("transfer")
+        WALLET = "wallet", _("provider balance")
+
+    account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider_payment_id = models.CharField(_("provider payment id"), max_length=100)
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="payments")
+    external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    brand = models.CharField(_("card brand"), max_length=30, blank=True)
+    installments = models.PositiveSmallIntegerField(_("installments"), default=1)
+    payer_name = models.CharField(_("payer"), max_length=150, blank=True)
+    payer_document = models.CharField(_("payer CPF/CNPJ"), max_length=14, blank=True)
+    payer_email = models.EmailField(_("payer e-mail"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_detail = models.CharField(_("status detail"), max_length=100, blank=True)
+    gross = MoneyField(_("gross"))
+    fees = MoneyField(_("fees"), default=0)
+    net = MoneyField(_("net"))
+    refunded = MoneyField(_("refunded"), default=0)
+    fee_details = models.JSONField(_("fee details"), default=list, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    release_date = models.DateTimeField(_("money release"), null=True, blank=True)
+    # The payment's amount counted on its order (so the order is credited once).
+    credited_to_order = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_payment_id"], name="payment_one_per_provider_id"),
+            models.CheckConstraint(condition=Q(gross__gte=0, fees__gte=0, net__gte=0, refunded__gte=0),
+                                   name="payment_amounts_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.provider_payment_id}"
+
+
+class PaymentEvent(models.Model):
+    """What the provider said about a payment, each time (the payment's timeline)."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="events")
+    webhook_event = models.ForeignKey(WebhookEvent, verbose_name=_("webhook event"), on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=20, choices=Payment.Status.choices)
+    applied = models.BooleanField(_("applied"), default=True, help_text=_("False when a late, older status was ignored."))
+    raw = models.JSONField(_("provider data"), default=dict)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["created_at", "pk"]
+        default_permissions = ("view",)

@@ -1,0 +1,110 @@
+"""Mercado Pago: webhooks signed with `x-signature` (HMAC-SHA256 over
+`id:<data.id>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment fetched from
+`GET /v1/payments/{id}` (../shared/contracts/mercadopago/)."""
+
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+
+from . import PaymentProvider, ProviderError, ProviderPayment, WebhookMalformed, WebhookRejected
+
+STATUSES = {
+    "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
+    "in_mediation": "in_dispute", "rejected": "rejected", "cancelled": "cancelled", "refunded": "refunded",
+    "charged_back": "charged_back",
+}
+METHODS = {
+    "credit_card": "credit_card", "debit_card": "debit_card", "ticket": "boleto", "bank_transfer": "pix",
+    "account_money": "wallet", "prepaid_card": "debit_card",
+}
+CENT = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    # JSON numbers arrive as floats: go through their shortest text, never binary fractions.
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _when(value):
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
+    parts = [("id", data_id.lower() if data_id and not data_id.isdigit() else data_id), ("request-id", request_id),
+             ("ts", ts)]
+    return "".join(f"{name}:{value};" for name, value in parts if value)
+
+
+class MercadoPago(PaymentProvider):
+    code = "mercadopago"
+
+    def verify(self, account, *, headers, query, body):
+        fields = dict(
+            part.strip().split("=", 1) for part in headers.get("x-signature", "").split(",") if "=" in part
+        )
+        ts, v1 = fields.get("ts", ""), fields.get("v1", "")
+        if not (account.webhook_secret and ts and v1):
+            raise WebhookRejected("missing x-signature")
+        manifest = signature_manifest(query.get("data.id", ""), headers.get("x-request-id", ""), ts)
+        expected = hmac.new(account.webhook_secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, v1.lower()):
+            raise WebhookRejected("x-signature does not match")
+
+    def resource_id(self, *, query, body):
+        try:
+            document = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WebhookMalformed("the body is not JSON") from exc
+        if not isinstance(document, dict):
+            raise WebhookMalformed("the body is not a JSON object")
+        kind = document.get("type") or query.get("type")
+        data_id = (document.get("data") or {}).get("id") if isinstance(document.get("data"), dict) else None
+        data_id = str(data_id or query.get("data.id") or "")
+        if kind != "payment" or not data_id:
+            raise WebhookMalformed("not a payment notification")
+        return data_id
+
+    def fetch_payment(self, account, payment_id):
+        request = urllib.request.Request(
+            f"{settings.MERCADOPAGO_API_URL.rstrip('/')}/v1/payments/{payment_id}",
+            headers={"Authorization": f"Bearer {account.access_token}", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                data = json.load(response)
+        except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+            raise ProviderError(f"Mercado Pago GET /v1/payments/{payment_id}: {exc}") from exc
+        return self.normalize(data)
+
+    def normalize(self, data: dict) -> ProviderPayment:
+        gross = _money(data.get("transaction_amount"))
+        details = data.get("transaction_details") or {}
+        collector_fees = sum((_money(fee.get("amount")) for fee in data.get("fee_details") or []
+                              if fee.get("fee_payer") != "payer"), Decimal("0.00"))
+        # What the store receives is the provider's own figure when it gives one.
+        net = (_money(details["net_received_amount"]) if details.get("net_received_amount") is not None
+               else gross - collector_fees)
+        fees = max(gross - net, Decimal("0.00"))
+        refunded = _money(data.get("transaction_amount_refunded"))
+        status = STATUSES.get(data.get("status"), "pending")
+        if status == "refunded" and Decimal("0") < refunded < gross:
+            status = "partially_refunded"
+        payer = data.get("payer") or {}
+        identification = payer.get("identification") or {}
+        name = " ".join(filter(None, [payer.get("first_name"), payer.get("last_name")]))
+        return ProviderPayment(
+            provider_payment_id=str(data["id"]), status=status, status_detail=data.get("status_detail") or "",
+            method=METHODS.get(data.get("payment_type_id"), "wallet"),
+            brand=data.get("payment_method_id") if data.get("payment_type_id") in ("credit_card", "debit_card") else "",
+            installments=int(data.get("installments") or 1), gross=gross, fees=fees, net=net, refunded=refunded,
+            fee_details=data.get("fee_details") or [], paid_at=_when(data.get("date_approved")),
+            release_date=_when(data.get("money_release_date")), payer_name=name,
+            payer_document="".join(ch for ch in str(identification.get("number") or "") if ch.isalnum())[:14],
+            payer_email=payer.get("email") or "", external_reference=str(data.get("external_reference") or ""), raw=data,
+        )

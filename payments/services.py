@@ -1,0 +1,112 @@
+"""Webhooks in, payments recorded, orders credited. Every notification is stored as it
+arrived before anything else; processing is idempotent and never lets a late, older
+status overwrite a newer one."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.services import audit_record
+from orders.models import Order
+from orders.services import OrderError, order_confirm_payment
+
+from .models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
+from .providers import ProviderError, ProviderPayment, WebhookMalformed, WebhookRejected, provider
+
+# How far along a payment is: a status only replaces one of a lower rank.
+RANK = {
+    "pending": 0, "authorized": 1, "rejected": 1, "cancelled": 1, "expired": 1, "approved": 2,
+    "in_dispute": 3, "partially_refunded": 3, "refunded": 4, "charged_back": 4,
+}
+KEPT_HEADERS = ("content-type", "user-agent", "x-signature", "x-request-id")
+
+
+def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, body: bytes) -> WebhookEvent:
+    """Keep the notification, check it is authentic and readable, and queue it. Raises
+    WebhookRejected / WebhookMalformed after storing it as rejected."""
+    from .tasks import process_webhook
+
+    event = WebhookEvent.objects.create(
+        account=account, headers={k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS},
+        query="&".join(f"{k}={v}" for k, v in query.items())[:2000], body=body.decode("utf-8", errors="replace"),
+    )
+    handler = provider(account.provider)
+    try:
+        handler.verify(account, headers=headers, query=query, body=body)
+        resource = handler.resource_id(query=query, body=body)
+    except (WebhookRejected, WebhookMalformed) as exc:
+        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.REJECTED, error=str(exc))
+        raise
+    WebhookEvent.objects.filter(pk=event.pk).update(resource_id=resource)
+    transaction.on_commit(lambda: process_webhook.delay(event.pk))
+    return event
+
+
+def webhook_process(*, event_id: int) -> WebhookEvent:
+    """Fetch what the notification points to and apply it. A failure keeps the event with
+    its error (status failed), ready to replay; ProviderError is raised again for a retry."""
+    event = WebhookEvent.objects.select_related("account").get(pk=event_id)
+    if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.REJECTED):
+        return event
+    try:
+        data = provider(event.account.provider).fetch_payment(event.account, event.resource_id)
+        payment_apply(account=event.account, data=data, webhook_event=event)
+    except ProviderError as exc:
+        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, error=str(exc))
+        raise
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, error="",
+                                                    processed_at=timezone.now())
+    event.refresh_from_db()
+    return event
+
+
+def webhook_replay(*, event: WebhookEvent, user) -> None:
+    """Queue a failed event again."""
+    from .tasks import process_webhook
+
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(
+            status=WebhookEvent.Status.RECEIVED)
+        audit_record(actor=user, action="webhook.replay", obj=event)
+        transaction.on_commit(lambda: process_webhook.delay(event.pk))
+
+
+def _order_for(reference: str):
+    reference = reference.strip().lstrip("#")
+    return Order.objects.filter(number=int(reference)).first() if reference.isdigit() else None
+
+
+def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None) -> Payment:
+    """Record what the provider says of a payment (once per provider payment id); when it
+    is approved, credit its order — once."""
+    fields = {
+        "status_detail": data.status_detail, "method": data.method, "brand": data.brand,
+        "installments": data.installments, "gross": data.gross, "fees": data.fees, "net": data.net,
+        "refunded": data.refunded, "fee_details": data.fee_details, "paid_at": data.paid_at,
+        "release_date": data.release_date, "payer_name": data.payer_name, "payer_document": data.payer_document,
+        "payer_email": data.payer_email, "external_reference": data.external_reference,
+    }
+    with transaction.atomic():
+        payment, created = Payment.objects.select_for_update().get_or_create(
+            provider=account.provider, provider_payment_id=data.provider_payment_id,
+            defaults={"account": account, "status": data.status, "order": _order_for(data.external_reference), **fields},
+        )
+        applied = created or RANK.get(data.status, 0) >= RANK.get(payment.status, 0)
+        if applied and not created:
+            for name, value in fields.items():
+                setattr(payment, name, value)
+            payment.status = data.status
+            payment.save()
+        PaymentEvent.objects.create(payment=payment, webhook_event=webhook_event, status=data.status,
+                                    applied=applied, raw=data.raw)
+        if payment.status == Payment.Status.APPROVED and payment.order_id and not payment.credited_to_order:
+            try:
+                order_confirm_payment(order=payment.order, amount=payment.gross,
+                                      reference=f"{payment.get_provider_display()} {payment.provider_payment_id}")
+            except OrderError as exc:
+                # The money is real even when the order takes no payment (e.g. cancelled): finance sees it.
+                PaymentEvent.objects.create(payment=payment, status=payment.status, applied=False,
+                                            raw={"order_refused": str(exc)})
+            else:
+                Payment.objects.filter(pk=payment.pk).update(credited_to_order=True)
+                payment.credited_to_order = True
+    return payment
