@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from backoffice.admin import ReadOnlyAdmin
 
-from .models import Payment, ProviderAccount, WebhookEvent
+from .models import Payment, ProviderAccount, Receivable, SettlementRule, WebhookEvent
 
 
 class ProviderAccountForm(forms.ModelForm):
@@ -49,3 +49,14 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "provider", "provider_payment_id", "order", "method", "status", "gross", "net")
     list_filter = ("provider", "method", "status")
     search_fields = ("provider_payment_id", "payer_name", "payer_email", "external_reference")
+
+
+@admin.register(SettlementRule)
+class SettlementRuleAdmin(admin.ModelAdmin):
+    list_display = ("provider", "method", "days_to_first", "days_between")
+
+
+@admin.register(Receivable)
+class ReceivableAdmin(ReadOnlyAdmin):
+    list_display = ("due_date", "payment", "number", "gross", "fee", "net", "status")
+    list_filter = ("status",)

@@ -142,3 +142,51 @@ class PaymentEvent(models.Model):
         verbose_name_plural = _("payment events")
         ordering = ["created_at", "pk"]
         default_permissions = ("view",)
+
+
+class SettlementRule(models.Model):
+    """When a provider pays out a method: days after the payment for the first (or only)
+    settlement, and between installments. Configurable per provider and method."""
+
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices)
+    days_to_first = models.PositiveSmallIntegerField(_("days to the first settlement"))
+    days_between = models.PositiveSmallIntegerField(_("days between installments"), default=30)
+
+    class Meta:
+        verbose_name = _("settlement rule")
+        verbose_name_plural = _("settlement rules")
+        constraints = [models.UniqueConstraint(fields=["provider", "method"], name="settlementrule_one_per_method")]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} {self.get_method_display()}: D+{self.days_to_first}"
+
+
+class Receivable(models.Model):
+    """Money expected from a provider on a date: one per installment of an approved payment."""
+
+    class Status(models.TextChoices):
+        EXPECTED = "expected", _("expected")
+        SETTLED = "settled", _("settled")
+        CANCELLED = "cancelled", _("cancelled")
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="receivables")
+    number = models.PositiveSmallIntegerField(_("installment"))
+    due_date = models.DateField(_("expected on"), db_index=True)
+    gross = MoneyField(_("gross"))
+    fee = MoneyField(_("fee"))
+    net = MoneyField(_("net"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.EXPECTED, db_index=True)
+
+    class Meta:
+        verbose_name = _("receivable")
+        verbose_name_plural = _("receivables")
+        ordering = ["due_date", "payment_id", "number"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "number"], name="receivable_one_per_installment"),
+            models.CheckConstraint(condition=Q(gross__gte=0, fee__gte=0, net__gte=0), name="receivable_amounts_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment} {self.number}/{self.payment.installments}"

@@ -2,6 +2,9 @@
 arrived before anything else; processing is idempotent and never lets a late, older
 status overwrite a newer one."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,7 +12,7 @@ from backoffice.services import audit_record
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
 
-from .models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
+from .models import Payment, PaymentEvent, ProviderAccount, Receivable, SettlementRule, WebhookEvent
 from .providers import ProviderError, ProviderPayment, WebhookMalformed, WebhookRejected, provider
 
 # How far along a payment is: a status only replaces one of a lower rank.
@@ -70,6 +73,38 @@ def webhook_replay(*, event: WebhookEvent, user) -> None:
         transaction.on_commit(lambda: process_webhook.delay(event.pk))
 
 
+# When nothing else is configured (SettlementRule): card installments D+30, D+60, …;
+# debit D+1; boleto D+2; Pix, transfer and balance D+0; PayPal D+14.
+DEFAULT_DAYS = {"credit_card": (30, 30), "debit_card": (1, 30), "boleto": (2, 30), "pix": (0, 30),
+                "transfer": (0, 30), "wallet": (0, 30), "paypal": (14, 30)}
+
+
+def _split(total: Decimal, parts: int) -> list[Decimal]:
+    """`total` in `parts` cent-exact shares; the leftover cents go to the first ones."""
+    cents = int((total * 100).to_integral_value())
+    share, left = divmod(cents, parts)
+    return [Decimal(share + (1 if i < left else 0)) / 100 for i in range(parts)]
+
+
+def receivables_schedule(payment: Payment) -> list[Receivable]:
+    """The settlements an approved payment will bring: one per card installment, net of the
+    provider's fees, dated by the provider's release date or the method's settlement rule."""
+    if payment.receivables.exists():
+        return list(payment.receivables.all())
+    rule = SettlementRule.objects.filter(provider=payment.provider, method=payment.method).first()
+    first, between = (rule.days_to_first, rule.days_between) if rule else DEFAULT_DAYS.get(payment.method, (0, 30))
+    parts = payment.installments if payment.method == Payment.Method.CREDIT_CARD else 1
+    start = timezone.localdate(payment.paid_at) if payment.paid_at else timezone.localdate()
+    if parts == 1 and payment.release_date:
+        dates = [timezone.localdate(payment.release_date)]
+    else:
+        dates = [start + timedelta(days=first + between * i) for i in range(parts)]
+    return Receivable.objects.bulk_create([
+        Receivable(payment=payment, number=i + 1, due_date=due, gross=gross, net=net, fee=gross - net)
+        for i, (due, gross, net) in enumerate(zip(dates, _split(payment.gross, parts), _split(payment.net, parts)))
+    ])
+
+
 def _order_for(reference: str):
     reference = reference.strip().lstrip("#")
     return Order.objects.filter(number=int(reference)).first() if reference.isdigit() else None
@@ -98,6 +133,11 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
             payment.save()
         PaymentEvent.objects.create(payment=payment, webhook_event=webhook_event, status=data.status,
                                     applied=applied, raw=data.raw)
+        if payment.status == Payment.Status.APPROVED:
+            receivables_schedule(payment)
+        elif payment.status in (Payment.Status.REFUNDED, Payment.Status.CHARGED_BACK, Payment.Status.CANCELLED):
+            # Money that will not come: what was not settled yet is no longer expected.
+            payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
         if payment.status == Payment.Status.APPROVED and payment.order_id and not payment.credited_to_order:
             try:
                 order_confirm_payment(order=payment.order, amount=payment.gross,
