@@ -1,0 +1,39 @@
+"""Filters of the finance list screens."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.filters import period_filter
+
+from .models import Payment, Provider, WebhookEvent
+
+
+class PaymentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    provider = django_filters.ChoiceFilter(label=_("Provider"), choices=Provider.choices, empty_label=_("All"))
+    method = django_filters.ChoiceFilter(label=_("Method"), choices=Payment.Method.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Payment.Status.choices, empty_label=_("All"))
+    created_at = period_filter()
+    gross = django_filters.RangeFilter(label=_("Amount (R$)"))
+
+    class Meta:
+        model = Payment
+        fields = ["q", "provider", "method", "status", "created_at", "gross"]
+
+    def search(self, queryset, name, value):
+        value = value.strip().lstrip("#")
+        match = (Q(payer_name__icontains=value) | Q(payer_email__icontains=value) | Q(provider_payment_id=value)
+                 | Q(external_reference=value))
+        if value.isdigit():
+            match |= Q(order__number=int(value)) | Q(payer_document__startswith=value)
+        return queryset.filter(match)
+
+
+class WebhookEventFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=WebhookEvent.Status.choices, empty_label=_("All"))
+    received_at = period_filter()
+
+    class Meta:
+        model = WebhookEvent
+        fields = ["status", "received_at"]
