@@ -1,6 +1,7 @@
 """Filters of the platform's list screens."""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,13 @@ def period_filter(**kwargs):
     """A from–to date range with the browser's date pickers."""
     return django_filters.DateFromToRangeFilter(
         label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), **kwargs
+    )
+
+
+def yes_no_filter(label, **kwargs):
+    """A yes/no filter offered as All / Yes / No."""
+    return django_filters.BooleanFilter(
+        label=label, widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]), **kwargs
     )
 
 

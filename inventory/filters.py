@@ -1,22 +1,18 @@
 """Filters of the inventory list screens."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.filters import period_filter
+from backoffice.filters import period_filter, yes_no_filter
 
 from .models import Movement, Product, ReorderAlert, Warehouse
 
 
-YES_NO = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
-
-
 class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    active = django_filters.BooleanFilter(label=_("Active"), widget=forms.Select(choices=YES_NO))
-    low = django_filters.BooleanFilter(label=_("Low stock"), widget=forms.Select(choices=YES_NO))
+    active = yes_no_filter(_("Active"))
+    low = yes_no_filter(_("Low stock"))
     warehouse = django_filters.ModelChoiceFilter(
         label=_("Warehouse"), queryset=Warehouse.objects.all(), method="in_warehouse", empty_label=_("All")
     )

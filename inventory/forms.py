@@ -68,11 +68,17 @@ class WarehouseForm(forms.ModelForm):
 
 
 class ProductCodeField(forms.CharField):
-    """A SKU or GTIN/EAN, typed or scanned; cleans to the Product."""
+    """A SKU or GTIN/EAN, typed or scanned; cleans to the Product (an active one when selling)."""
+
+    def __init__(self, *args, active_only=False, **kwargs):
+        self.active_only = active_only
+        super().__init__(*args, **kwargs)
 
     def clean(self, value):
         code = super().clean(value)
         product = product_by_code(code)
+        if self.active_only and (product is None or not product.active):
+            raise forms.ValidationError(_("No active product has the SKU or GTIN “%(code)s”.") % {"code": code})
         if product is None:
             raise forms.ValidationError(_("No product has the SKU or GTIN “%(code)s”.") % {"code": code})
         return product

@@ -5,28 +5,23 @@ from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.filters import period_filter
+from backoffice.filters import period_filter, yes_no_filter
 
 from .models import Channel, Customer, Order, Status, SurveyAnswer
+from .selectors import customer_match
 
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Customer.Kind.choices, empty_label=_("All"))
-    blocked = django_filters.BooleanFilter(
-        label=_("Blocked"), widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
-    )
+    blocked = yes_no_filter(_("Blocked"))
 
     class Meta:
         model = Customer
         fields = ["q", "kind", "blocked"]
 
     def search(self, queryset, name, value):
-        digits = "".join(ch for ch in value if ch.isalnum()).upper()
-        match = Q(name__icontains=value) | Q(email__icontains=value)
-        if digits:
-            match |= Q(document__startswith=digits)
-        return queryset.filter(match)
+        return queryset.filter(customer_match(value))
 
 
 PAYMENT_STATES = [("unpaid", _("unpaid")), ("partial", _("partly paid")), ("paid", _("paid in full"))]

@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from inventory.forms import ProductCodeField
 from inventory.models import MAX_QUANTITY, Product
-from inventory.selectors import product_by_code
 
 from .models import Address, Channel, City, Customer
 from .validators import clean_cep, clean_document, uf_of_cep
@@ -65,17 +65,9 @@ class AddressForm(forms.ModelForm):
         return cleaned
 
 
-class ProductCodeField(forms.CharField):
-    def clean(self, value):
-        code = super().clean(value)
-        product = product_by_code(code)
-        if product is None or not product.active:
-            raise ValidationError(_("No active product has the SKU or GTIN “%(code)s”.") % {"code": code})
-        return product
-
-
 class OrderItemForm(forms.Form):
-    product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    product = ProductCodeField(label=_("SKU or GTIN"), active_only=True,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
     unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, localize=True,
                                     required=False, help_text=_("Empty: the product's price."))

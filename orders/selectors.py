@@ -18,15 +18,22 @@ def customer_duplicates(customer: Customer):
     return Customer.objects.filter(match, merged_into__isnull=True).exclude(pk=customer.pk).order_by("pk")
 
 
+def customer_match(text: str) -> Q:
+    """Customers whose name or e-mail contains `text`, or whose CPF/CNPJ starts with it
+    (typed with or without punctuation)."""
+    text = text.strip()
+    match = Q(name__icontains=text) | Q(email__icontains=text)
+    document = "".join(ch for ch in text if ch.isalnum()).upper()
+    if document:
+        match |= Q(document__startswith=document)
+    return match
+
+
 def customer_search(text: str, limit: int = 10):
     text = (text or "").strip()
     if len(text) < 2:
         return Customer.objects.none()
-    digits = "".join(ch for ch in text if ch.isalnum()).upper()
-    match = Q(name__icontains=text) | Q(email__icontains=text)
-    if digits:
-        match |= Q(document__startswith=digits)
-    return Customer.objects.filter(match, merged_into__isnull=True).order_by("name")[:limit]
+    return Customer.objects.filter(customer_match(text), merged_into__isnull=True).order_by("name")[:limit]
 
 
 def orders():

@@ -106,8 +106,8 @@ def _next_number(counter: Counter) -> int:
     return counter.value
 
 
-def _event(order, kind, *, actor=None, from_status="", to_status="", message=""):
-    OrderEvent.objects.create(
+def _event(order, kind, *, actor=None, from_status="", to_status="", message="") -> OrderEvent:
+    return OrderEvent.objects.create(
         order=order, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None,
         from_status=from_status, to_status=to_status, message=message,
     )
@@ -341,9 +341,7 @@ def order_return(*, order: Order, user, reason: str) -> Order:
 def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
     if not (text or "").strip():
         raise OrderError(_("The note is empty."))
-    with transaction.atomic():
-        _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
-    return order.events.last()
+    return _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
 
 
 def orders_tag(*, orders: list[Order], name: str, user) -> int:
