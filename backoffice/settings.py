@@ -190,6 +190,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Payment providers' APIs (tests and the demo point them at local fakes).
 MERCADOPAGO_API_URL = env.str("MERCADOPAGO_API_URL", default="https://api.mercadopago.com")
+PAGBANK_API_URL = env.str("PAGBANK_API_URL", default="https://api.pagseguro.com")
+PAYPAL_API_URL = env.str("PAYPAL_API_URL", default="https://api-m.paypal.com")
 
 # A beat tick or worker heartbeat older than this is reported as down on /health.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)

@@ -1,5 +1,6 @@
 """Provider accounts, the webhook inbox, payments and their events."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,14 @@ class ProviderAccount(models.Model):
 
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     name = models.CharField(_("name"), max_length=100)
-    access_token = models.CharField(_("API access token"), max_length=300, blank=True)
-    webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True)
+    client_id = models.CharField(_("client id"), max_length=200, blank=True,
+                                 help_text=_("PayPal: the REST app's client id."))
+    access_token = models.CharField(_("API access token"), max_length=300, blank=True,
+                                    help_text=_("PayPal: the REST app's secret."))
+    webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True,
+                                      help_text=_("Mercado Pago: the webhook's secret signature."))
+    webhook_id = models.CharField(_("webhook id"), max_length=100, blank=True,
+                                  help_text=_("PayPal: the webhook listener's id, from the developer dashboard."))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -41,6 +48,7 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", _("processed")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")
+        IGNORED = "ignored", _("ignored")
 
     account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
                                 related_name="webhook_events")
@@ -145,18 +153,24 @@ class PaymentEvent(models.Model):
 
 
 class SettlementRule(models.Model):
-    """When a provider pays out a method: days after the payment for the first (or only)
-    settlement, and between installments. Configurable per provider and method."""
+    """A provider's terms for a method: its fee (used when the provider does not say what it
+    kept), days after the payment to the first (or only) settlement, and between installments."""
 
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices)
+    fee_percent = models.DecimalField(_("fee (%)"), max_digits=5, decimal_places=2, default=0)
+    fee_fixed = MoneyField(_("fixed fee per payment"), default=0)
     days_to_first = models.PositiveSmallIntegerField(_("days to the first settlement"))
     days_between = models.PositiveSmallIntegerField(_("days between installments"), default=30)
 
     class Meta:
-        verbose_name = _("settlement rule")
-        verbose_name_plural = _("settlement rules")
-        constraints = [models.UniqueConstraint(fields=["provider", "method"], name="settlementrule_one_per_method")]
+        verbose_name = _("fee and settlement rule")
+        verbose_name_plural = _("fee and settlement rules")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "method"], name="settlementrule_one_per_method"),
+            models.CheckConstraint(condition=Q(fee_percent__gte=0, fee_percent__lt=100, fee_fixed__gte=0),
+                                   name="settlementrule_fee_sensible"),
+        ]
 
     def __str__(self):
         return f"{self.get_provider_display()} {self.get_method_display()}: D+{self.days_to_first}"
@@ -190,3 +204,78 @@ class Receivable(models.Model):
 
     def __str__(self):
         return f"{self.payment} {self.number}/{self.payment.installments}"
+
+
+class Refund(models.Model):
+    """Money given back on a payment, asked of the provider from the back office."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField(_("amount"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    provider_refund_id = models.CharField(_("provider refund id"), max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+        default_permissions = ("view", "add")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+
+class CashEntry(models.Model):
+    """One movement of the store's money: in or out, realized or scheduled (forecast)."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("in")
+        OUT = "out", _("out")
+
+    class Category(models.TextChoices):
+        SALES = "sales", _("sales received")
+        OTHER_INCOME = "other_income", _("other income")
+        REFUNDS = "refunds", _("refunds")
+        CHARGEBACKS = "chargebacks", _("chargebacks")
+        PROVIDER_FEES = "provider_fees", _("provider fees")
+        MARKETPLACE_FEES = "marketplace_fees", _("marketplace commissions")
+        FREIGHT = "freight", _("freight")
+        SUPPLIERS = "suppliers", _("suppliers")
+        TAXES = "taxes", _("taxes")
+        PAYROLL = "payroll", _("payroll")
+        OTHER_EXPENSE = "other_expense", _("other expenses")
+
+    class Status(models.TextChoices):
+        REALIZED = "realized", _("realized")
+        SCHEDULED = "scheduled", _("scheduled")
+
+    date = models.DateField(_("date"), db_index=True)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    amount = MoneyField(_("amount"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REALIZED)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="cash_entries")
+    receivable = models.ForeignKey(Receivable, verbose_name=_("receivable"), on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="cash_entries")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cash entry")
+        verbose_name_plural = _("cash flow")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cashentry_amount_positive"),
+            # A receivable settles once: its gross in and its fee out.
+            models.UniqueConstraint(fields=["receivable", "category"], name="cashentry_one_per_receivable_category"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_category_display()} {self.amount}"
+
+    @property
+    def signed_amount(self):
+        return self.amount if self.direction == self.Direction.IN else -self.amount

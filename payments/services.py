@@ -13,14 +13,14 @@ from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
 
 from .models import Payment, PaymentEvent, ProviderAccount, Receivable, SettlementRule, WebhookEvent
-from .providers import ProviderError, ProviderPayment, WebhookMalformed, WebhookRejected, provider
+from .providers import ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, provider
 
 # How far along a payment is: a status only replaces one of a lower rank.
 RANK = {
     "pending": 0, "authorized": 1, "rejected": 1, "cancelled": 1, "expired": 1, "approved": 2,
     "in_dispute": 3, "partially_refunded": 3, "refunded": 4, "charged_back": 4,
 }
-KEPT_HEADERS = ("content-type", "user-agent", "x-signature", "x-request-id")
+KEPT_HEADERS = ("content-type", "user-agent")
 
 
 def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, body: bytes) -> WebhookEvent:
@@ -28,17 +28,21 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
     WebhookRejected / WebhookMalformed after storing it as rejected."""
     from .tasks import process_webhook
 
+    handler = provider(account.provider)
+    kept = KEPT_HEADERS + handler.signature_headers
     event = WebhookEvent.objects.create(
-        account=account, headers={k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS},
+        account=account, headers={k: v for k, v in headers.items() if k.lower() in kept},
         query="&".join(f"{k}={v}" for k, v in query.items())[:2000], body=body.decode("utf-8", errors="replace"),
     )
-    handler = provider(account.provider)
     try:
         handler.verify(account, headers=headers, query=query, body=body)
         resource = handler.resource_id(query=query, body=body)
     except (WebhookRejected, WebhookMalformed) as exc:
         WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.REJECTED, error=str(exc))
         raise
+    except WebhookIgnored as exc:
+        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.IGNORED, error=str(exc))
+        return event
     WebhookEvent.objects.filter(pk=event.pk).update(resource_id=resource)
     transaction.on_commit(lambda: process_webhook.delay(event.pk))
     return event
@@ -48,7 +52,7 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
     """Fetch what the notification points to and apply it. A failure keeps the event with
     its error (status failed), ready to replay; ProviderError is raised again for a retry."""
     event = WebhookEvent.objects.select_related("account").get(pk=event_id)
-    if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.REJECTED):
+    if event.status != WebhookEvent.Status.RECEIVED and event.status != WebhookEvent.Status.FAILED:
         return event
     try:
         data = provider(event.account.provider).fetch_payment(event.account, event.resource_id)
@@ -110,9 +114,22 @@ def _order_for(reference: str):
     return Order.objects.filter(number=int(reference)).first() if reference.isdigit() else None
 
 
+def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
+    """What the provider keeps of `gross` by its fee rule for the method (0 without one)."""
+    rule = SettlementRule.objects.filter(provider=provider_code, method=method).first()
+    if rule is None:
+        return Decimal("0.00")
+    fee = (gross * rule.fee_percent / 100 + rule.fee_fixed).quantize(Decimal("0.01"))
+    return min(fee, gross)
+
+
 def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None) -> Payment:
     """Record what the provider says of a payment (once per provider payment id); when it
-    is approved, credit its order — once."""
+    is approved, credit its order — once. Fees the provider does not state come from its
+    fee rule."""
+    if data.net is None:
+        data.fees = provider_fees(account.provider, data.method, data.gross)
+        data.net = data.gross - data.fees
     fields = {
         "status_detail": data.status_detail, "method": data.method, "brand": data.brand,
         "installments": data.installments, "gross": data.gross, "fees": data.fees, "net": data.net,

@@ -1,8 +1,13 @@
 """Payment providers: one module each behind `PaymentProvider`, found through PROVIDERS."""
 
+import json
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+
+from django.utils.module_loading import import_string
 
 
 class WebhookRejected(Exception):
@@ -11,6 +16,10 @@ class WebhookRejected(Exception):
 
 class WebhookMalformed(Exception):
     """The notification cannot be read (answered 400)."""
+
+
+class WebhookIgnored(Exception):
+    """An authentic notification about something we do not track (answered 200, kept as ignored)."""
 
 
 class ProviderError(Exception):
@@ -26,8 +35,10 @@ class ProviderPayment:
     status_detail: str
     method: str
     gross: Decimal
-    fees: Decimal
-    net: Decimal
+    # None when the provider does not say what it keeps: the fee rule of the provider and
+    # method (SettlementRule) computes them.
+    fees: Decimal | None
+    net: Decimal | None
     refunded: Decimal = Decimal("0.00")
     brand: str = ""
     installments: int = 1
@@ -43,21 +54,52 @@ class ProviderPayment:
 
 class PaymentProvider:
     code: str
+    # Request headers that carry the provider's authentication, kept in the webhook inbox.
+    signature_headers: tuple[str, ...] = ()
 
     def verify(self, account, *, headers: dict, query: dict, body: bytes) -> None:
         """Raise WebhookRejected unless the notification is authentic."""
         raise NotImplementedError
 
     def resource_id(self, *, query: dict, body: bytes) -> str:
-        """The id of the payment the notification is about; WebhookMalformed if none."""
+        """The id of the payment the notification is about: WebhookMalformed when it cannot be
+        read, WebhookIgnored when it is about something else (another event type)."""
         raise NotImplementedError
 
     def fetch_payment(self, account, payment_id: str) -> ProviderPayment:
+        """The payment `resource_id` points to, as the provider's API says now; ProviderError
+        when the API fails."""
+        raise NotImplementedError
+
+    def refund(self, account, payment_id: str, amount: Decimal) -> str:
+        """Ask the provider to give `amount` of the payment back; the provider's refund id.
+        ProviderError when it refuses or fails."""
         raise NotImplementedError
 
 
-def provider(code: str) -> PaymentProvider:
-    from .mercadopago import MercadoPago
+def http_json(method: str, url: str, *, headers: dict, body=None, timeout: float = 10):
+    """Call a provider's JSON API: the decoded answer, or ProviderError naming the call.
+    `body` is sent as JSON (dict) or as is (bytes, e.g. a form)."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    request = urllib.request.Request(url, data=data, method=method, headers={"Accept": "application/json", **headers})
+    if isinstance(body, dict):
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:300].decode("utf-8", errors="replace")
+        raise ProviderError(f"{method} {url}: HTTP {exc.code} {detail}") from exc
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        raise ProviderError(f"{method} {url}: {exc}") from exc
 
-    registry = {MercadoPago.code: MercadoPago()}
-    return registry[code]
+
+PROVIDERS = {
+    "mercadopago": "payments.providers.mercadopago.MercadoPago",
+    "pagbank": "payments.providers.pagbank.PagBank",
+    "paypal": "payments.providers.paypal.PayPal",
+}
+
+
+def provider(code: str) -> PaymentProvider:
+    return import_string(PROVIDERS[code])()

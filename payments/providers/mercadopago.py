@@ -5,14 +5,13 @@
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 
-from . import PaymentProvider, ProviderError, ProviderPayment, WebhookMalformed, WebhookRejected
+from . import PaymentProvider, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -43,6 +42,7 @@ def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
 
 class MercadoPago(PaymentProvider):
     code = "mercadopago"
+    signature_headers = ("x-signature", "x-request-id")
 
     def verify(self, account, *, headers, query, body):
         fields = dict(
@@ -66,21 +66,25 @@ class MercadoPago(PaymentProvider):
         kind = document.get("type") or query.get("type")
         data_id = (document.get("data") or {}).get("id") if isinstance(document.get("data"), dict) else None
         data_id = str(data_id or query.get("data.id") or "")
-        if kind != "payment" or not data_id:
-            raise WebhookMalformed("not a payment notification")
+        if not kind or not data_id:
+            raise WebhookMalformed("not a Mercado Pago notification (type and data.id)")
+        if kind != "payment":
+            raise WebhookIgnored(f"{kind} notifications are not tracked")
         return data_id
 
+    def _url(self, path):
+        return f"{settings.MERCADOPAGO_API_URL.rstrip('/')}{path}"
+
     def fetch_payment(self, account, payment_id):
-        request = urllib.request.Request(
-            f"{settings.MERCADOPAGO_API_URL.rstrip('/')}/v1/payments/{payment_id}",
-            headers={"Authorization": f"Bearer {account.access_token}", "Accept": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                data = json.load(response)
-        except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-            raise ProviderError(f"Mercado Pago GET /v1/payments/{payment_id}: {exc}") from exc
+        data = http_json("GET", self._url(f"/v1/payments/{payment_id}"),
+                         headers={"Authorization": f"Bearer {account.access_token}"})
         return self.normalize(data)
+
+    def refund(self, account, payment_id, amount):
+        answer = http_json("POST", self._url(f"/v1/payments/{payment_id}/refunds"), body={"amount": float(amount)},
+                           headers={"Authorization": f"Bearer {account.access_token}",
+                                    "X-Idempotency-Key": str(uuid.uuid4())})
+        return str(answer.get("id") or "")
 
     def normalize(self, data: dict) -> ProviderPayment:
         gross = _money(data.get("transaction_amount"))

@@ -1,15 +1,13 @@
-"""A local stand-in for Mercado Pago's API (GET /v1/payments/{id}), serving payment
+"""A local stand-in for Mercado Pago's API (payments and refunds), serving payment
 documents in the format of ../shared/contracts/mercadopago/, and a signer for its webhooks."""
 
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-
 from payments.providers.mercadopago import signature_manifest
+from tests.payments.fake_server import FakeProviderAPI
 
 # Copies of the documented samples (shared/contracts/mercadopago; sources in its NOTES.md).
 CONTRACTS = Path(__file__).resolve().parent / "contracts" / "mercadopago"
@@ -22,32 +20,29 @@ def sample_payment(**changes) -> dict:
     return document
 
 
-class FakeMercadoPago:
+class FakeMercadoPago(FakeProviderAPI):
+    """GET /v1/payments/{id} from `payments`; POST /v1/payments/{id}/refunds refunds."""
+
     def __init__(self):
         self.payments: dict[str, dict] = {}
-        self.requests: list[tuple[str, str]] = []
-        fake = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                fake.requests.append((self.path, self.headers.get("Authorization", "")))
-                payment = fake.payments.get(self.path.rsplit("/", 1)[-1])
-                body = json.dumps(payment if payment else {"message": "not found", "status": 404}).encode()
-                self.send_response(200 if payment else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, method, path, headers, body):
+        parts = path.strip("/").split("/")
+        payment = self.payments.get(parts[2]) if len(parts) >= 3 else None
+        if payment is None:
+            return 404, {"message": "not found", "status": 404}
+        if method == "POST" and parts[3:] == ["refunds"]:
+            amount = json.loads(body or b"{}").get("amount") or payment["transaction_amount"]
+            refunded = round(payment.get("transaction_amount_refunded", 0) + amount, 2)
+            if refunded > payment["transaction_amount"]:
+                return 400, {"message": "Invalid refund amount", "status": 400}
+            payment.update(transaction_amount_refunded=refunded,
+                           status="refunded" if refunded >= payment["transaction_amount"] else payment["status"])
+            refund_id = len(self.requests)
+            payment.setdefault("refunds", []).append({"id": refund_id, "amount": amount})
+            return 201, {"id": refund_id, "payment_id": payment["id"], "amount": amount, "status": "approved"}
+        return 200, payment
 
 
 def signed_headers(secret: str, data_id: str, request_id: str = "bb56a2f1-6aae-46ac-982e-9dcd3581d08e",

@@ -75,7 +75,8 @@ def test_a_signed_notification_creates_the_payment_and_the_order_is_paid(client,
     payment = Payment.objects.get()
     assert (payment.status, payment.gross, payment.net, payment.fees) == ("approved", Decimal("58.80"), Decimal("56.16"), Decimal("2.64"))
     assert (payment.method, payment.brand, payment.payer_document) == ("credit_card", "visa", "19119119100")
-    assert fake.requests == [("/v1/payments/20359978", "Bearer APP_USR-token")]
+    assert [(m, p, h["authorization"]) for m, p, h, _ in fake.requests] == [
+        ("GET", "/v1/payments/20359978", "Bearer APP_USR-token")]
     order.refresh_from_db()
     assert order.paid_amount == Decimal("58.80") and order.status == "ready_to_ship"
     assert WebhookEvent.objects.get().status == "processed"
@@ -121,12 +122,21 @@ def test_a_late_pending_never_overwrites_approved_and_a_refund_after_approval_re
     assert Order.objects.get(pk=order.pk).paid_amount == Decimal("58.80")  # credited once
 
 
-@pytest.mark.parametrize("body", ["{not json", "[]", json.dumps({"type": "merchant_order", "data": {"id": "1"}})])
+@pytest.mark.parametrize("body", ["{not json", "[]", "\"payment\""])
 def test_malformed_notifications_get_a_400_and_are_kept_as_rejected(client, account, fake, body):
     response = notify(client, account, "20359978", body=body)
     assert response.status_code == 400
     event = WebhookEvent.objects.get()
     assert event.status == "rejected" and event.body == body
+
+
+def test_a_notification_about_something_else_is_kept_as_ignored_and_answered_200(client, account, fake):
+    body = json.dumps({"type": "merchant_order", "data": {"id": "1"}})
+    assert notify(client, account, "1", body=body).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.status == "ignored" and "merchant_order" in event.error
+    process_all()
+    assert not fake.requests and not Payment.objects.exists()
 
 
 def test_when_the_provider_api_fails_the_event_is_kept_as_failed_to_replay(client, account, fake, order):
