@@ -25,6 +25,7 @@ from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import TRANSITIONS, Customer, Order, Status, Tag
+from .panels import order_panels
 from .services import ItemInput
 from .survey import order_id_from_token
 from .validators import clean_cep, format_document, uf_of_cep
@@ -261,6 +262,7 @@ def order_detail(request, pk):
         "allowed": {str(s) for s in TRANSITIONS[Status(order.status)]},
         "note_form": NoteForm(),
         "reason_form": ReasonForm(),
+        "panels": order_panels(order, request.user),
     })
 
 

@@ -8,10 +8,24 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
+        from backoffice.jobs import PeriodicJob, register_periodic_job
         from backoffice.navigation import NavItem, register_nav
+        from orders.panels import OrderPanel, register_order_panel
 
         section = _("Finance")
         register_nav(
             NavItem(_("Payments"), "payments:payment_list", "credit-card", "payments.view_payment", section, 60),
+            NavItem(_("Receivables"), "payments:receivable_calendar", "calendar3", "payments.view_receivable", section, 60),
+            NavItem(_("Cash flow"), "payments:cash_flow", "graph-up", "payments.view_cashentry", section, 60),
             NavItem(_("Webhook inbox"), "payments:webhook_list", "inbox", "payments.view_webhookevent", section, 60),
         )
+        register_order_panel(OrderPanel(
+            "payments/partials/order_payments.html", "payments.view_payment",
+            lambda order: {"payments": order.payments.prefetch_related("refunds__created_by")},
+        ))
+        register_periodic_job(PeriodicJob(
+            name="payments.settle_receivables",
+            task="payments.tasks.settle_receivables",
+            description=_("Books the receivables due today as received: their gross in and the provider's fee out."),
+            crontab="30 5 * * *",
+        ))

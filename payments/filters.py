@@ -1,12 +1,13 @@
 """Filters of the finance list screens."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import period_filter
 
-from .models import Payment, Provider, WebhookEvent
+from .models import CashEntry, Payment, Provider, Receivable, WebhookEvent
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -37,3 +38,23 @@ class WebhookEventFilter(django_filters.FilterSet):
     class Meta:
         model = WebhookEvent
         fields = ["status", "received_at"]
+
+
+class ReceivableFilter(django_filters.FilterSet):
+    due_date = django_filters.DateFilter(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Receivable.Status.choices, empty_label=_("All"))
+    provider = django_filters.ChoiceFilter(label=_("Provider"), field_name="payment__provider", choices=Provider.choices,
+                                           empty_label=_("All"))
+
+    class Meta:
+        model = Receivable
+        fields = ["due_date", "status", "provider"]
+
+
+class CashEntryFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=CashEntry.Category.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=CashEntry.Status.choices, empty_label=_("All"))
+
+    class Meta:
+        model = CashEntry
+        fields = ["category", "status"]

@@ -133,6 +133,13 @@ class Payment(models.Model):
     def __str__(self):
         return f"{self.get_provider_display()} {self.provider_payment_id}"
 
+    @property
+    def refundable(self):
+        """What may still be given back (only an approved payment gives money back)."""
+        if self.status in (self.Status.APPROVED, self.Status.PARTIALLY_REFUNDED):
+            return self.gross - self.refunded
+        return 0
+
 
 class PaymentEvent(models.Model):
     """What the provider said about a payment, each time (the payment's timeline)."""
@@ -276,6 +283,9 @@ class CashEntry(models.Model):
     def __str__(self):
         return f"{self.date} {self.get_category_display()} {self.amount}"
 
-    @property
-    def signed_amount(self):
-        return self.amount if self.direction == self.Direction.IN else -self.amount
+    INFLOWS = (Category.SALES, Category.OTHER_INCOME)
+
+    def save(self, *args, **kwargs):
+        # The category says which way the money goes.
+        self.direction = self.Direction.IN if self.category in self.INFLOWS else self.Direction.OUT
+        super().save(*args, **kwargs)

@@ -2,17 +2,20 @@
 arrived before anything else; processing is idempotent and never lets a late, older
 status overwrite a newer one."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
+from backoffice.templatetags.backoffice import money
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
 
-from .models import Payment, PaymentEvent, ProviderAccount, Receivable, SettlementRule, WebhookEvent
+from .cashflow import payment_money_back
+from .models import Payment, PaymentEvent, ProviderAccount, Refund, Receivable, SettlementRule, WebhookEvent
 from .providers import ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, provider
 
 # How far along a payment is: a status only replaces one of a lower rank.
@@ -155,6 +158,7 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
         elif payment.status in (Payment.Status.REFUNDED, Payment.Status.CHARGED_BACK, Payment.Status.CANCELLED):
             # Money that will not come: what was not settled yet is no longer expected.
             payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
+        payment_money_back(payment)
         if payment.status == Payment.Status.APPROVED and payment.order_id and not payment.credited_to_order:
             try:
                 order_confirm_payment(order=payment.order, amount=payment.gross,
@@ -166,4 +170,55 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
             else:
                 Payment.objects.filter(pk=payment.pk).update(credited_to_order=True)
                 payment.credited_to_order = True
+    return payment
+
+
+class PaymentError(Exception):
+    """A payment operation refused; the message is meant for the user."""
+
+
+def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> Refund:
+    """Give `amount` back to the payer through the provider (manual payments: already sent
+    by hand) and record it. The provider's later notification of the refund changes nothing
+    more."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+        left = payment.refundable
+        if not left:
+            raise PaymentError(_("Only an approved payment can be refunded (this one is %(status)s).")
+                               % {"status": payment.get_status_display()})
+        if not Decimal("0") < amount <= left:
+            raise PaymentError(_("The refund must be more than zero and at most %(left)s.") % {"left": money(left)})
+        try:
+            refund_id = provider(payment.provider).refund(payment.account, payment.provider_payment_id, amount)
+        except ProviderError as exc:
+            raise PaymentError(_("The provider refused the refund: %(error)s") % {"error": exc}) from exc
+        refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, provider_refund_id=refund_id,
+                                       created_by=user)
+        before = {"status": payment.status, "refunded": str(payment.refunded)}
+        payment.refunded += amount
+        payment.status = Payment.Status.REFUNDED if payment.refunded >= payment.gross else Payment.Status.PARTIALLY_REFUNDED
+        payment.save(update_fields=["refunded", "status", "updated_at"])
+        PaymentEvent.objects.create(payment=payment, status=payment.status,
+                                    raw={"refund": str(amount), "provider_refund_id": refund_id, "reason": reason})
+        if payment.status == Payment.Status.REFUNDED:
+            payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
+        payment_money_back(payment)
+        audit_record(actor=user, action="payment.refund", obj=payment, before=before,
+                     after={"status": payment.status, "refunded": str(payment.refunded)}, note=reason)
+    return refund
+
+
+def payment_record_manual(*, account: ProviderAccount, order, method: str, amount: Decimal, paid_on, reference: str,
+                          payer_name: str, user) -> Payment:
+    """Money received outside a provider's API, recorded by finance: it credits its order
+    and settles on the day it was received, like any approved payment."""
+    paid_at = timezone.make_aware(datetime.combine(paid_on, time(12)))
+    data = ProviderPayment(
+        provider_payment_id=reference.strip(), status=Payment.Status.APPROVED, status_detail="", method=method,
+        gross=amount, fees=None, net=None, paid_at=paid_at, release_date=paid_at, payer_name=payer_name,
+        external_reference=str(order.number) if order else "", raw={"recorded_by": user.get_username()},
+    )
+    payment = payment_apply(account=account, data=data)
+    audit_record(actor=user, action="payment.manual", obj=payment, after={"gross": str(amount), "method": method})
     return payment

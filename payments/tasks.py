@@ -4,7 +4,7 @@ from celery import shared_task
 
 from backoffice.tasks import RETRY_TRANSIENT
 
-from . import services
+from . import cashflow, services
 from .providers import ProviderError
 
 
@@ -12,3 +12,9 @@ from .providers import ProviderError
 def process_webhook(event_id):
     """Process a stored notification (a processed one is left alone, so reruns are safe)."""
     services.webhook_process(event_id=event_id)
+
+
+@shared_task(**RETRY_TRANSIENT)
+def settle_receivables():
+    """The providers' releases of the day into the cash-flow register (reruns settle nothing twice)."""
+    return cashflow.receivables_settle()

@@ -1,9 +1,16 @@
 """Payment screens and the providers' webhook endpoints."""
 
+import calendar
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Sum
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,10 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
+from backoffice.templatetags.backoffice import money
+from orders.models import Order
 
-from . import services
-from .filters import PaymentFilter, WebhookEventFilter
-from .models import Payment, ProviderAccount, WebhookEvent
+from . import cashflow, services
+from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
+from .forms import CashEntryForm, ManualPaymentForm, RefundForm
+from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
 from .providers import WebhookMalformed, WebhookRejected
 
 
@@ -79,6 +89,45 @@ def payment_detail(request, pk):
     })
 
 
+@require("payments.add_refund")
+@require_POST
+def payment_refund(request, pk):
+    """Give money back from the payment page or its order's page (`next`)."""
+    payment = get_object_or_404(Payment, pk=pk)
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.payment_refund(payment=payment, user=request.user, **form.cleaned_data)
+        except services.PaymentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Refund of %(amount)s recorded.") % {"amount": money(form.cleaned_data["amount"])})
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("payments:payment_detail", pk=payment.pk)
+
+
+@require("payments.add_payment")
+def payment_new(request):
+    """Record money received outside a provider's API (Pix, transfer, boleto)."""
+    form = ManualPaymentForm(request.POST or None, initial={"order": request.GET.get("order")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        order = Order.objects.filter(number=data["order"]).first() if data["order"] else None
+        payment = services.payment_record_manual(
+            account=data["account"], order=order, method=data["method"], amount=data["amount"], paid_on=data["paid_on"],
+            reference=data["reference"], payer_name=data["payer_name"], user=request.user)
+        messages.success(request, _("Payment recorded."))
+        return redirect(_payment_url(payment))
+    if not ProviderAccount.objects.filter(provider="manual", active=True).exists():
+        messages.warning(request, _("Create a \"manual\" provider account first (Admin › Provider accounts)."))
+    return render(request, "form_page.html", {"form": form, "title": _("Record a payment received"),
+                                              "cancel_url": reverse("payments:payment_list")})
+
+
 WEBHOOK_COLUMNS = [
     Column("received_at", gettext_lazy("Received"), sort="received_at", kind="datetime"),
     Column("account", gettext_lazy("Account"), accessor=lambda e: str(e.account)),
@@ -108,3 +157,122 @@ def webhook_replay(request, pk):
         services.webhook_replay(event=event, user=request.user)
         messages.success(request, _("The event was queued again."))
     return redirect("payments:webhook_list")
+
+
+RECEIVABLE_COLUMNS = [
+    Column("due_date", gettext_lazy("Expected on"), sort="due_date", kind="datetime"),
+    Column("payment", gettext_lazy("Payment"), accessor=lambda r: str(r.payment), link=lambda r: _payment_url(r.payment)),
+    Column("number", gettext_lazy("Installment"), accessor=lambda r: f"{r.number}/{r.payment.installments}"),
+    Column("method", gettext_lazy("Method"), accessor=lambda r: r.payment.get_method_display()),
+    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("gross", gettext_lazy("Gross"), sort="gross", kind="money"),
+    Column("fee", gettext_lazy("Fee"), kind="money"),
+    Column("net", gettext_lazy("Net"), sort="net", kind="money"),
+]
+
+
+def _month(value: str) -> date:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@require("payments.view_receivable")
+@require_GET
+def receivable_calendar(request):
+    """The month's expected settlements, day by day, and the list of them."""
+    month = _month(request.GET.get("month", ""))
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    in_month = Receivable.objects.filter(due_date__range=(month, last))
+    totals = {}
+    for row in in_month.values("due_date", "status").annotate(total=Sum("net"), count=Count("pk")):
+        totals.setdefault(row["due_date"], {})[row["status"]] = (row["total"], row["count"])
+    weeks = [[(day, totals.get(day, {})) if day.month == month.month else None for day in week]
+             for week in calendar.Calendar().monthdatescalendar(month.year, month.month)]
+    filterset = ReceivableFilter(request.GET, queryset=in_month.select_related("payment"))
+    table = Table(request, filterset.qs, RECEIVABLE_COLUMNS, default_sort="due_date")
+    return table_response(request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,
+                          keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=weeks, previous=(month - timedelta(days=1)).replace(day=1),
+                          following=last + timedelta(days=1),
+                          month_total=in_month.filter(status=Receivable.Status.EXPECTED).aggregate(t=Sum("net"))["t"])
+
+
+CASH_COLUMNS = [
+    Column("date", gettext_lazy("Date"), sort="date", kind="datetime"),
+    Column("category", gettext_lazy("Category"), accessor="get_category_display", sort="category"),
+    Column("description", gettext_lazy("Description")),
+    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("in", gettext_lazy("In"), accessor=lambda e: e.amount if e.direction == CashEntry.Direction.IN else None,
+           kind="money"),
+    Column("out", gettext_lazy("Out"), accessor=lambda e: e.amount if e.direction == CashEntry.Direction.OUT else None,
+           kind="money"),
+    Column("realize", "", accessor=lambda e: None, kind="template", template="payments/cells/realize.html"),
+]
+
+
+def _anchor(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return timezone.localdate()
+
+
+@require("payments.view_cashentry")
+@require_GET
+def cash_flow(request):
+    """A day, week or month of the register: opening + in − out = closing, the forecast, a
+    chart of the days and the entries."""
+    kind = request.GET.get("period") if request.GET.get("period") in cashflow.PERIODS else "month"
+    start, end = cashflow.period_bounds(kind, _anchor(request.GET.get("date", "")))
+    period = cashflow.cash_period(start, end)
+    filterset = CashEntryFilter(request.GET, queryset=CashEntry.objects.filter(date__range=(start, end)))
+    table = Table(request, filterset.qs, CASH_COLUMNS, default_sort="date", export_columns=CASH_COLUMNS[:-1])
+    return table_response(
+        request, "payments/cash_flow.html", table, filename=f"cash-flow-{start}-{end}", filter=filterset,
+        keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=[(k, label) for k, label in PERIOD_LABELS.items()],
+        previous=start - timedelta(days=1), following=end + timedelta(days=1), chart=_chart(period.days),
+        overdue=cashflow.overdue_scheduled().count(),
+    )
+
+
+PERIOD_LABELS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
+
+
+def _chart(days, width=700, height=160):
+    """SVG geometry of the period: a bar in and a bar out per day, and the balance line."""
+    top = max([max(got, spent) for _, got, spent, _ in days] + [1])
+    balances = [balance for *_, balance in days]
+    low, high = min(balances + [0]), max(balances + [0])
+    span = (high - low) or 1
+    step = width / len(days)
+    bars, points = [], []
+    for i, (day, got, spent, balance) in enumerate(days):
+        x = i * step
+        for offset, value, tone in ((0.1, got, "in"), (0.5, spent, "out")):
+            bar = float(value / top) * (height - 10)
+            bars.append({"x": round(x + step * offset, 1), "y": round(height - bar, 1), "w": round(step * 0.4, 1),
+                         "h": round(bar, 1), "tone": tone, "day": day, "value": value})
+        points.append(f"{round(x + step / 2, 1)},{round(float((high - balance) / span) * (height - 10) + 5, 1)}")
+    return {"width": width, "height": height, "bars": bars, "points": " ".join(points)}
+
+
+@require("payments.add_cashentry")
+def cash_entry_new(request):
+    form = CashEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = cashflow.cash_entry_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Entry saved."))
+        return redirect(f"{reverse('payments:cash_flow')}?date={entry.date.isoformat()}")
+    return render(request, "form_page.html", {"form": form, "title": _("New cash-flow entry"),
+                                              "cancel_url": reverse("payments:cash_flow")})
+
+
+@require("payments.change_cashentry")
+@require_POST
+def cash_entry_realize(request, pk):
+    entry = get_object_or_404(CashEntry, pk=pk)
+    cashflow.cash_entry_realize(entry=entry, on=timezone.localdate(), user=request.user)
+    messages.success(request, _("Marked as done today."))
+    return redirect(f"{reverse('payments:cash_flow')}?date={timezone.localdate().isoformat()}")

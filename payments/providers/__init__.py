@@ -98,6 +98,7 @@ PROVIDERS = {
     "mercadopago": "payments.providers.mercadopago.MercadoPago",
     "pagbank": "payments.providers.pagbank.PagBank",
     "paypal": "payments.providers.paypal.PayPal",
+    "manual": "payments.providers.manual.Manual",
 }
 
 

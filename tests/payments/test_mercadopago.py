@@ -6,14 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from inventory import services as inventory
-from inventory.models import Warehouse
-from orders import services as orders
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago import signature_manifest
 from payments.tasks import process_webhook
-from tests.factories import ProductFactory
 from tests.payments.fake_mercadopago import CONTRACTS, FakeMercadoPago, sample_payment, signed_headers
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +28,6 @@ def fake(settings):
 def account(db):
     return ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
                                           webhook_secret=SECRET)
-
-
-@pytest.fixture
-def order(customer, address):
-    product = ProductFactory(price=Decimal("58.80"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
-    placed, _ = orders.order_create(customer=customer, address=address, channel="web",
-                                    items=[orders.ItemInput(product, 1, Decimal("58.80"))])
-    return placed
 
 
 def notify(client, account, data_id, headers=None, body=None):

@@ -1,0 +1,153 @@
+"""The cash-flow register: what came in and went out, by category, and what is expected.
+Settled receivables bring their gross in and their fee out; refunds and chargebacks take
+money out; finance enters everything else. All sums are Decimal."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from backoffice.services import audit_record
+
+from .models import CashEntry, Payment, Receivable
+
+ZERO = Decimal("0.00")
+Category = CashEntry.Category
+In, Out = CashEntry.Direction.IN, CashEntry.Direction.OUT
+
+
+def _total(queryset, name="amount") -> Decimal:
+    return queryset.aggregate(total=Sum(name))["total"] or ZERO
+
+
+def receivables_settle(*, today: date | None = None) -> int:
+    """The provider released what was due: each receivable due by `today` is settled, its
+    gross booked in and its fee out on its due date. Returns how many were settled."""
+    today = today or timezone.localdate()
+    settled = 0
+    due = Receivable.objects.filter(status=Receivable.Status.EXPECTED, due_date__lte=today).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            receivable = Receivable.objects.select_for_update().select_related("payment").get(pk=pk)
+            if receivable.status != Receivable.Status.EXPECTED:
+                continue
+            receivable.status = Receivable.Status.SETTLED
+            receivable.save(update_fields=["status"])
+            text = f"{receivable.payment} {receivable.number}/{receivable.payment.installments}"
+            CashEntry.objects.create(date=receivable.due_date, category=Category.SALES,
+                                     amount=receivable.gross, description=text, payment=receivable.payment,
+                                     receivable=receivable)
+            if receivable.fee:
+                CashEntry.objects.create(date=receivable.due_date, category=Category.PROVIDER_FEES,
+                                         amount=receivable.fee, description=text, payment=receivable.payment,
+                                         receivable=receivable)
+            settled += 1
+    return settled
+
+
+def payment_money_back(payment: Payment) -> None:
+    """Book the money a refund or chargeback took from the store, once: what was given back
+    less what was never released (its cancelled receivables). Call inside the payment's lock."""
+    if payment.status == Payment.Status.CHARGED_BACK:
+        category, given_back = Category.CHARGEBACKS, payment.gross
+    else:
+        category, given_back = Category.REFUNDS, payment.refunded
+    never_released = _total(payment.receivables.filter(status=Receivable.Status.CANCELLED), "gross")
+    booked = _total(payment.cash_entries.filter(category__in=[Category.REFUNDS, Category.CHARGEBACKS]))
+    missing = max(given_back - never_released, ZERO) - booked
+    if missing > 0:
+        CashEntry.objects.create(date=timezone.localdate(), category=category, amount=missing,
+                                 description=str(payment), payment=payment)
+
+
+def cash_entry_create(*, user, **fields) -> CashEntry:
+    entry = CashEntry.objects.create(created_by=user, **fields)
+    audit_record(actor=user, action="cash.entry", obj=entry,
+                 after={"amount": str(entry.amount), "category": entry.category, "status": entry.status})
+    return entry
+
+
+def cash_entry_realize(*, entry: CashEntry, on: date, user) -> CashEntry:
+    """A scheduled entry happened (paid or received) on `on`."""
+    with transaction.atomic():
+        entry = CashEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == CashEntry.Status.SCHEDULED:
+            before = {"status": entry.status, "date": str(entry.date)}
+            entry.status, entry.date = CashEntry.Status.REALIZED, on
+            entry.save(update_fields=["status", "date"])
+            audit_record(actor=user, action="cash.realize", obj=entry, before=before,
+                         after={"status": entry.status, "date": str(entry.date)})
+    return entry
+
+
+PERIODS = ("day", "week", "month")
+
+
+def period_bounds(kind: str, anchor: date) -> tuple[date, date]:
+    """The first and last day of the day/week (Monday–Sunday)/month holding `anchor`."""
+    if kind == "day":
+        return anchor, anchor
+    if kind == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6)
+    start = anchor.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following - timedelta(days=1)
+
+
+@dataclass
+class CashPeriod:
+    start: date
+    end: date
+    opening: Decimal
+    inflow: Decimal
+    outflow: Decimal
+    closing: Decimal
+    by_category: list = field(default_factory=list)  # (category label, in, out)
+    days: list = field(default_factory=list)  # (date, in, out, closing balance)
+    expected_in: Decimal = ZERO  # open receivables and scheduled receipts in the period
+    scheduled_out: Decimal = ZERO
+    forecast_closing: Decimal = ZERO
+
+
+def cash_period(start: date, end: date) -> CashPeriod:
+    """Realized money from `start` to `end` (inclusive): opening + in − out = closing; and
+    the forecast adding what is still expected or scheduled in the period."""
+    realized = CashEntry.objects.filter(status=CashEntry.Status.REALIZED)
+    before = realized.filter(date__lt=start)
+    opening = _total(before.filter(direction=In)) - _total(before.filter(direction=Out))
+    rows = (realized.filter(date__range=(start, end)).values("date", "category", "direction")
+            .annotate(total=Sum("amount")).order_by("date"))
+    inflow = outflow = ZERO
+    categories: dict[str, list[Decimal]] = {}
+    per_day: dict[date, list[Decimal]] = {}
+    for row in rows:
+        slot = 0 if row["direction"] == In else 1
+        categories.setdefault(row["category"], [ZERO, ZERO])[slot] += row["total"]
+        per_day.setdefault(row["date"], [ZERO, ZERO])[slot] += row["total"]
+        inflow, outflow = (inflow + row["total"], outflow) if slot == 0 else (inflow, outflow + row["total"])
+    closing = opening + inflow - outflow
+    days, balance, day = [], opening, start
+    while day <= end:
+        got, spent = per_day.get(day, [ZERO, ZERO])
+        balance += got - spent
+        days.append((day, got, spent, balance))
+        day += timedelta(days=1)
+    scheduled = CashEntry.objects.filter(status=CashEntry.Status.SCHEDULED, date__range=(start, end))
+    expected = Receivable.objects.filter(status=Receivable.Status.EXPECTED, due_date__range=(start, end))
+    expected_in = _total(expected, "net") + _total(scheduled.filter(direction=In))
+    scheduled_out = _total(scheduled.filter(direction=Out))
+    labels = dict(Category.choices)
+    return CashPeriod(
+        start=start, end=end, opening=opening, inflow=inflow, outflow=outflow, closing=closing,
+        by_category=[(labels[c], got, spent) for c, (got, spent) in sorted(categories.items())], days=days,
+        expected_in=expected_in, scheduled_out=scheduled_out, forecast_closing=closing + expected_in - scheduled_out,
+    )
+
+
+def overdue_scheduled():
+    """Scheduled entries whose date has passed: finance should mark them done or move them."""
+    return CashEntry.objects.filter(Q(status=CashEntry.Status.SCHEDULED) & Q(date__lt=timezone.localdate()))

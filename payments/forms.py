@@ -1,0 +1,68 @@
+"""Forms of the finance screens."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+from .models import CashEntry, Payment, ProviderAccount
+
+
+def _amount_field(label):
+    return forms.DecimalField(label=label, min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True)
+
+
+class RefundForm(forms.Form):
+    amount = _amount_field(_("Amount (R$)"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ManualPaymentForm(forms.Form):
+    """Money received outside a provider's API: a Pix to the store's key, a transfer, a boleto."""
+
+    account = forms.ModelChoiceField(label=_("Account"), queryset=ProviderAccount.objects.filter(provider="manual",
+                                                                                                  active=True))
+    order = forms.IntegerField(label=_("Order number"), min_value=1, required=False)
+    method = forms.ChoiceField(label=_("Method"), choices=[(m, Payment.Method(m).label) for m in ("pix", "transfer", "boleto")])
+    amount = _amount_field(_("Amount (R$)"))
+    paid_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Reference"), max_length=100,
+                                help_text=_("The Pix end-to-end id, transfer or boleto number: it is recorded once."))
+    payer_name = forms.CharField(label=_("Payer"), max_length=150, required=False)
+
+    def clean_order(self):
+        number = self.cleaned_data.get("order")
+        if number and not Order.objects.filter(number=number).exists():
+            raise forms.ValidationError(_("There is no order #%(number)s.") % {"number": number})
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        reference = cleaned.get("reference", "").strip()
+        if reference and Payment.objects.filter(provider="manual", provider_payment_id=reference).exists():
+            self.add_error("reference", _("A payment with this reference was already recorded."))
+        return cleaned
+
+
+class CashEntryForm(forms.ModelForm):
+    amount = _amount_field(_("Amount (R$)"))
+
+    class Meta:
+        model = CashEntry
+        fields = ["date", "category", "amount", "status", "description"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate
+        self.fields["description"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == CashEntry.Status.SCHEDULED and cleaned.get("date") and \
+                cleaned["date"] < timezone.localdate():
+            self.add_error("date", _("A scheduled entry is dated today or later."))
+        return cleaned

@@ -1,0 +1,230 @@
+"""PayPal: webhooks signed with PayPal's certificate (RSA-SHA256 over
+`<transmission id>|<transmission time>|<webhook id>|<crc32 of the body>`), about captures
+re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials token
+(../shared/contracts/paypal/)."""
+
+import base64
+import hashlib
+import json
+import re
+import urllib.error
+import urllib.request
+import uuid
+import zlib
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from django.conf import settings
+from django.core.cache import cache
+
+from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
+               http_json)
+
+STATUSES = {
+    "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
+    "REFUNDED": "refunded", "PARTIALLY_REFUNDED": "partially_refunded",
+}
+CENT = Decimal("0.01")
+CERT_SECONDS = 24 * 3600
+CAPTURE_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+CAPTURE_LINK = re.compile(r"/v2/payments/captures/([A-Za-z0-9]{1,64})/?$")
+
+
+def _money(amount) -> Decimal:
+    # PayPal sends amounts as strings ("2.51"): straight to Decimal, never through float.
+    return Decimal(str((amount or {}).get("value") or 0)).quantize(CENT)
+
+
+def _when(value):
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _up_capture(resource: dict) -> str:
+    """The capture a refund belongs to: its "up" link, `.../v2/payments/captures/{id}`."""
+    for link in resource.get("links") or []:
+        match = CAPTURE_LINK.search(str(link.get("href") or "")) if isinstance(link, dict) else None
+        if match and link.get("rel") == "up":
+            return match.group(1)
+    return ""
+
+
+def cert_cache_key(url: str) -> str:
+    return f"paypal:cert:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def signed_message(transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> str:
+    """What PayPal signs: the CRC32 of the raw body as an unsigned decimal."""
+    return f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body) & 0xffffffff}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect could leave paypal.com: refused (urllib raises HTTPError)
+
+
+def certificate(url: str) -> x509.Certificate:
+    """PayPal's signing certificate at `url` (https on paypal.com only), cached for a day."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError as exc:
+        raise WebhookRejected("unreadable certificate URL") from exc
+    if (parts.scheme != "https" or not (host == "paypal.com" or host.endswith(".paypal.com"))
+            or parts.username or parts.password or port not in (None, 443)):
+        raise WebhookRejected(f"certificate URL not on paypal.com: {url[:200]}")
+    pem = cached = cache.get(cert_cache_key(url))
+    if pem is None:
+        try:
+            with urllib.request.build_opener(_NoRedirect).open(url, timeout=5) as response:
+                pem = response.read(65536)
+        except (OSError, ValueError) as exc:  # URLError and timeouts are OSErrors
+            raise WebhookRejected(f"certificate not fetched: {exc}") from exc
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
+    except ValueError as exc:
+        raise WebhookRejected("certificate not readable") from exc
+    if not cert.not_valid_before_utc <= datetime.now(UTC) <= cert.not_valid_after_utc:
+        raise WebhookRejected("certificate outside its validity dates")
+    if cached is None:
+        cache.set(cert_cache_key(url), pem, CERT_SECONDS)
+    return cert
+
+
+class PayPal(PaymentProvider):
+    code = "paypal"
+    signature_headers = ("paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig",
+                         "paypal-cert-url", "paypal-auth-algo")
+
+    def verify(self, account, *, headers, query, body):
+        transmission_id, transmission_time, sig, cert_url, algo = (headers.get(h, "") for h in self.signature_headers)
+        if not (account.webhook_id and transmission_id and transmission_time and sig and cert_url):
+            raise WebhookRejected("missing PayPal transmission headers")
+        if algo != "SHA256withRSA":
+            raise WebhookRejected(f"unexpected auth algorithm {algo[:50]!r}")
+        try:
+            signature = base64.b64decode(sig, validate=True)
+        except ValueError as exc:
+            raise WebhookRejected("transmission signature is not base64") from exc
+        key = certificate(cert_url).public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise WebhookRejected("certificate key is not RSA")
+        message = signed_message(transmission_id, transmission_time, account.webhook_id, body)
+        try:
+            key.verify(signature, message.encode(), padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature as exc:
+            raise WebhookRejected("transmission signature does not match") from exc
+
+    def resource_id(self, *, query, body):
+        try:
+            document = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WebhookMalformed("the body is not JSON") from exc
+        if not isinstance(document, dict):
+            raise WebhookMalformed("the body is not a JSON object")
+        kind, resource = document.get("event_type"), document.get("resource")
+        if not isinstance(kind, str) or not isinstance(resource, dict):
+            raise WebhookMalformed("not a PayPal event (event_type and resource)")
+        kind_of_resource = document.get("resource_type")
+        if not kind.startswith("PAYMENT.CAPTURE.") or kind_of_resource not in ("capture", "refund"):
+            raise WebhookIgnored(f"{kind} ({kind_of_resource}) events are not tracked")
+        if kind_of_resource == "capture":
+            capture_id = str(resource.get("id") or "")
+        else:  # a refund or a reversal
+            capture_id = _up_capture(resource)
+        if not CAPTURE_ID.fullmatch(capture_id):
+            raise WebhookMalformed(f"{kind} without a capture id")
+        return capture_id
+
+    def _url(self, path):
+        return f"{settings.PAYPAL_API_URL.rstrip('/')}{path}"
+
+    def _token_key(self, account):
+        secret = hashlib.sha256(f"{settings.PAYPAL_API_URL}|{account.client_id}|{account.access_token}".encode())
+        return f"paypal:token:{account.pk}:{secret.hexdigest()[:16]}"
+
+    def _token(self, account) -> str:
+        key = self._token_key(account)
+        if token := cache.get(key):
+            return token
+        if not (account.client_id and account.access_token):
+            raise ProviderError("the PayPal account needs its client id and secret")
+        basic = base64.b64encode(f"{account.client_id}:{account.access_token}".encode()).decode()
+        answer = http_json("POST", self._url("/v1/oauth2/token"), body=b"grant_type=client_credentials",
+                           headers={"Authorization": f"Basic {basic}",
+                                    "Content-Type": "application/x-www-form-urlencoded"})
+        if not answer.get("access_token"):
+            raise ProviderError("PayPal gave no access token")
+        expires = int(answer.get("expires_in") or 0)
+        cache.set(key, answer["access_token"], max(expires - 120, expires // 2))
+        return answer["access_token"]
+
+    def _api(self, account, method, path, *, body=None, headers=None):
+        try:
+            return http_json(method, self._url(path), body=body,
+                             headers={"Authorization": f"Bearer {self._token(account)}", **(headers or {})})
+        except ProviderError as exc:
+            if getattr(exc.__cause__, "code", None) == 401:
+                cache.delete(self._token_key(account))  # revoked or expired early: the retry gets a new one
+            raise
+
+    def fetch_payment(self, account, payment_id):
+        capture = self._api(account, "GET", f"/v2/payments/captures/{payment_id}")
+        # The capture names neither the payer nor its refunds: its order (when it names one) does.
+        order_id = str(((capture.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id") or "")
+        order = self._api(account, "GET", f"/v2/checkout/orders/{order_id}") if CAPTURE_ID.fullmatch(order_id) else {}
+        return self.normalize(capture, order)
+
+    def refund(self, account, payment_id, amount):
+        answer = self._api(account, "POST", f"/v2/payments/captures/{payment_id}/refund",
+                           body={"amount": {"value": str(amount.quantize(CENT)), "currency_code": "BRL"}},
+                           headers={"PayPal-Request-Id": str(uuid.uuid4())})
+        if not answer.get("id") or answer.get("status") in ("FAILED", "CANCELLED"):
+            raise ProviderError(f"PayPal refused the refund of {payment_id}: {answer.get('status')}")
+        return str(answer["id"])
+
+    def normalize(self, capture: dict, order: dict | None = None) -> ProviderPayment:
+        try:
+            return self._normalize(capture, order or {})
+        except (KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+            raise ProviderError(f"PayPal capture {capture.get('id')} not readable: {exc!r}") from exc
+
+    def _normalize(self, capture, order):
+        capture_id, amount = str(capture["id"]), capture.get("amount") or {}
+        if amount.get("currency_code") != "BRL":
+            raise ProviderError(f"PayPal capture {capture_id} is in {amount.get('currency_code')}, "
+                                "the store books in BRL only")
+        gross, status = _money(amount), STATUSES.get(capture.get("status"), "pending")
+        breakdown = capture.get("seller_receivable_breakdown") or {}  # absent while pending
+        platform = [fee.get("amount") or {} for fee in breakdown.get("platform_fees") or []]
+        fee_details = ([{"type": "paypal_fee", **breakdown["paypal_fee"]}] if breakdown.get("paypal_fee") else []) + [
+            {"type": "platform_fee", **fee} for fee in platform]
+        fees = net = None  # None: the provider's fee rule (SettlementRule) fills them in
+        if breakdown.get("net_amount") or breakdown.get("paypal_fee"):
+            fees = _money(breakdown.get("paypal_fee")) + sum(map(_money, platform), Decimal("0.00"))
+            net = _money(breakdown["net_amount"]) if breakdown.get("net_amount") else gross - fees
+        # REFUNDED means everything went back; a partial refund's amount is only in the order's refunds.
+        refunds = [_money(refund.get("amount")) for unit in order.get("purchase_units") or []
+                   for refund in (unit.get("payments") or {}).get("refunds") or []
+                   if refund.get("status") == "COMPLETED" and _up_capture(refund) == capture_id]
+        refunded = gross if status == "refunded" else min(sum(refunds, Decimal("0.00")), gross)
+        payer = order.get("payer") or {}
+        name = payer.get("name") or {}
+        paid = {"approved": capture.get("update_time") or capture.get("create_time"), "pending": None,
+                "rejected": None}.get(status, capture.get("create_time"))
+        return ProviderPayment(
+            provider_payment_id=capture_id, status=status,
+            status_detail=str((capture.get("status_details") or {}).get("reason") or "")[:100], method="paypal",
+            gross=gross, fees=fees, net=net, refunded=refunded,
+            fee_details=fee_details,
+            paid_at=_when(paid), payer_name=" ".join(filter(None, [name.get("given_name"), name.get("surname")])),
+            payer_document="".join(ch for ch in str((payer.get("tax_info") or {}).get("tax_id") or "")
+                                   if ch.isalnum())[:14],
+            payer_email=payer.get("email_address") or "",
+            external_reference=str(capture.get("custom_id") or capture.get("invoice_id") or ""),
+            raw={"capture": capture, **({"order": order} if order else {})},
+        )
