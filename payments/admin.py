@@ -1,12 +1,12 @@
-"""Admin views of payments data until the finance screens land: the webhook inbox (ops),
-payments, and the provider accounts (secrets are never shown back)."""
+"""Admin views of payments data: provider accounts (secrets are never shown back), fee and
+settlement rules, and read-only views of the inbox, payments, receivables and refunds."""
 
 from django import forms
 from django.contrib import admin
 
 from backoffice.admin import ReadOnlyAdmin
 
-from .models import Payment, ProviderAccount, Receivable, SettlementRule, WebhookEvent
+from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 
 
 class ProviderAccountForm(forms.ModelForm):
@@ -17,7 +17,7 @@ class ProviderAccountForm(forms.ModelForm):
 
     class Meta:
         model = ProviderAccount
-        fields = ["provider", "name", "access_token", "webhook_secret", "active"]
+        fields = ["provider", "name", "client_id", "access_token", "webhook_secret", "webhook_id", "active"]
 
     def clean(self):
         cleaned = super().clean()
@@ -53,10 +53,15 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(SettlementRule)
 class SettlementRuleAdmin(admin.ModelAdmin):
-    list_display = ("provider", "method", "days_to_first", "days_between")
+    list_display = ("provider", "method", "fee_percent", "fee_fixed", "days_to_first", "days_between")
 
 
 @admin.register(Receivable)
 class ReceivableAdmin(ReadOnlyAdmin):
     list_display = ("due_date", "payment", "number", "gross", "fee", "net", "status")
     list_filter = ("status",)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "payment", "amount", "created_by", "reason")

@@ -1,6 +1,6 @@
 """The cash-flow register: what came in and went out, by category, and what is expected.
-Settled receivables bring their gross in and their fee out; refunds and chargebacks take
-money out; finance enters everything else. All sums are Decimal."""
+Settled receivables bring their gross in and their fee out; refunds and chargebacks shrink
+what is still to be released or take money out; finance enters everything else. All sums are Decimal."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,9 +37,8 @@ def receivables_settle(*, today: date | None = None) -> int:
             receivable.status = Receivable.Status.SETTLED
             receivable.save(update_fields=["status"])
             text = f"{receivable.payment} {receivable.number}/{receivable.payment.installments}"
-            CashEntry.objects.create(date=receivable.due_date, category=Category.SALES,
-                                     amount=receivable.gross, description=text, payment=receivable.payment,
-                                     receivable=receivable)
+            CashEntry.objects.create(date=receivable.due_date, category=Category.SALES, amount=receivable.gross,
+                                     description=text, payment=receivable.payment, receivable=receivable)
             if receivable.fee:
                 CashEntry.objects.create(date=receivable.due_date, category=Category.PROVIDER_FEES,
                                          amount=receivable.fee, description=text, payment=receivable.payment,
@@ -49,16 +48,29 @@ def receivables_settle(*, today: date | None = None) -> int:
 
 
 def payment_money_back(payment: Payment) -> None:
-    """Book the money a refund or chargeback took from the store, once: what was given back
-    less what was never released (its cancelled receivables). Call inside the payment's lock."""
-    if payment.status == Payment.Status.CHARGED_BACK:
-        category, given_back = Category.CHARGEBACKS, payment.gross
-    else:
-        category, given_back = Category.REFUNDS, payment.refunded
-    never_released = _total(payment.receivables.filter(status=Receivable.Status.CANCELLED), "gross")
+    """Account, once, for the money a refund or chargeback gives back: first out of what the
+    provider has not released yet (the last installments shrink or are cancelled), the rest
+    out of the cash. Call inside the payment's lock."""
+    given_back = payment.gross if payment.status == Payment.Status.CHARGED_BACK else payment.refunded
+    receivables = list(payment.receivables.select_for_update().order_by("-number"))
+    held_back = payment.gross - sum(r.gross for r in receivables) if receivables else ZERO
     booked = _total(payment.cash_entries.filter(category__in=[Category.REFUNDS, Category.CHARGEBACKS]))
-    missing = max(given_back - never_released, ZERO) - booked
+    missing = given_back - held_back - booked
+    for receivable in receivables:
+        if missing <= 0:
+            return
+        if receivable.status != Receivable.Status.EXPECTED:
+            continue
+        take = min(missing, receivable.gross)
+        receivable.gross -= take
+        receivable.net = max(receivable.net - take, ZERO)
+        receivable.fee = receivable.gross - receivable.net
+        if not receivable.gross:
+            receivable.status = Receivable.Status.CANCELLED
+        receivable.save(update_fields=["gross", "net", "fee", "status"])
+        missing -= take
     if missing > 0:
+        category = Category.CHARGEBACKS if payment.status == Payment.Status.CHARGED_BACK else Category.REFUNDS
         CashEntry.objects.create(date=timezone.localdate(), category=category, amount=missing,
                                  description=str(payment), payment=payment)
 

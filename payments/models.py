@@ -23,7 +23,7 @@ class ProviderAccount(models.Model):
     client_id = models.CharField(_("client id"), max_length=200, blank=True,
                                  help_text=_("PayPal: the REST app's client id."))
     access_token = models.CharField(_("API access token"), max_length=300, blank=True,
-                                    help_text=_("PayPal: the REST app's secret."))
+                                    help_text=_("PayPal: the REST app's secret. PagBank: the token (it also signs the webhooks)."))
     webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True,
                                       help_text=_("Mercado Pago: the webhook's secret signature."))
     webhook_id = models.CharField(_("webhook id"), max_length=100, blank=True,

@@ -147,6 +147,8 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
         )
         applied = created or RANK.get(data.status, 0) >= RANK.get(payment.status, 0)
         if applied and not created:
+            # Money given back only grows, whatever a provider's partial view of it says.
+            fields["refunded"] = max(payment.refunded, data.refunded)
             for name, value in fields.items():
                 setattr(payment, name, value)
             payment.status = data.status
@@ -155,7 +157,7 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
                                     applied=applied, raw=data.raw)
         if payment.status == Payment.Status.APPROVED:
             receivables_schedule(payment)
-        elif payment.status in (Payment.Status.REFUNDED, Payment.Status.CHARGED_BACK, Payment.Status.CANCELLED):
+        elif payment.status == Payment.Status.CANCELLED:
             # Money that will not come: what was not settled yet is no longer expected.
             payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
         payment_money_back(payment)
@@ -201,8 +203,6 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
         payment.save(update_fields=["refunded", "status", "updated_at"])
         PaymentEvent.objects.create(payment=payment, status=payment.status,
                                     raw={"refund": str(amount), "provider_refund_id": refund_id, "reason": reason})
-        if payment.status == Payment.Status.REFUNDED:
-            payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
         payment_money_back(payment)
         audit_record(actor=user, action="payment.refund", obj=payment, before=before,
                      after={"status": payment.status, "refunded": str(payment.refunded)}, note=reason)

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from . import PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json
+from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
+               http_json)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -19,7 +20,7 @@ STATUSES = {
 }
 METHODS = {"CREDIT_CARD": "credit_card", "DEBIT_CARD": "debit_card", "BOLETO": "boleto", "PIX": "pix"}
 # PagBank resource ids: a four-letter kind, then a UUID (ORDE_…, CHAR_…, QRCO_…, CHEC_…).
-RESOURCE_ID = re.compile(r"([A-Z]{4})_.+")
+RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]+")
 
 
 def _money(cents) -> Decimal:
@@ -70,7 +71,8 @@ class PagBank(PaymentProvider):
         return f"{settings.PAGBANK_API_URL.rstrip('/')}{path}"
 
     def _call(self, account, method, path, body=None):
-        return http_json(method, self._url(path), body=body, headers={"Authorization": f"Bearer {account.access_token}"})
+        return http_json(method, self._url(path), body=body,
+                         headers={"Authorization": f"Bearer {account.access_token}"})
 
     def fetch_payment(self, account, payment_id):
         kind = "orders" if payment_id.startswith("ORDE_") else "charges"
@@ -108,7 +110,8 @@ class PagBank(PaymentProvider):
             provider_payment_id=str(charge["id"]), status=status, status_detail=charge.get("status") or "",
             method=METHODS.get(kind, "wallet"), brand=(method.get("card") or {}).get("brand") or "",
             installments=int(method.get("installments") or 1), gross=gross, fees=None, net=None, refunded=refunded,
-            paid_at=_when(charge.get("paid_at")), payer_name=payer.get("name") or "", payer_email=payer.get("email") or "",
+            paid_at=_when(charge.get("paid_at")), payer_name=payer.get("name") or "",
+            payer_email=payer.get("email") or "",
             payer_document="".join(ch for ch in str(payer.get("tax_id") or "") if ch.isalnum())[:14],
             external_reference=str((order or charge).get("reference_id") or ""), raw=order or charge,
         )

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 import re
-import urllib.error
 import urllib.request
 import uuid
 import zlib
@@ -159,7 +158,7 @@ class PayPal(PaymentProvider):
                                     "Content-Type": "application/x-www-form-urlencoded"})
         if not answer.get("access_token"):
             raise ProviderError("PayPal gave no access token")
-        expires = int(answer.get("expires_in") or 0)
+        expires = answer.get("expires_in") if isinstance(answer.get("expires_in"), int) else 0
         cache.set(key, answer["access_token"], max(expires - 120, expires // 2))
         return answer["access_token"]
 

@@ -17,19 +17,19 @@ def _error(code, description, parameter=None):
                                 **({"parameter_name": parameter} if parameter else {})}]}
 
 
-def sample_order(reference_id="ex-00001", value=500, status="PAID", webhook=False) -> dict:
-    """The documented Pix order (as its webhook shows it with `webhook`, else as the API answers:
-    `qr_codes`), for `value` centavos, its charge in `status`."""
+def sample_order(reference_id="ex-00001", value=500, status="PAID") -> dict:
+    """The documented Pix order as the API answers it (`qr_codes`, where the docs' webhook says
+    `qr_code`), for `value` centavos, its charge in `status`."""
     order = json.loads((CONTRACTS / "orders_webhook_pix_paid.json").read_text())
     order["reference_id"] = reference_id
     order["items"][0]["unit_amount"] = order["qr_code"][0]["amount"]["value"] = value
     charge = order["charges"][0]
     charge["status"] = status
-    charge["amount"].update(value=value, summary={"total": value, "paid": value if status == "PAID" else 0, "refunded": 0})
+    paid = value if status == "PAID" else 0
+    charge["amount"].update(value=value, summary={"total": value, "paid": paid, "refunded": 0})
     if status != "PAID":
         del charge["paid_at"]
-    if not webhook:
-        order["qr_codes"] = order.pop("qr_code")
+    order["qr_codes"] = order.pop("qr_code")
     return order
 
 

@@ -113,7 +113,8 @@ class FakePayPal(FakeProviderAPI):
             order = self.orders.get(parts[3])
             return (200, order) if order else _error(404, "RESOURCE_NOT_FOUND", "Order not found.",
                                                      "INVALID_RESOURCE_ID")
-        capture = self.captures.get(parts[3]) if parts[:3] == ["v2", "payments", "captures"] and len(parts) > 3 else None
+        is_capture = parts[:3] == ["v2", "payments", "captures"] and len(parts) > 3
+        capture = self.captures.get(parts[3]) if is_capture else None
         if capture is None:
             return _error(404, "RESOURCE_NOT_FOUND", "The specified resource does not exist.", "INVALID_RESOURCE_ID")
         if method == "GET" and len(parts) == 4:
@@ -130,8 +131,9 @@ class FakePayPal(FakeProviderAPI):
         gross = Decimal(capture["amount"]["value"])
         done = sum((Decimal(r["amount"]["value"]) for r in refunds
                     if r["links"][1]["href"].endswith(f"/captures/{capture['id']}")), Decimal("0"))
-        amount = request.get("amount") or {"value": str(gross - done), "currency_code": capture["amount"]["currency_code"]}
-        if amount.get("currency_code") != capture["amount"]["currency_code"]:
+        currency = capture["amount"]["currency_code"]
+        amount = request.get("amount") or {"value": str(gross - done), "currency_code": currency}
+        if amount.get("currency_code") != currency:
             return _error(422, "UNPROCESSABLE_ENTITY", "Currency does not match the capture's.", "CURRENCY_MISMATCH")
         if Decimal(amount["value"]) <= 0 or done + Decimal(amount["value"]) > gross:
             return _error(422, "UNPROCESSABLE_ENTITY", "The refund amount must not exceed what is left to refund.",

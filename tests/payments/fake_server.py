@@ -34,7 +34,7 @@ class FakeProviderAPI:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
         raise NotImplementedError

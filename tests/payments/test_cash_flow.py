@@ -94,6 +94,14 @@ def test_a_refund_before_the_money_is_released_moves_no_cash_and_one_after_takes
     assert set(early.receivables.values_list("status", flat=True)) == {"cancelled"}
     assert not CashEntry.objects.filter(payment=early).exists()
 
+    partly = approved(account, id=603)  # 3 installments of 33.34 + 33.33 + 33.33; 40 back before any release
+    payment_apply(account=account, data=MercadoPago().normalize(sample_payment(
+        id=603, status="refunded", transaction_amount=100.00, transaction_amount_refunded=40.00,
+        transaction_details={"net_received_amount": 94.99})))
+    left = [(r.status, r.gross) for r in partly.receivables.order_by("number")]
+    assert left == [("expected", Decimal("33.34")), ("expected", Decimal("26.66")), ("cancelled", Decimal("0.00"))]
+    assert not CashEntry.objects.filter(payment=partly).exists()
+
     late = approved(account, id=602)
     receivables_settle(today=date(2026, 6, 30))  # all three released
     payment_apply(account=account, data=MercadoPago().normalize(sample_payment(

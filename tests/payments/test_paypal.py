@@ -76,12 +76,11 @@ def test_the_signed_message_is_the_documented_one(client, account, fake, order):
     text = (CONTRACTS / "webhook_headers_and_verification.txt").read_text()
     assert "<transmission_id>|<transmission_time>|<webhook_id>|<crc32>" in text and "UNSIGNED DECIMAL" in text
     # The CRC-32 check value: crc32(b"123456789") is 0xCBF43926, above 2**31, so unsigned it is 3421780262.
-    assert signed_message("69cd13f0-d67a-11e5-baa3-778b53f4ae55", "2016-02-18T20:01:35Z", WEBHOOK_ID,
-                          b"123456789") == f"69cd13f0-d67a-11e5-baa3-778b53f4ae55|2016-02-18T20:01:35Z|{WEBHOOK_ID}|3421780262"
+    tid, when = "69cd13f0-d67a-11e5-baa3-778b53f4ae55", "2016-02-18T20:01:35Z"  # the docs' example values
+    assert signed_message(tid, when, WEBHOOK_ID, b"123456789") == f"{tid}|{when}|{WEBHOOK_ID}|3421780262"
     # A real delivery whose CRC has the high bit set: only the unsigned form is accepted.
     base = json.dumps(completed_event(sample_capture(CAPTURE, order.number))).encode()
     body = next(base + b" " * n for n in range(64) if zlib.crc32(base + b" " * n) >= 2 ** 31)
-    tid, when = "69cd13f0-d67a-11e5-baa3-778b53f4ae55", "2016-02-18T20:01:35Z"
     for wrong in (f"{tid}|{when}|{WEBHOOK_ID}|{zlib.crc32(body) - 2 ** 32}",  # signed 32-bit CRC
                   f"{tid}|{when}|{WEBHOOK_ID}|{hashlib.sha256(body).hexdigest()}"):  # a common wrong snippet
         assert notify(client, account, body, signed_headers(body, WEBHOOK_ID, message=wrong)).status_code == 401
@@ -260,8 +259,7 @@ def test_a_capture_in_another_currency_fails_clearly_and_stays_to_replay(client,
     capture = sample_capture(CAPTURE, order.number)
     capture["amount"]["currency_code"] = "USD"
     notify(client, account, completed_event(fake.add_capture(capture)))
-    with pytest.raises(ProviderError):
-        process_webhook.apply(args=[WebhookEvent.objects.get().pk], throw=True)
+    process_webhook.apply(args=[WebhookEvent.objects.get().pk])  # retried, then left failed
     event = WebhookEvent.objects.get()
     assert event.status == "failed" and "USD" in event.error and "BRL" in event.error
     assert not Payment.objects.exists()

@@ -1,0 +1,104 @@
+"""Refunds from the order page through the provider, and payments recorded by hand."""
+
+from decimal import Decimal
+
+import pytest
+
+from backoffice.models import AuditEvent
+from orders.models import Order
+from payments.models import CashEntry, Payment, ProviderAccount, Refund
+from payments.providers.mercadopago import MercadoPago
+from payments.services import payment_apply
+from tests.payments.fake_mercadopago import FakeMercadoPago, sample_payment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake(settings):
+    server = FakeMercadoPago()
+    settings.MERCADOPAGO_API_URL = server.url
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def paid(fake, order):
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
+    return payment_apply(account=account, data=MercadoPago().normalize(fake.payments["20359978"]))
+
+
+def refund(client, payment, amount, order):
+    return client.post(f"/payments/{payment.pk}/refund/", {"amount": amount, "reason": "produto com defeito",
+                                                            "next": f"/orders/{order.pk}/"}, follow=True)
+
+
+def test_finance_refunds_part_then_the_rest_from_the_order_page(client_as, paid, fake, order):
+    client = client_as("finance")
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="order-payments"' in page and 'data-testid="refund-form"' in page
+
+    response = refund(client, paid, "20,00", order)
+    assert response.redirect_chain[-1][0] == f"/orders/{order.pk}/"
+    method, path, headers, body = fake.requests[-1]
+    assert (method, path, body) == ("POST", "/v1/payments/20359978/refunds", b'{"amount": 20.0}')
+    assert headers["authorization"] == "Bearer APP_USR-token" and headers["x-idempotency-key"]
+    payment = Payment.objects.get(pk=paid.pk)
+    assert (payment.status, payment.refunded) == ("partially_refunded", Decimal("20.00"))
+    assert Refund.objects.get().provider_refund_id
+    assert not CashEntry.objects.exists()  # taken from the release still to come
+    assert [(r.gross, r.net) for r in payment.receivables.all()] == [(Decimal("38.80"), Decimal("36.16"))]
+    assert AuditEvent.objects.filter(action="payment.refund").count() == 1
+
+    refund(client, paid, "38,80", order)
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded) == ("refunded", Decimal("58.80"))
+    # The provider's own notification of the same refund later changes nothing more.
+    payment_apply(account=payment.account, data=MercadoPago().normalize(fake.payments["20359978"]))
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded) == ("refunded", Decimal("58.80"))
+    # Nothing had been released yet: the provider keeps it all back, no cash moves, nothing is expected.
+    assert not CashEntry.objects.exists()
+    assert [(r.status, r.gross) for r in payment.receivables.all()] == [("cancelled", Decimal("0.00"))]
+
+
+@pytest.mark.parametrize("amount", ["0", "58,81", "abc"])
+def test_a_refund_beyond_what_was_paid_is_refused_and_asks_nothing_of_the_provider(client_as, paid, fake, order, amount):
+    before = len(fake.requests)
+    response = refund(client_as("finance"), paid, amount, order)
+    assert len(fake.requests) == before
+    assert not Refund.objects.exists() and Payment.objects.get(pk=paid.pk).refunded == 0
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_when_the_provider_refuses_nothing_is_recorded(client_as, paid, fake, order):
+    fake.payments["20359978"]["transaction_amount_refunded"] = 58.8  # refunded at the provider meanwhile
+    response = refund(client_as("finance"), paid, "10,00", order)
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("Invalid refund amount" in m for m in messages)
+    assert not Refund.objects.exists() and Payment.objects.get(pk=paid.pk).status == "approved"
+
+
+def test_staff_see_no_payments_on_the_order_page_and_cannot_refund(client_as, paid, order):
+    client = client_as("staff")
+    assert 'data-testid="order-payments"' not in client.get(f"/orders/{order.pk}/").content.decode()
+    assert client.post(f"/payments/{paid.pk}/refund/", {"amount": "1", "reason": "x"}).status_code == 403
+
+
+def test_finance_records_a_pix_received_by_hand_and_the_order_is_paid(client_as, order):
+    account = ProviderAccount.objects.create(provider="manual", name="Pix da loja")
+    client = client_as("finance")
+    data = {"account": account.pk, "order": order.number, "method": "pix", "amount": "58,80", "paid_on": "2026-03-10",
+            "reference": "E12345678202603101500abcdefghijk", "payer_name": "Maria da Silva"}
+    assert client.post("/payments/new/", data).status_code == 302
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.order_id, payment.gross, payment.status) == ("manual", order.pk, Decimal("58.80"),
+                                                                                     "approved")
+    assert Order.objects.get(pk=order.pk).paid_amount == Decimal("58.80")
+    assert [r.due_date.isoformat() for r in payment.receivables.all()] == ["2026-03-10"]
+    again = client.post("/payments/new/", data)
+    assert again.status_code == 200 and "reference" in again.context["form"].errors
+    assert Payment.objects.count() == 1
+    wrong = client.post("/payments/new/", {**data, "reference": "other", "order": 999999})
+    assert "order" in wrong.context["form"].errors
