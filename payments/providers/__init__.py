@@ -77,6 +77,17 @@ class PaymentProvider:
         raise NotImplementedError
 
 
+def json_object(body: bytes) -> dict:
+    """A notification's body as a JSON object, or WebhookMalformed."""
+    try:
+        document = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookMalformed("the body is not JSON") from exc
+    if not isinstance(document, dict):
+        raise WebhookMalformed("the body is not a JSON object")
+    return document
+
+
 def http_json(method: str, url: str, *, headers: dict, body=None, timeout: float = 10):
     """Call a provider's JSON API: the decoded answer, or ProviderError naming the call.
     `body` is sent as JSON (dict) or as is (bytes, e.g. a form)."""

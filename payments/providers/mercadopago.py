@@ -4,14 +4,14 @@
 
 import hashlib
 import hmac
-import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 
-from . import PaymentProvider, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json
+from . import (PaymentProvider, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json,
+               json_object)
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -57,12 +57,7 @@ class MercadoPago(PaymentProvider):
             raise WebhookRejected("x-signature does not match")
 
     def resource_id(self, *, query, body):
-        try:
-            document = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookMalformed("the body is not JSON") from exc
-        if not isinstance(document, dict):
-            raise WebhookMalformed("the body is not a JSON object")
+        document = json_object(body)
         kind = document.get("type") or query.get("type")
         data_id = (document.get("data") or {}).get("id") if isinstance(document.get("data"), dict) else None
         data_id = str(data_id or query.get("data.id") or "")

@@ -4,7 +4,6 @@ which is fetched again from the API rather than trusted (../shared/contracts/pag
 
 import hashlib
 import hmac
-import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json)
+               http_json, json_object)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -51,12 +50,7 @@ class PagBank(PaymentProvider):
             raise WebhookRejected("x-authenticity-token does not match")
 
     def resource_id(self, *, query, body):
-        try:
-            document = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookMalformed("the body is not JSON") from exc
-        if not isinstance(document, dict):
-            raise WebhookMalformed("the body is not a JSON object")
+        document = json_object(body)
         match = RESOURCE_ID.fullmatch(str(document.get("id") or ""))
         if not match:
             raise WebhookMalformed("not a PagBank notification (an ORDE_ or CHAR_ id)")

@@ -5,7 +5,6 @@ re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials 
 
 import base64
 import hashlib
-import json
 import re
 import urllib.request
 import uuid
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json)
+               http_json, json_object)
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -119,12 +118,7 @@ class PayPal(PaymentProvider):
             raise WebhookRejected("transmission signature does not match") from exc
 
     def resource_id(self, *, query, body):
-        try:
-            document = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookMalformed("the body is not JSON") from exc
-        if not isinstance(document, dict):
-            raise WebhookMalformed("the body is not a JSON object")
+        document = json_object(body)
         kind, resource = document.get("event_type"), document.get("resource")
         if not isinstance(kind, str) or not isinstance(resource, dict):
             raise WebhookMalformed("not a PayPal event (event_type and resource)")

@@ -6,14 +6,34 @@ from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
 from tests.factories import ProductFactory
+from tests.payments.fake_mercadopago import FakeMercadoPago
 
 
 @pytest.fixture
-def order(customer, address):
-    """An order of R$ 58,80 (the total of the providers' sample payments), awaiting payment."""
-    product = ProductFactory(price=Decimal("58.80"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
-    placed, _ = orders.order_create(customer=customer, address=address, channel="web",
-                                    items=[orders.ItemInput(product, 1, Decimal("58.80"))])
-    return placed
+def make_order(customer, address):
+    """`make_order(total)`: an order of one item at `total`, in stock, awaiting payment."""
+
+    def make(total: Decimal):
+        product = ProductFactory(price=total)
+        inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                                unit_cost=Decimal("1"), user=None)
+        placed, _ = orders.order_create(customer=customer, address=address, channel="web",
+                                        items=[orders.ItemInput(product, 1, total)])
+        return placed
+
+    return make
+
+
+@pytest.fixture
+def order(make_order):
+    """An order of R$ 58,80 (the total of Mercado Pago's sample payment)."""
+    return make_order(Decimal("58.80"))
+
+
+@pytest.fixture
+def mercadopago_api(settings):
+    """Mercado Pago's API, faked on a local port (tests.payments.fake_mercadopago)."""
+    server = FakeMercadoPago()
+    settings.MERCADOPAGO_API_URL = server.url
+    yield server
+    server.close()

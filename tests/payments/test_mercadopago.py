@@ -2,7 +2,6 @@
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -10,18 +9,15 @@ from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago import signature_manifest
 from payments.tasks import process_webhook
-from tests.payments.fake_mercadopago import CONTRACTS, FakeMercadoPago, sample_payment, signed_headers
+from tests.payments.fake_mercadopago import CONTRACTS, sample_payment, signed_headers
 
 pytestmark = pytest.mark.django_db
 SECRET = "store-webhook-secret"
 
 
 @pytest.fixture
-def fake(settings):
-    server = FakeMercadoPago()
-    settings.MERCADOPAGO_API_URL = server.url
-    yield server
-    server.close()
+def fake(mercadopago_api):
+    return mercadopago_api
 
 
 @pytest.fixture

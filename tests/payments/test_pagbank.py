@@ -6,15 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from inventory import services as inventory
-from inventory.models import Warehouse
-from orders import services as orders
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, SettlementRule, WebhookEvent
 from payments.providers import ProviderError, WebhookRejected
 from payments.providers.pagbank import PagBank, authenticity_token
 from payments.tasks import process_webhook
-from tests.factories import ProductFactory
 from tests.payments.fake_pagbank import CONTRACTS, FakePagBank, sample_boleto_charge, sample_order, signed_headers
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +30,6 @@ def fake(settings):
 @pytest.fixture
 def account(db):
     return ProviderAccount.objects.create(provider="pagbank", name="Loja", access_token=TOKEN)
-
-
-@pytest.fixture
-def order(customer, address):
-    product = ProductFactory(price=Decimal("58.80"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
-    placed, _ = orders.order_create(customer=customer, address=address, channel="web",
-                                    items=[orders.ItemInput(product, 1, Decimal("58.80"))])
-    return placed
 
 
 def cents(order):

@@ -11,15 +11,11 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from inventory import services as inventory
-from inventory.models import Warehouse
-from orders import services as orders
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers import ProviderError
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
 from payments.tasks import process_webhook
-from tests.factories import ProductFactory
 from tests.payments.fake_paypal import (CERT_URL, CERTIFICATE, CONTRACTS, OTHER_KEY, FakePayPal, completed_event,
                                         install_certificate, make_certificate, refunded_event, sample_capture,
                                         signed_headers)
@@ -47,14 +43,9 @@ def account(db):
 
 
 @pytest.fixture
-def order(customer, address):
+def order(make_order):
     # The documented capture is of 2.51 (fee 0.37, net 2.14): an order of that total.
-    product = ProductFactory(price=Decimal("2.51"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("1"), user=None)
-    placed, _ = orders.order_create(customer=customer, address=address, channel="web",
-                                    items=[orders.ItemInput(product, 1, Decimal("2.51"))])
-    return placed
+    return make_order(Decimal("2.51"))
 
 
 def notify(client, account, event, headers=None):

@@ -9,17 +9,14 @@ from orders.models import Order
 from payments.models import CashEntry, Payment, ProviderAccount, Refund
 from payments.providers.mercadopago import MercadoPago
 from payments.services import payment_apply
-from tests.payments.fake_mercadopago import FakeMercadoPago, sample_payment
+from tests.payments.fake_mercadopago import sample_payment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fake(settings):
-    server = FakeMercadoPago()
-    settings.MERCADOPAGO_API_URL = server.url
-    yield server
-    server.close()
+def fake(mercadopago_api):
+    return mercadopago_api
 
 
 @pytest.fixture
