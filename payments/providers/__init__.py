@@ -77,6 +77,11 @@ class PaymentProvider:
         raise NotImplementedError
 
 
+def when(value: str | None) -> datetime | None:
+    """A provider's ISO 8601 time ("…Z" or with an offset)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def json_object(body: bytes) -> dict:
     """A notification's body as a JSON object, or WebhookMalformed."""
     try:

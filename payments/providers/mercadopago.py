@@ -5,13 +5,12 @@
 import hashlib
 import hmac
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json,
-               json_object)
+               json_object, when)
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -28,10 +27,6 @@ CENT = Decimal("0.01")
 def _money(value) -> Decimal:
     # JSON numbers arrive as floats: go through their shortest text, never binary fractions.
     return Decimal(str(value or 0)).quantize(CENT)
-
-
-def _when(value):
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
@@ -102,8 +97,8 @@ class MercadoPago(PaymentProvider):
             method=METHODS.get(data.get("payment_type_id"), "wallet"),
             brand=data.get("payment_method_id") if data.get("payment_type_id") in ("credit_card", "debit_card") else "",
             installments=int(data.get("installments") or 1), gross=gross, fees=fees, net=net, refunded=refunded,
-            fee_details=data.get("fee_details") or [], paid_at=_when(data.get("date_approved")),
-            release_date=_when(data.get("money_release_date")), payer_name=name,
+            fee_details=data.get("fee_details") or [], paid_at=when(data.get("date_approved")),
+            release_date=when(data.get("money_release_date")), payer_name=name,
             payer_document="".join(ch for ch in str(identification.get("number") or "") if ch.isalnum())[:14],
             payer_email=payer.get("email") or "", external_reference=str(data.get("external_reference") or ""), raw=data,
         )

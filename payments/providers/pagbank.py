@@ -5,13 +5,12 @@ which is fetched again from the API rather than trusted (../shared/contracts/pag
 import hashlib
 import hmac
 import re
-from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object)
+               http_json, json_object, when)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -28,10 +27,6 @@ def _money(cents) -> Decimal:
 
 def _paid(charge) -> Decimal:
     return _money(((charge.get("amount") or {}).get("summary") or {}).get("paid"))
-
-
-def _when(value):
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def authenticity_token(token: str, body: bytes) -> str:
@@ -104,7 +99,7 @@ class PagBank(PaymentProvider):
             provider_payment_id=str(charge["id"]), status=status, status_detail=charge.get("status") or "",
             method=METHODS.get(kind, "wallet"), brand=(method.get("card") or {}).get("brand") or "",
             installments=int(method.get("installments") or 1), gross=gross, fees=None, net=None, refunded=refunded,
-            paid_at=_when(charge.get("paid_at")), payer_name=payer.get("name") or "",
+            paid_at=when(charge.get("paid_at")), payer_name=payer.get("name") or "",
             payer_email=payer.get("email") or "",
             payer_document="".join(ch for ch in str(payer.get("tax_id") or "") if ch.isalnum())[:14],
             external_reference=str((order or charge).get("reference_id") or ""), raw=order or charge,

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object)
+               http_json, json_object, when)
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -36,10 +36,6 @@ CAPTURE_LINK = re.compile(r"/v2/payments/captures/([A-Za-z0-9]{1,64})/?$")
 def _money(amount) -> Decimal:
     # PayPal sends amounts as strings ("2.51"): straight to Decimal, never through float.
     return Decimal(str((amount or {}).get("value") or 0)).quantize(CENT)
-
-
-def _when(value):
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def _up_capture(resource: dict) -> str:
@@ -214,7 +210,7 @@ class PayPal(PaymentProvider):
             status_detail=str((capture.get("status_details") or {}).get("reason") or "")[:100], method="paypal",
             gross=gross, fees=fees, net=net, refunded=refunded,
             fee_details=fee_details,
-            paid_at=_when(paid), payer_name=" ".join(filter(None, [name.get("given_name"), name.get("surname")])),
+            paid_at=when(paid), payer_name=" ".join(filter(None, [name.get("given_name"), name.get("surname")])),
             payer_document="".join(ch for ch in str((payer.get("tax_info") or {}).get("tax_id") or "")
                                    if ch.isalnum())[:14],
             payer_email=payer.get("email_address") or "",
