@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.services import audit_record
@@ -162,4 +162,4 @@ def cash_period(start: date, end: date) -> CashPeriod:
 
 def overdue_scheduled():
     """Scheduled entries whose date has passed: finance should mark them done or move them."""
-    return CashEntry.objects.filter(Q(status=CashEntry.Status.SCHEDULED) & Q(date__lt=timezone.localdate()))
+    return CashEntry.objects.filter(status=CashEntry.Status.SCHEDULED, date__lt=timezone.localdate())

@@ -196,3 +196,12 @@ def test_receivables_of_a_refunded_payment_are_not_listed_as_expected(account):
         id=902, status="refunded", transaction_amount=100.00, transaction_amount_refunded=100.00,
         transaction_details={"net_received_amount": 94.99})))
     assert not Receivable.objects.filter(payment=payment, status="expected").exists()
+
+
+def test_a_scheduled_entry_past_its_date_is_pointed_out(client_as):
+    today = timezone.localdate()
+    entry(today + timedelta(days=3), "taxes", "10.00", status="scheduled")
+    assert client_as("finance").get("/payments/cash-flow/").context["overdue"] == 0
+    entry(today - timedelta(days=1), "taxes", "10.00", status="scheduled")
+    page = client_as("finance").get("/payments/cash-flow/").content.decode()
+    assert "1 lançamento agendado passou da data" in page
