@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from backoffice.services import audit_record
 
@@ -95,7 +96,7 @@ def cash_entry_realize(*, entry: CashEntry, on: date, user) -> CashEntry:
     return entry
 
 
-PERIODS = ("day", "week", "month")
+PERIODS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
 
 
 def period_bounds(kind: str, anchor: date) -> tuple[date, date]:
@@ -133,14 +134,14 @@ def cash_period(start: date, end: date) -> CashPeriod:
     opening = _total(before.filter(direction=In)) - _total(before.filter(direction=Out))
     rows = (realized.filter(date__range=(start, end)).values("date", "category", "direction")
             .annotate(total=Sum("amount")).order_by("date"))
-    inflow = outflow = ZERO
     categories: dict[str, list[Decimal]] = {}
     per_day: dict[date, list[Decimal]] = {}
     for row in rows:
         slot = 0 if row["direction"] == In else 1
         categories.setdefault(row["category"], [ZERO, ZERO])[slot] += row["total"]
         per_day.setdefault(row["date"], [ZERO, ZERO])[slot] += row["total"]
-        inflow, outflow = (inflow + row["total"], outflow) if slot == 0 else (inflow, outflow + row["total"])
+    inflow = sum((got for got, _ in per_day.values()), ZERO)
+    outflow = sum((spent for _, spent in per_day.values()), ZERO)
     closing = opening + inflow - outflow
     days, balance, day = [], opening, start
     while day <= end:

@@ -55,7 +55,7 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
     """Fetch what the notification points to and apply it. A failure keeps the event with
     its error (status failed), ready to replay; ProviderError is raised again for a retry."""
     event = WebhookEvent.objects.select_related("account").get(pk=event_id)
-    if event.status != WebhookEvent.Status.RECEIVED and event.status != WebhookEvent.Status.FAILED:
+    if event.status not in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED):
         return event
     try:
         data = provider(event.account.provider).fetch_payment(event.account, event.resource_id)
@@ -209,7 +209,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
     return refund
 
 
-def payment_record_manual(*, account: ProviderAccount, order, method: str, amount: Decimal, paid_on, reference: str,
+def payment_record_manual(*, account: ProviderAccount, order_number: int | None, method: str, amount: Decimal, paid_on, reference: str,
                           payer_name: str, user) -> Payment:
     """Money received outside a provider's API, recorded by finance: it credits its order
     and settles on the day it was received, like any approved payment."""
@@ -217,7 +217,7 @@ def payment_record_manual(*, account: ProviderAccount, order, method: str, amoun
     data = ProviderPayment(
         provider_payment_id=reference.strip(), status=Payment.Status.APPROVED, status_detail="", method=method,
         gross=amount, fees=None, net=None, paid_at=paid_at, release_date=paid_at, payer_name=payer_name,
-        external_reference=str(order.number) if order else "", raw={"recorded_by": user.get_username()},
+        external_reference=str(order_number or ""), raw={"recorded_by": user.get_username()},
     )
     payment = payment_apply(account=account, data=data)
     audit_record(actor=user, action="payment.manual", obj=payment, after={"gross": str(amount), "method": method})

@@ -2,6 +2,7 @@
 
 import calendar
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
-from orders.models import Order
 
 from . import cashflow, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
@@ -116,9 +116,8 @@ def payment_new(request):
     form = ManualPaymentForm(request.POST or None, initial={"order": request.GET.get("order")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        order = Order.objects.filter(number=data["order"]).first() if data["order"] else None
         payment = services.payment_record_manual(
-            account=data["account"], order=order, method=data["method"], amount=data["amount"], paid_on=data["paid_on"],
+            account=data["account"], order_number=data["order"], method=data["method"], amount=data["amount"], paid_on=data["paid_on"],
             reference=data["reference"], payer_name=data["payer_name"], user=request.user)
         messages.success(request, _("Payment recorded."))
         return redirect(_payment_url(payment))
@@ -183,8 +182,7 @@ def _month(value: str) -> date:
 @require_GET
 def receivable_calendar(request):
     """The month's expected settlements, day by day, and the list of them."""
-    month = _month(request.GET.get("month", ""))
-    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    month, last = cashflow.period_bounds("month", _month(request.GET.get("month", "")))
     in_month = Receivable.objects.filter(due_date__range=(month, last))
     totals = {}
     for row in in_month.values("due_date", "status").annotate(total=Sum("net"), count=Count("pk")):
@@ -193,10 +191,13 @@ def receivable_calendar(request):
              for week in calendar.Calendar().monthdatescalendar(month.year, month.month)]
     filterset = ReceivableFilter(request.GET, queryset=in_month.select_related("payment"))
     table = Table(request, filterset.qs, RECEIVABLE_COLUMNS, default_sort="due_date")
-    return table_response(request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,
-                          keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=weeks, previous=(month - timedelta(days=1)).replace(day=1),
-                          following=last + timedelta(days=1),
-                          month_total=in_month.filter(status=Receivable.Status.EXPECTED).aggregate(t=Sum("net"))["t"])
+    month_total = sum((sums[Receivable.Status.EXPECTED][0] for sums in totals.values()
+                       if Receivable.Status.EXPECTED in sums), Decimal("0.00"))
+    return table_response(
+        request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,
+        keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=weeks,
+        previous=(month - timedelta(days=1)).replace(day=1), following=last + timedelta(days=1), month_total=month_total,
+    )
 
 
 CASH_COLUMNS = [
@@ -231,13 +232,10 @@ def cash_flow(request):
     table = Table(request, filterset.qs, CASH_COLUMNS, default_sort="date", export_columns=CASH_COLUMNS[:-1])
     return table_response(
         request, "payments/cash_flow.html", table, filename=f"cash-flow-{start}-{end}", filter=filterset,
-        keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=[(k, label) for k, label in PERIOD_LABELS.items()],
+        keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=cashflow.PERIODS.items(),
         previous=start - timedelta(days=1), following=end + timedelta(days=1), chart=_chart(period.days),
         overdue=cashflow.overdue_scheduled().count(),
     )
-
-
-PERIOD_LABELS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
 
 
 def _chart(days, width=700, height=160):
