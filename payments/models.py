@@ -289,3 +289,21 @@ class CashEntry(models.Model):
         # The category says which way the money goes.
         self.direction = self.Direction.IN if self.category in self.INFLOWS else self.Direction.OUT
         super().save(*args, **kwargs)
+
+
+class SandboxDocument(models.Model):
+    """A document of a provider's API as sandbox mode plays it (payments.sandbox): a payment,
+    an order, a capture… in the provider's own format, so the real client can fetch it."""
+
+    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    kind = models.CharField(_("kind"), max_length=30)
+    key = models.CharField(_("key"), max_length=100)
+    document = models.JSONField(_("document"))
+
+    class Meta:
+        verbose_name = _("sandbox document")
+        verbose_name_plural = _("sandbox documents")
+        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="sandbox_document_unique")]
+
+    def __str__(self):
+        return f"{self.provider} {self.kind} {self.key}"

@@ -6,7 +6,8 @@ from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
 from tests.factories import ProductFactory
-from tests.payments.fake_mercadopago import FakeMercadoPago
+from payments.sandbox.mercadopago import MercadoPagoSandbox
+from tests.payments.fake_server import serve
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ def order(make_order):
 
 @pytest.fixture
 def mercadopago_api(settings):
-    """Mercado Pago's API, faked on a local port (tests.payments.fake_mercadopago)."""
-    server = FakeMercadoPago()
+    """Mercado Pago's API (the sandbox's) on a local port."""
+    server = serve(MercadoPagoSandbox())
     settings.MERCADOPAGO_API_URL = server.url
     yield server
     server.close()

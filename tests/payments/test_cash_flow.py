@@ -11,7 +11,7 @@ from payments.cashflow import cash_period, period_bounds, receivables_settle
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable
 from payments.providers.mercadopago import MercadoPago
 from payments.services import payment_apply
-from tests.payments.fake_mercadopago import sample_payment
+from payments.sandbox.mercadopago import sample_payment
 
 pytestmark = pytest.mark.django_db
 

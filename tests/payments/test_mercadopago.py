@@ -9,7 +9,8 @@ from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago import signature_manifest
 from payments.tasks import process_webhook
-from tests.payments.fake_mercadopago import CONTRACTS, sample_payment, signed_headers
+from payments.sandbox.mercadopago import SAMPLES as CONTRACTS
+from payments.sandbox.mercadopago import sample_payment, signed_headers
 
 pytestmark = pytest.mark.django_db
 SECRET = "store-webhook-secret"
@@ -32,7 +33,7 @@ def notify(client, account, data_id, headers=None, body=None):
     payload = body if body is not None else json.dumps(document)
     return client.post(
         f"/payments/webhooks/mercadopago/{account.pk}/?data.id={data_id}&type=payment", payload,
-        content_type="application/json", **(headers if headers is not None else signed_headers(SECRET, data_id)),
+        content_type="application/json", headers=(headers if headers is not None else signed_headers(SECRET, data_id)),
     )
 
 
@@ -66,7 +67,7 @@ def test_a_signed_notification_creates_the_payment_and_the_order_is_paid(client,
 
 @pytest.mark.parametrize("headers", [
     {},
-    {"HTTP_X_SIGNATURE": "ts=1704908010,v1=0000", "HTTP_X_REQUEST_ID": "r"},
+    {"x-signature": "ts=1704908010,v1=0000", "x-request-id": "r"},
     signed_headers("another-secret", "20359978"),
     signed_headers(SECRET, "99"),  # signed for another payment
 ])

@@ -11,7 +11,9 @@ from payments.models import Payment, PaymentEvent, ProviderAccount, SettlementRu
 from payments.providers import ProviderError, WebhookRejected
 from payments.providers.pagbank import PagBank, authenticity_token
 from payments.tasks import process_webhook
-from tests.payments.fake_pagbank import CONTRACTS, FakePagBank, sample_boleto_charge, sample_order, signed_headers
+from payments.sandbox.pagbank import SAMPLES as CONTRACTS
+from payments.sandbox.pagbank import PagBankSandbox, sample_boleto_charge, sample_order, signed_headers
+from tests.payments.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 TOKEN = "pagbank-account-token"
@@ -21,7 +23,7 @@ CHARGE_ID = "CHAR_F1F10115-09F4-4560-85F5-A828D9F96300"
 
 @pytest.fixture
 def fake(settings):
-    server = FakePagBank(TOKEN)
+    server = serve(PagBankSandbox(token=TOKEN))
     settings.PAGBANK_API_URL = server.url
     yield server
     server.close()
@@ -45,7 +47,7 @@ def webhook_body(order, status="PAID") -> bytes:
 
 def notify(client, account, body: bytes, headers=None):
     return client.post(f"/payments/webhooks/pagbank/{account.pk}/", body, content_type="application/json",
-                       **(headers if headers is not None else signed_headers(TOKEN, body)))
+                       headers=(headers if headers is not None else signed_headers(TOKEN, body)))
 
 
 def process_all():
@@ -75,7 +77,7 @@ def test_a_signed_pix_order_notification_records_the_payment_and_pays_the_order(
     assert notify(client, account, body).status_code == 200
     event = WebhookEvent.objects.get()
     assert (event.status, event.resource_id, event.body) == ("received", ORDER_ID, body.decode())  # stored first
-    assert event.headers["x-authenticity-token"] == signed_headers(TOKEN, body)["HTTP_X_AUTHENTICITY_TOKEN"]
+    assert event.headers["x-authenticity-token"] == signed_headers(TOKEN, body)["x-authenticity-token"]
     process_all()
     payment = Payment.objects.get()
     assert (payment.provider, payment.provider_payment_id, payment.method, payment.status) == (

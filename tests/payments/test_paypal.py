@@ -1,6 +1,7 @@
 """PayPal webhooks, in the documented format and signature, through the real endpoint; the
 capture re-read from the fake API."""
 
+import base64
 import hashlib
 import json
 import uuid
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
 from orders.models import Order
@@ -16,19 +18,21 @@ from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers import ProviderError
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
 from payments.tasks import process_webhook
-from tests.payments.fake_paypal import (CERT_URL, CERTIFICATE, CONTRACTS, OTHER_KEY, FakePayPal, completed_event,
-                                        install_certificate, make_certificate, refunded_event, sample_capture,
-                                        signed_headers)
+from payments.sandbox.paypal import SAMPLES as CONTRACTS
+from payments.sandbox.paypal import (CERT_URL, CERTIFICATE, PayPalSandbox, completed_event, install_certificate,
+                                     make_certificate, refunded_event, sample_capture, signed_headers)
+from tests.payments.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 WEBHOOK_ID = "1JE4291016473214C"
 CAPTURE = "27M47624FP291604U"
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture
 def fake(settings):
     cache.clear()
-    server = FakePayPal()
+    server = serve(PayPalSandbox(client=("AZ-client-id", "EL-app-secret")))
     settings.PAYPAL_API_URL = server.url
     install_certificate()
     yield server
@@ -51,7 +55,7 @@ def order(make_order):
 def notify(client, account, event, headers=None):
     body = event if isinstance(event, bytes) else json.dumps(event).encode()
     return client.post(f"/payments/webhooks/paypal/{account.pk}/", body, content_type="application/json",
-                       **(headers if headers is not None else signed_headers(body, WEBHOOK_ID)))
+                       headers=(headers if headers is not None else signed_headers(body, WEBHOOK_ID)))
 
 
 def process_all():
@@ -97,7 +101,7 @@ def test_a_signed_capture_completed_creates_the_payment_and_the_order_is_paid(cl
     assert payment.external_reference == str(order.number) and payment.order == order
     token = next(iter(fake.tokens))
     assert [(m, p, h["authorization"]) for m, p, h, _ in fake.requests] == [
-        ("POST", "/v1/oauth2/token", fake.basic),
+        ("POST", "/v1/oauth2/token", "Basic " + base64.b64encode(b"AZ-client-id:EL-app-secret").decode()),
         ("GET", f"/v2/payments/captures/{CAPTURE}", f"Bearer {token}"),
         ("GET", "/v2/checkout/orders/5O190127TN364715T", f"Bearer {token}")]
     assert fake.requests[0][3] == b"grant_type=client_credentials"
@@ -111,7 +115,7 @@ BAD_SIGNATURES = {
     "another key": lambda body: signed_headers(body, WEBHOOK_ID, key=OTHER_KEY),
     "body changed after signing": lambda body: signed_headers(body.replace(b'"2.51"', b'"25.10"'), WEBHOOK_ID),
     "another listener's webhook id": lambda body: signed_headers(body, "8PT597110X687430LKGECATA"),
-    "not base64": lambda body: {**signed_headers(body, WEBHOOK_ID), "HTTP_PAYPAL_TRANSMISSION_SIG": "@@not base64@@"},
+    "not base64": lambda body: {**signed_headers(body, WEBHOOK_ID), "paypal-transmission-sig": "@@not base64@@"},
     "another algorithm": lambda body: signed_headers(body, WEBHOOK_ID, auth_algo="SHA1withRSA"),
     **{f"cert at {url}": (lambda url: lambda body: signed_headers(body, WEBHOOK_ID, cert_url=url))(url) for url in [
         "https://evil.example/cert.pem", "http://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270",
@@ -126,7 +130,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, account, fake, o
     body = json.dumps(completed_event(capture)).encode()
     headers = BAD_SIGNATURES[case](body)
     # The right certificate sits in the cache even under the foreign URLs: only the host check refuses them.
-    install_certificate(headers.get("HTTP_PAYPAL_CERT_URL", CERT_URL))
+    install_certificate(headers.get("paypal-cert-url", CERT_URL))
     assert notify(client, account, body, headers).status_code == 401
     assert WebhookEvent.objects.get().status == "rejected"
     process_all()
@@ -135,7 +139,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, account, fake, o
 
 
 def test_a_certificate_url_off_paypal_is_never_fetched(client, account, fake, order):
-    elsewhere = FakePayPal()  # would record any request for the certificate
+    elsewhere = serve(PayPalSandbox(client=("AZ-client-id", "EL-app-secret")))  # would record any request for the certificate
     try:
         body = json.dumps(completed_event(fake.add_capture(sample_capture(CAPTURE, order.number)))).encode()
         for url in (f"{elsewhere.url}/v1/notifications/certs/CERT-1", f"https://{elsewhere.url[7:]}/cert.pem"):

@@ -8,7 +8,7 @@ import pytest
 from payments.models import ProviderAccount, Receivable, SettlementRule
 from payments.providers.mercadopago import MercadoPago
 from payments.services import payment_apply
-from tests.payments.fake_mercadopago import sample_payment
+from payments.sandbox.mercadopago import sample_payment
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from orders.models import Order
 from payments.models import CashEntry, Payment, ProviderAccount, Refund
 from payments.providers.mercadopago import MercadoPago
 from payments.services import payment_apply
-from tests.payments.fake_mercadopago import sample_payment
+from payments.sandbox.mercadopago import sample_payment
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,8 @@
-"""A local stand-in for PayPal's REST API (OAuth2 token, captures, their orders and refunds),
-serving documents shaped like ../shared/contracts/paypal/, and a signer for its webhooks with
-a test key and a self-signed certificate."""
+"""PayPal's REST API in sandbox mode: `POST /v1/oauth2/token` (Basic client id:secret), and
+with its Bearer token `GET /v2/payments/captures/{id}`, `GET /v2/checkout/orders/{id}` and
+`POST /v2/payments/captures/{id}/refund`, over documents shaped like the documented samples
+(contracts/paypal/); webhooks signed as PayPal documents it, with the sandbox's own key and a
+self-signed certificate put where the client keeps the one it fetched from paypal.com."""
 
 import base64
 import copy
@@ -9,7 +11,6 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs
 
 from cryptography import x509
@@ -17,14 +18,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.core.cache import cache
+from django.utils import timezone
 
-from payments.providers.paypal import cert_cache_key
-from tests.payments.fake_server import FakeProviderAPI
+from ..providers.paypal import CERT_SECONDS, cert_cache_key
+from . import CONTRACTS, Notification, SandboxAPI
 
-# Copies of the documented samples (shared/contracts/paypal; sources in its NOTES.md).
-CONTRACTS = Path(__file__).resolve().parent / "contracts" / "paypal"
+SAMPLES = CONTRACTS / "paypal"
 API = "https://api.paypal.com"
 CERT_URL = f"{API}/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270"
+# What the sandbox keeps of a payment (PayPal Brasil's rate for domestic sales).
+FEE_PERCENT, FEE_FIXED = Decimal("0.0479"), Decimal("0.60")
 
 
 def _in_reais(document):
@@ -35,7 +38,7 @@ def _in_reais(document):
 
 
 def sample_event(name: str) -> dict:
-    return _in_reais(json.loads((CONTRACTS / f"webhook_{name}.json").read_text()))
+    return _in_reais(json.loads((SAMPLES / f"webhook_{name}.json").read_text()))
 
 
 def sample_capture(capture_id: str, order_number, order_id: str = "5O190127TN364715T", **changes) -> dict:
@@ -71,39 +74,48 @@ def _error(status, name, message, issue=None):
     return status, document
 
 
-class FakePayPal(FakeProviderAPI):
-    """POST /v1/oauth2/token (Basic client id:secret); with its Bearer token, GET
-    /v2/payments/captures/{id} and /v2/checkout/orders/{id}, POST .../captures/{id}/refund."""
+class PayPalSandbox(SandboxAPI):
+    """Captures and their orders (payer, captures, refunds). The OAuth2 client is `client`
+    (id, secret), or any active PayPal account's."""
 
-    def __init__(self, client_id="AZ-client-id", secret="EL-app-secret"):
-        self.basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        self.tokens: set[str] = set()
-        self.captures: dict[str, dict] = {}
-        self.orders: dict[str, dict] = {}
-        self.refunds_by_request: dict[str, dict] = {}
-        super().__init__()
+    provider = "paypal"
+    kinds = ("captures", "orders", "tokens", "refunds_by_request")
 
-    def add_capture(self, capture: dict) -> dict:
+    def __init__(self, documents=lambda kind: {}, client: tuple[str, str] | None = None):
+        super().__init__(documents)
+        self.client = client
+
+    def _client_authenticated(self, authorization) -> bool:
+        from ..models import ProviderAccount
+
+        clients = [self.client] if self.client else ProviderAccount.objects.filter(
+            provider=self.provider, active=True).values_list("client_id", "access_token")
+        return any(authorization == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+                   for client_id, secret in clients)
+
+    def add_capture(self, capture: dict, payer: dict | None = None) -> dict:
         """Serve `capture`, and the order it belongs to (payer, captures, refunds)."""
         self.captures[capture["id"]] = capture
         order_id = capture["supplementary_data"]["related_ids"]["order_id"]
-        order = self.orders.setdefault(order_id, {
+        order = self.orders.get(order_id) or {
             "id": order_id, "intent": "CAPTURE", "status": "COMPLETED",
-            "payer": {"name": {"given_name": "Maria", "surname": "Silva"}, "email_address": "maria@example.com",
-                      "payer_id": "QYR5Z8XDVJNXQ", "tax_info": {"tax_id": "191.191.191-00", "tax_id_type": "BR_CPF"}},
+            "payer": payer or {"name": {"given_name": "Maria", "surname": "Silva"}, "email_address": "maria@example.com",
+                               "payer_id": "QYR5Z8XDVJNXQ", "tax_info": {"tax_id": "191.191.191-00",
+                                                                          "tax_id_type": "BR_CPF"}},
             "purchase_units": [{"reference_id": "default", "payments": {"captures": [], "refunds": []}}],
-        })
+        }
         order["purchase_units"][0]["payments"]["captures"].append(capture)
+        self.orders[order_id] = order
         return capture
 
     def respond(self, method, path, headers, body):
-        parts = path.strip("/").split("/")
+        parts = path.split("?")[0].strip("/").split("/")
         if method == "POST" and parts == ["v1", "oauth2", "token"]:
-            if headers.get("authorization") != self.basic or parse_qs(body.decode()).get("grant_type") != [
-                    "client_credentials"]:
+            if not self._client_authenticated(headers.get("authorization", "")) or parse_qs(
+                    body.decode()).get("grant_type") != ["client_credentials"]:
                 return 401, {"error": "invalid_client", "error_description": "Client Authentication failed"}
             token = f"A21AA{uuid.uuid4().hex}"
-            self.tokens.add(token)
+            self.tokens[token] = {"expires_in": 32400}
             return 200, {"scope": "https://uri.paypal.com/services/payments/refund", "access_token": token,
                          "token_type": "Bearer", "app_id": "APP-80W284485P519543T", "expires_in": 32400,
                          "nonce": uuid.uuid4().hex}
@@ -143,13 +155,39 @@ class FakePayPal(FakeProviderAPI):
                  {"href": f"{API}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"}]
         refunds.append({"id": refund_id, "status": "COMPLETED", "amount": amount, "links": links})
         capture["status"] = "REFUNDED" if done + Decimal(amount["value"]) == gross else "PARTIALLY_REFUNDED"
+        captures = order["purchase_units"][0]["payments"]["captures"]
+        captures[:] = [capture if kept["id"] == capture["id"] else kept for kept in captures]
+        self.captures[capture["id"]], self.orders[order["id"]] = capture, order
         self.refunds_by_request[request_id] = answer = {"id": refund_id, "status": "COMPLETED", "links": links}
         return 201, answer
 
+    def pay(self, account, *, order, amount, installments):
+        """A capture completed at once (PayPal's installments are the buyer's card's business)."""
+        now = timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        fee = (amount * FEE_PERCENT + FEE_FIXED).quantize(Decimal("0.01"))
+        value = lambda figure: {"currency_code": "BRL", "value": str(figure)}  # noqa: E731
+        capture = sample_capture(uuid.uuid4().hex[:17].upper(), order.number, uuid.uuid4().hex[:17].upper(),
+                                 amount=value(amount), create_time=now, update_time=now)
+        capture["seller_receivable_breakdown"] = {"gross_amount": value(amount), "paypal_fee": value(fee),
+                                                  "net_amount": value(amount - fee)}
+        customer = order.customer
+        first, _, last = customer.name.partition(" ")
+        self.add_capture(capture, payer={
+            "name": {"given_name": first, "surname": last}, "email_address": customer.email,
+            "payer_id": uuid.uuid4().hex[:13].upper(),
+            "tax_info": {"tax_id": customer.document, "tax_id_type": "BR_CNPJ" if len(customer.document) == 14
+                         else "BR_CPF"}})
+        event = completed_event(capture)
+        event.update(id=f"WH-{uuid.uuid4().hex[:17].upper()}", create_time=now)
+        body = json.dumps(event).encode()
+        install_certificate()
+        headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()), transmission_time=now)
+        return Notification(f"/payments/webhooks/paypal/{account.pk}/",
+                            {"content-type": "application/json", **headers}, body)
 
-# The test signer: its own key and a self-signed certificate standing in for PayPal's.
+
+# The sandbox's signer: its own key, and a self-signed certificate standing in for PayPal's.
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def make_certificate(key=KEY, valid_from_days=-1, valid_to_days=365) -> bytes:
@@ -165,8 +203,8 @@ CERTIFICATE = make_certificate()
 
 
 def install_certificate(url: str = CERT_URL, pem: bytes = CERTIFICATE) -> str:
-    """Put the test certificate where the provider keeps a fetched one; the cache key."""
-    cache.set(cert_cache_key(url), pem, 24 * 3600)
+    """Put the sandbox's certificate where the client keeps the one it fetched; the cache key."""
+    cache.set(cert_cache_key(url), pem, CERT_SECONDS)
     return cert_cache_key(url)
 
 
@@ -174,11 +212,11 @@ def signed_headers(body: bytes, webhook_id: str, *, key=KEY, cert_url: str = CER
                    transmission_id: str = "69cd13f0-d67a-11e5-baa3-778b53f4ae55",
                    transmission_time: str = "2016-02-18T20:01:35Z", auth_algo: str = "SHA256withRSA",
                    message: str | None = None) -> dict:
-    """Django test-client headers of a delivery signed as PayPal documents it (written out
-    here from the contract, not taken from the provider), or over `message` when given."""
+    """The headers of a delivery signed as PayPal documents it (the message written out here
+    from the contract, not taken from the client), or over `message` when given."""
     if message is None:
         message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body) & 0xffffffff}"
     signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return {"HTTP_PAYPAL_TRANSMISSION_ID": transmission_id, "HTTP_PAYPAL_TRANSMISSION_TIME": transmission_time,
-            "HTTP_PAYPAL_TRANSMISSION_SIG": base64.b64encode(signature).decode(),
-            "HTTP_PAYPAL_CERT_URL": cert_url, "HTTP_PAYPAL_AUTH_ALGO": auth_algo}
+    return {"paypal-transmission-id": transmission_id, "paypal-transmission-time": transmission_time,
+            "paypal-transmission-sig": base64.b64encode(signature).decode(), "paypal-cert-url": cert_url,
+            "paypal-auth-algo": auth_algo}

@@ -1,0 +1,92 @@
+"""Sandbox mode (setting PAYMENTS_SANDBOX): the providers' APIs played by the app itself, in
+each provider's documented format (the samples under contracts/, with their sources), and
+their notifications signed with the account's own secret and delivered to the real webhook
+endpoint — so a demo order can be paid end to end, and the real clients fetch, refund and
+verify exactly as in production. The tests serve the same APIs on a local port."""
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from django.utils.module_loading import import_string
+
+from ..models import SandboxDocument
+
+CONTRACTS = Path(__file__).resolve().parent / "contracts"
+
+
+@dataclass
+class Notification:
+    """A provider's webhook delivery: to the endpoint (with its query string), as sent."""
+
+    path: str
+    headers: dict
+    body: bytes
+
+
+class SandboxAPI:
+    """A provider's API: `handle(method, path, headers, body) -> (status, document)` over the
+    documents in its `kinds` (each a mapping: plain dicts in tests, SandboxDocument rows in
+    the app — code that changes a document stores it again)."""
+
+    provider: str
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, documents=lambda kind: {}):
+        self.requests: list[tuple[str, str, dict, bytes]] = []
+        for kind in self.kinds:
+            setattr(self, kind, documents(kind))
+
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+        headers = {key.lower(): value for key, value in headers.items()}
+        self.requests.append((method, path, headers, body))
+        return self.respond(method, path, headers, body)
+
+    def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+        raise NotImplementedError
+
+    def pay(self, account, *, order, amount: Decimal, installments: int) -> Notification:
+        """Play the buyer paying `amount` for `order`: the provider's record of the payment is
+        kept, and the notification the provider would send is returned, signed."""
+        raise NotImplementedError
+
+
+class StoredDocuments(MutableMapping):
+    """One kind of a provider's sandbox documents, kept in the database."""
+
+    def __init__(self, provider: str, kind: str):
+        self.provider, self.kind = provider, kind
+        self.rows = SandboxDocument.objects.filter(provider=provider, kind=kind)
+
+    def __getitem__(self, key):
+        document = self.rows.filter(key=key).values_list("document", flat=True).first()
+        if document is None:
+            raise KeyError(key)
+        return document
+
+    def __setitem__(self, key, document):
+        SandboxDocument.objects.update_or_create(provider=self.provider, kind=self.kind, key=key,
+                                                 defaults={"document": document})
+
+    def __delitem__(self, key):
+        self.rows.filter(key=key).delete()
+
+    def __iter__(self):
+        return iter(list(self.rows.order_by("pk").values_list("key", flat=True)))
+
+    def __len__(self):
+        return self.rows.count()
+
+
+SANDBOXES = {
+    "mercadopago": "payments.sandbox.mercadopago.MercadoPagoSandbox",
+    "pagbank": "payments.sandbox.pagbank.PagBankSandbox",
+    "paypal": "payments.sandbox.paypal.PayPalSandbox",
+}
+
+
+def sandbox(code: str) -> SandboxAPI:
+    """The provider's sandbox over the documents kept in the database."""
+    return import_string(SANDBOXES[code])(partial(StoredDocuments, code))
