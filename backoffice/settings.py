@@ -188,10 +188,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Payment providers' APIs (tests and the demo point them at local fakes).
-MERCADOPAGO_API_URL = env.str("MERCADOPAGO_API_URL", default="https://api.mercadopago.com")
-PAGBANK_API_URL = env.str("PAGBANK_API_URL", default="https://api.pagseguro.com")
-PAYPAL_API_URL = env.str("PAYPAL_API_URL", default="https://api-m.paypal.com")
+# Sandbox mode (payments.sandbox, for the demo): this app plays the payment providers' APIs
+# under /payments/sandbox/<provider>/ and staff can pay an order through them.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
+_SANDBOX_URL = f"{SITE_URL.rstrip('/')}/payments/sandbox"
+# Payment providers' APIs (tests point them at local fakes, sandbox mode at the sandbox).
+MERCADOPAGO_API_URL = env.str("MERCADOPAGO_API_URL", default=f"{_SANDBOX_URL}/mercadopago" if PAYMENTS_SANDBOX
+                              else "https://api.mercadopago.com")
+PAGBANK_API_URL = env.str("PAGBANK_API_URL", default=f"{_SANDBOX_URL}/pagbank" if PAYMENTS_SANDBOX
+                          else "https://api.pagseguro.com")
+PAYPAL_API_URL = env.str("PAYPAL_API_URL", default=f"{_SANDBOX_URL}/paypal" if PAYMENTS_SANDBOX
+                         else "https://api-m.paypal.com")
 
 # A beat tick or worker heartbeat older than this is reported as down on /health.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)

@@ -12,6 +12,8 @@ class PaymentsConfig(AppConfig):
         from backoffice.navigation import NavItem, register_nav
         from orders.panels import OrderPanel, register_order_panel
 
+        from .sandbox.views import order_panel as sandbox_panel
+
         section = _("Finance")
         register_nav(
             NavItem(_("Payments"), "payments:payment_list", "credit-card", "payments.view_payment", section, 60),
@@ -23,6 +25,7 @@ class PaymentsConfig(AppConfig):
             "payments/partials/order_payments.html", "payments.view_payment",
             lambda order: {"payments": order.payments.prefetch_related("refunds__created_by")},
         ))
+        register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment", sandbox_panel))
         register_periodic_job(PeriodicJob(
             name="payments.settle_receivables",
             task="payments.tasks.settle_receivables",

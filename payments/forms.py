@@ -66,3 +66,13 @@ class CashEntryForm(forms.ModelForm):
                 cleaned["date"] < timezone.localdate():
             self.add_error("date", _("A scheduled entry is dated today or later."))
         return cleaned
+
+
+class SandboxPayForm(forms.Form):
+    """Sandbox mode: the buyer pays an order at one of the store's provider accounts."""
+
+    account = forms.ModelChoiceField(label=_("Pay with"), empty_label=None, queryset=ProviderAccount.objects.filter(
+        provider__in=["mercadopago", "pagbank", "paypal"], active=True))
+    installments = forms.TypedChoiceField(label=_("Installments"), coerce=int, initial=1,
+                                          choices=[(n, f"{n}x") for n in range(1, 13)],
+                                          help_text=_("Card installments (Mercado Pago)."))

@@ -1,6 +1,10 @@
 """Payment jobs."""
 
+import urllib.error
+import urllib.request
+
 from celery import shared_task
+from django.conf import settings
 
 from backoffice.tasks import RETRY_TRANSIENT
 
@@ -18,3 +22,16 @@ def process_webhook(event_id):
 def settle_receivables():
     """The providers' releases of the day into the cash-flow register (reruns settle nothing twice)."""
     return cashflow.receivables_settle()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def sandbox_deliver(path, headers, body):
+    """Sandbox mode: deliver a provider's notification to our own webhook endpoint, as the
+    provider would; its answer's status is the result (an unreachable endpoint is retried)."""
+    request = urllib.request.Request(f"{settings.SITE_URL.rstrip('/')}{path}", data=body.encode(), method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code  # answered: a refusal is kept, with its reason, in the webhook inbox

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .sandbox import views as sandbox
 
 app_name = "payments"
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("webhooks/", views.webhook_list, name="webhook_list"),
     path("webhooks/<int:pk>/replay/", views.webhook_replay, name="webhook_replay"),
     path("webhooks/<str:provider>/<int:account_id>/", views.webhook, name="webhook"),
+    path("sandbox/pay/<int:pk>/", sandbox.pay, name="sandbox_pay"),
+    path("sandbox/<str:provider>/<path:path>", sandbox.api, name="sandbox_api"),
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from ..models import SandboxDocument
@@ -90,3 +91,16 @@ SANDBOXES = {
 def sandbox(code: str) -> SandboxAPI:
     """The provider's sandbox over the documents kept in the database."""
     return import_string(SANDBOXES[code])(partial(StoredDocuments, code))
+
+
+def sandbox_pay(*, account, order, installments: int = 1) -> Notification:
+    """Play the buyer paying what is left of `order` at the account's provider: the sandbox
+    keeps the payment and delivers the signed notification to our webhook endpoint once this
+    transaction commits (a task, like the provider's own delivery)."""
+    from ..tasks import sandbox_deliver
+
+    notification = sandbox(account.provider).pay(account, order=order, amount=order.total - order.paid_amount,
+                                                 installments=installments)
+    transaction.on_commit(lambda: sandbox_deliver.delay(notification.path, notification.headers,
+                                                        notification.body.decode()))
+    return notification

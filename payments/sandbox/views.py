@@ -1,0 +1,68 @@
+"""Sandbox mode's endpoints: the providers' APIs as the clients call them, and the order
+page's "pay in the sandbox" button. Both answer 404 unless PAYMENTS_SANDBOX is on."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from backoffice.roles import require
+from orders.models import Order, Status
+
+from ..forms import SandboxPayForm
+from . import SANDBOXES, sandbox, sandbox_pay
+
+
+def _sandbox_on():
+    if not settings.PAYMENTS_SANDBOX:
+        raise Http404("sandbox mode is off")
+
+
+@csrf_exempt
+@login_not_required
+def api(request, provider, path):
+    """A provider's API call, answered by its sandbox (which checks the account's credentials
+    as the provider does)."""
+    _sandbox_on()
+    if provider not in SANDBOXES:
+        raise Http404("no such provider")
+    full_path = f"/{path}" + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    status, document = sandbox(provider).handle(request.method, full_path, dict(request.headers), request.body)
+    return JsonResponse(document, status=status, safe=False)
+
+
+# Public like the providers' own APIs, and like them closed to callers without the account's
+# credentials (the URL walk test expects 401/404).
+api.provider_signed = True
+
+
+@require("orders.register_payment")
+@require_POST
+def pay(request, pk):
+    _sandbox_on()
+    order = get_object_or_404(Order, pk=pk)
+    form = SandboxPayForm(request.POST)
+    if order.status not in (Status.NEW, Status.AWAITING_PAYMENT) or order.paid_amount >= order.total:
+        messages.error(request, _("This order is not waiting for a payment."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        account = form.cleaned_data["account"]
+        sandbox_pay(account=account, order=order, installments=form.cleaned_data["installments"])
+        messages.success(request, _("%(account)s (sandbox) sent its notification: the order is credited as soon as "
+                                    "it is processed.") % {"account": account})
+    return redirect("orders:order_detail", pk=order.pk)
+
+
+def order_panel(order) -> dict:
+    """The order page's sandbox section: a form while sandbox mode is on, the order waits for
+    money and some provider account exists."""
+    form = SandboxPayForm()
+    waiting = order.status in (Status.NEW, Status.AWAITING_PAYMENT) and order.paid_amount < order.total
+    if not (settings.PAYMENTS_SANDBOX and waiting and form.fields["account"].queryset.exists()):
+        return {}
+    return {"form": form, "left": order.total - order.paid_amount}

@@ -1,0 +1,99 @@
+"""Sandbox mode: staff pay a demo order at a provider's sandbox, which the app itself plays;
+the signed notification goes over HTTP to the real webhook endpoint, and the real client
+fetches the payment from the sandbox's API — end to end through a live server."""
+
+from decimal import Decimal
+
+import pytest
+
+from backoffice.celery import app as celery_app
+from orders.models import Order
+from payments.models import Payment, ProviderAccount, Receivable, SandboxDocument, WebhookEvent
+
+ACCOUNTS = {
+    "mercadopago": {"access_token": "TEST-mp-token", "webhook_secret": "mp-sandbox-secret"},
+    "pagbank": {"access_token": "pagbank-sandbox-token"},
+    "paypal": {"client_id": "AZ-sandbox", "access_token": "EL-sandbox-secret", "webhook_id": "1JE4291016473214C"},
+}
+
+
+@pytest.fixture
+def sandbox_mode(settings, live_server):
+    """The app in sandbox mode at the live server's address, its tasks run as they are sent."""
+    settings.PAYMENTS_SANDBOX = True
+    settings.SITE_URL = live_server.url
+    for code in ACCOUNTS:
+        setattr(settings, f"{code.upper()}_API_URL", f"{live_server.url}/payments/sandbox/{code}")
+    celery_app.conf.task_always_eager = True
+    yield live_server
+    celery_app.conf.task_always_eager = False
+
+
+LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@LIVE
+@pytest.mark.parametrize("provider,installments,fees", [
+    ("mercadopago", 3, Decimal("7.48")),  # 4.99 % of 149.90
+    ("pagbank", 1, Decimal("0.00")),  # PagBank states no fee: none configured here
+    ("paypal", 1, Decimal("7.78")),  # 4.79 % + 0.60
+])
+def test_staff_pay_an_order_in_the_sandbox_through_the_real_webhook_endpoint(
+        sandbox_mode, client_as, make_order, provider, installments, fees):
+    account = ProviderAccount.objects.create(provider=provider, name="Loja (sandbox)", **ACCOUNTS[provider])
+    order = make_order(Decimal("149.90"))
+    client = client_as("staff")
+    page = client.get(f"/orders/{order.pk}/")
+    assert b'data-testid="sandbox-pay"' in page.content
+
+    response = client.post(f"/payments/sandbox/pay/{order.pk}/", {"account": account.pk,
+                                                                   "installments": installments}, follow=True)
+    assert response.status_code == 200
+
+    event = WebhookEvent.objects.get()
+    assert (event.account, event.status, event.error) == (account, "processed", "")
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.order, payment.status) == (provider, order, "approved")
+    assert (payment.gross, payment.fees, payment.net) == (Decimal("149.90"), fees, Decimal("149.90") - fees)
+    assert payment.payer_name == "Maria da Silva" and payment.payer_document == "39053344705"
+    assert Receivable.objects.filter(payment=payment).count() == installments
+    order.refresh_from_db()
+    assert order.status != "awaiting_payment" and order.paid_amount == Decimal("149.90")
+    # Paid: the page offers the sandbox no more.
+    assert b'data-testid="sandbox-pay"' not in client.get(f"/orders/{order.pk}/").content
+
+
+@LIVE
+def test_a_sandbox_refund_goes_through_the_sandbox_api(sandbox_mode, client_as, make_order):
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja (sandbox)", **ACCOUNTS["mercadopago"])
+    order = make_order(Decimal("80.00"))
+    client_as("staff").post(f"/payments/sandbox/pay/{order.pk}/", {"account": account.pk, "installments": 1})
+    payment = Payment.objects.get()
+    finance = client_as("finance")
+    finance.post(f"/payments/{payment.pk}/refund/", {"amount": "30,00", "reason": "Item faltando"})
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded) == ("partially_refunded", Decimal("30.00"))
+    document = SandboxDocument.objects.get(provider="mercadopago", kind="payments", key=payment.provider_payment_id)
+    assert document.document["transaction_amount_refunded"] == 30.0
+
+
+def test_the_sandbox_api_asks_for_the_accounts_credentials(db, client, settings):
+    settings.PAYMENTS_SANDBOX = True
+    ProviderAccount.objects.create(provider="pagbank", name="Loja", access_token="right-token")
+    SandboxDocument.objects.create(provider="pagbank", kind="orders", key="ORDE_1", document={"id": "ORDE_1"})
+    assert client.get("/payments/sandbox/pagbank/orders/ORDE_1").status_code == 401
+    assert client.get("/payments/sandbox/pagbank/orders/ORDE_1",
+                      headers={"authorization": "Bearer wrong"}).status_code == 401
+    answer = client.get("/payments/sandbox/pagbank/orders/ORDE_1", headers={"authorization": "Bearer right-token"})
+    assert (answer.status_code, answer.json()) == (200, {"id": "ORDE_1"})
+
+
+def test_without_sandbox_mode_there_is_no_sandbox(db, client_as, order, settings):
+    settings.PAYMENTS_SANDBOX = False
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", **ACCOUNTS["mercadopago"])
+    client = client_as("staff")
+    assert b'data-testid="sandbox-pay"' not in client.get(f"/orders/{order.pk}/").content
+    assert client.post(f"/payments/sandbox/pay/{order.pk}/", {"account": account.pk}).status_code == 404
+    assert client.get("/payments/sandbox/mercadopago/v1/payments/1",
+                      headers={"authorization": "Bearer TEST-mp-token"}).status_code == 404
+    assert not Payment.objects.exists() and Order.objects.get(pk=order.pk).paid_amount == 0
