@@ -126,10 +126,12 @@ def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
     return min(fee, gross)
 
 
-def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None) -> Payment:
+def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None,
+                  credited: bool = False) -> Payment:
     """Record what the provider says of a payment (once per provider payment id); when it
-    is approved, credit its order — once. Fees the provider does not state come from its
-    fee rule."""
+    is approved, credit its order — once; `credited`: the order already counts this money
+    (paid before the payment was recorded here, e.g. history brought in). Fees the provider
+    does not state come from its fee rule."""
     if data.net is None:
         data.fees = provider_fees(account.provider, data.method, data.gross)
         data.net = data.gross - data.fees
@@ -143,7 +145,8 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
     with transaction.atomic():
         payment, created = Payment.objects.select_for_update().get_or_create(
             provider=account.provider, provider_payment_id=data.provider_payment_id,
-            defaults={"account": account, "status": data.status, "order": _order_for(data.external_reference), **fields},
+            defaults={"account": account, "status": data.status, "order": _order_for(data.external_reference),
+                      "credited_to_order": credited, **fields},
         )
         applied = created or RANK.get(data.status, 0) >= RANK.get(payment.status, 0)
         if applied and not created:

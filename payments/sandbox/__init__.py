@@ -6,6 +6,7 @@ verify exactly as in production. The tests serve the same APIs on a local port."
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from ..models import SandboxDocument
+from ..providers import ProviderPayment
 
 CONTRACTS = Path(__file__).resolve().parent / "contracts"
 
@@ -48,9 +50,14 @@ class SandboxAPI:
     def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
         raise NotImplementedError
 
-    def pay(self, account, *, order, amount: Decimal, installments: int) -> Notification:
-        """Play the buyer paying `amount` for `order`: the provider's record of the payment is
-        kept, and the notification the provider would send is returned, signed."""
+    def pay(self, account, *, order, amount: Decimal, installments: int, at: datetime | None = None) -> Notification:
+        """Play the buyer paying `amount` for `order` (at `at`, by default now): the provider's
+        record of the payment is kept, and the notification the provider would send is
+        returned, signed."""
+        raise NotImplementedError
+
+    def provider_payment(self, payment_id: str) -> ProviderPayment:
+        """The payment as the provider's client reads it from the documents kept here."""
         raise NotImplementedError
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from ..providers.mercadopago import signature_manifest
+from ..providers.mercadopago import MercadoPago, signature_manifest
 from . import CONTRACTS, Notification, SandboxAPI
 
 SAMPLES = CONTRACTS / "mercadopago"
@@ -68,9 +68,9 @@ class MercadoPagoSandbox(SandboxAPI):
             return 201, {"id": refund_id, "payment_id": payment["id"], "amount": amount, "status": "approved"}
         return 200, payment
 
-    def pay(self, account, *, order, amount, installments):
+    def pay(self, account, *, order, amount, installments, at=None):
         """An approved credit-card payment in `installments`, its fee kept by the provider."""
-        now = timezone.now()
+        now = at or timezone.now()
         fee = (amount * CARD_FEE).quantize(Decimal("0.01"))
         payment = sample_payment(
             id=next(_ids), external_reference=str(order.number), transaction_amount=float(amount),
@@ -87,3 +87,6 @@ class MercadoPagoSandbox(SandboxAPI):
                                                 "type": "CNPJ" if len(order.customer.document) == 14 else "CPF"})
         self.payments[str(payment["id"])] = payment
         return notification(account, str(payment["id"]))
+
+    def provider_payment(self, payment_id):
+        return MercadoPago().normalize(self.payments[payment_id])

@@ -8,7 +8,7 @@ import uuid
 
 from django.utils import timezone
 
-from ..providers.pagbank import authenticity_token
+from ..providers.pagbank import PagBank, authenticity_token
 from . import CONTRACTS, Notification, SandboxAPI
 
 SAMPLES = CONTRACTS / "pagbank"
@@ -108,10 +108,10 @@ class PagBankSandbox(SandboxAPI):
         mapping[key] = document
         return 201, charge
 
-    def pay(self, account, *, order, amount, installments):
+    def pay(self, account, *, order, amount, installments, at=None):
         """A Pix order paid at once (`installments` does not apply to Pix)."""
         document = sample_order(str(order.number), int((amount * 100).to_integral_value()))
-        now = timezone.now().isoformat(timespec="milliseconds")
+        now = (at or timezone.now()).isoformat(timespec="milliseconds")
         document.update(id=f"ORDE_{str(uuid.uuid4()).upper()}", created_at=now)
         document["customer"].update(name=order.customer.name, email=order.customer.email,
                                     tax_id=order.customer.document)
@@ -124,3 +124,11 @@ class PagBankSandbox(SandboxAPI):
                            "qr_code": document["qr_codes"]}).encode()
         return Notification(f"/payments/webhooks/pagbank/{account.pk}/",
                             {"content-type": "application/json", **signed_headers(account.access_token, body)}, body)
+
+    def provider_payment(self, payment_id):
+        """An order's (last) charge, or a charge by its id."""
+        if payment_id in self.orders:
+            order = self.orders[payment_id]
+            return PagBank().normalize(order["charges"][-1], order=order)
+        _, _, document, charge = self._charge(payment_id)
+        return PagBank().normalize(charge, order=None if document is charge else document)

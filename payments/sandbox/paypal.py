@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.utils import timezone
 
-from ..providers.paypal import CERT_SECONDS, cert_cache_key
+from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
 from . import CONTRACTS, Notification, SandboxAPI
 
 SAMPLES = CONTRACTS / "paypal"
@@ -161,9 +161,9 @@ class PayPalSandbox(SandboxAPI):
         self.refunds_by_request[request_id] = answer = {"id": refund_id, "status": "COMPLETED", "links": links}
         return 201, answer
 
-    def pay(self, account, *, order, amount, installments):
+    def pay(self, account, *, order, amount, installments, at=None):
         """A capture completed at once (PayPal's installments are the buyer's card's business)."""
-        now = timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = (at or timezone.now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         fee = (amount * FEE_PERCENT + FEE_FIXED).quantize(Decimal("0.01"))
         value = lambda figure: {"currency_code": "BRL", "value": str(figure)}  # noqa: E731
         capture = sample_capture(uuid.uuid4().hex[:17].upper(), order.number, uuid.uuid4().hex[:17].upper(),
@@ -184,6 +184,11 @@ class PayPalSandbox(SandboxAPI):
         headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()), transmission_time=now)
         return Notification(f"/payments/webhooks/paypal/{account.pk}/",
                             {"content-type": "application/json", **headers}, body)
+
+
+    def provider_payment(self, payment_id):
+        capture = self.captures[payment_id]
+        return PayPal().normalize(capture, self.orders[capture["supplementary_data"]["related_ids"]["order_id"]])
 
 
 # The sandbox's signer: its own key, and a self-signed certificate standing in for PayPal's.

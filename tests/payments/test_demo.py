@@ -1,0 +1,83 @@
+"""`seed_demo` gives the finance screens a history: a payment at a provider for each paid
+order of the store's own channels, kept by the sandbox in the provider's format, settled
+receivables and expenses in the cash flow — and no order credited twice."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.models import Channel, Order
+from payments.cashflow import cash_period, period_bounds
+from payments.demo import OWN_CHANNELS
+from payments.models import CashEntry, Payment, PaymentEvent, ProviderAccount, Receivable, SandboxDocument
+from payments.sandbox import sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", "--orders", "150", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_each_paid_own_channel_order_has_its_provider_payment_and_marketplace_orders_none(seeded):
+    paid = Order.objects.filter(paid_amount__gt=0)
+    own = paid.filter(channel__in=OWN_CHANNELS)
+    assert own.exists() and paid.exclude(channel__in=OWN_CHANNELS).exists()
+    for order in own:
+        assert [p.gross for p in order.payments.all()] == [order.paid_amount]
+    assert not Payment.objects.exclude(order__channel__in=OWN_CHANNELS).exists()
+    assert set(Payment.objects.values_list("provider", flat=True)) == {"mercadopago", "pagbank", "paypal"}
+    # The orders were paid by the orders demo: the payments did not credit them again.
+    assert Payment.objects.filter(credited_to_order=True).count() == own.count()
+    assert not PaymentEvent.objects.filter(raw__has_key="order_refused").exists()
+    assert Order.objects.filter(channel=Channel.WEB, paid_amount__gt=0).aggregate(t=Sum("paid_amount"))["t"] == \
+        Payment.objects.filter(order__channel=Channel.WEB).aggregate(t=Sum("gross"))["t"]
+
+
+def test_the_sandbox_keeps_each_payment_as_its_provider_would_answer_it(seeded):
+    for payment in [Payment.objects.filter(provider=code).first() for code in ("mercadopago", "pagbank", "paypal")]:
+        data = sandbox(payment.provider).provider_payment(payment.provider_payment_id)
+        assert (data.provider_payment_id, data.gross, data.status, data.external_reference) == (
+            payment.provider_payment_id, payment.gross, "approved", str(payment.order.number))
+    assert SandboxDocument.objects.filter(provider="mercadopago", kind="payments").count() == \
+        Payment.objects.filter(provider="mercadopago").count()
+
+
+def test_receivables_due_by_today_are_settled_into_the_cash_flow(seeded):
+    today = timezone.localdate()
+    assert not Receivable.objects.filter(status="expected", due_date__lte=today).exists()
+    assert Receivable.objects.filter(status="expected", due_date__gt=today).exists()  # card installments to come
+    settled = Receivable.objects.filter(status="settled")
+    assert CashEntry.objects.filter(category="sales").aggregate(t=Sum("amount"))["t"] == \
+        settled.aggregate(t=Sum("gross"))["t"]
+    assert CashEntry.objects.filter(category="provider_fees").aggregate(t=Sum("amount"))["t"] == \
+        settled.aggregate(t=Sum("fee"))["t"]
+
+
+def test_expenses_are_booked_and_next_months_are_scheduled(seeded):
+    today = timezone.localdate()
+    assert CashEntry.objects.filter(category="payroll", status="realized", date__lte=today).count() >= 2
+    scheduled = CashEntry.objects.filter(status="scheduled")
+    assert scheduled.exists() and all(entry.date > today for entry in scheduled)
+    assert CashEntry.objects.filter(category="marketplace_fees").exists()
+    last_month = (today.replace(day=1) - timedelta(days=1))
+    period = cash_period(*period_bounds("month", last_month))
+    assert period.inflow > 0 and period.outflow > 0
+    assert period.opening + period.inflow - period.outflow == period.closing
+
+
+def test_seeding_again_changes_nothing(seeded):
+    before = (ProviderAccount.objects.count(), Payment.objects.count(), CashEntry.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", "--orders", "150", stdout=out)
+    assert (ProviderAccount.objects.count(), Payment.objects.count(), CashEntry.objects.count()) == before
