@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml
 run: install
 	scripts/run-dev
 
-# The whole suite on the embedded defaults (SQLite, an in-memory broker): no services needed.
+# The whole suite on the embedded defaults (SQLite, an in-memory broker and cache): no services needed.
 # .ci/run runs it again with DATABASE_URL and CELERY_BROKER_URL set to PostgreSQL and Redis.
 test: install
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-memory://} $(PY) -m pytest $(PYTEST_ARGS)
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-memory://} CACHE_URL=$${CACHE_URL:-locmemcache://} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks on PostgreSQL (BENCH_DATABASE_URL), printed as tables; see bench/.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loja_bench

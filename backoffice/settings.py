@@ -166,6 +166,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# The cache (e.g. PayPal's certificates and access tokens), shared by the web server and the
+# workers: Redis in production (CACHE_URL=redis://…), a file cache under var/ by default.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 # Celery: Redis in production; a filesystem broker that needs no server by default.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -174,6 +178,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "broker-control"),
+        # The worker looks for new messages this often (seconds; kombu's default is 1, one per look).
+        "polling_interval": 0.1,
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True

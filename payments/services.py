@@ -182,26 +182,38 @@ class PaymentError(Exception):
     """A payment operation refused; the message is meant for the user."""
 
 
+def _refund_check(payment: Payment, amount: Decimal) -> None:
+    left = payment.refundable
+    if not left:
+        raise PaymentError(_("Only an approved payment can be refunded (this one is %(status)s).")
+                           % {"status": payment.get_status_display()})
+    if not Decimal("0") < amount <= left:
+        raise PaymentError(_("The refund must be more than zero and at most %(left)s.") % {"left": money(left)})
+
+
 def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> Refund:
     """Give `amount` back to the payer through the provider (manual payments: already sent
-    by hand) and record it. The provider's later notification of the refund changes nothing
-    more."""
+    by hand) and record it. The provider is called outside any transaction (no lock held
+    while it answers) and refuses more than what is left; the provider's later notification
+    of the refund changes nothing more."""
+    payment = Payment.objects.select_related("account").get(pk=payment.pk)
+    _refund_check(payment, amount)
+    before = payment.refunded
+    try:
+        refund_id = provider(payment.provider).refund(payment.account, payment.provider_payment_id, amount)
+    except ProviderError as exc:
+        raise PaymentError(_("The provider refused the refund: %(error)s") % {"error": exc}) from exc
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
-        left = payment.refundable
-        if not left:
-            raise PaymentError(_("Only an approved payment can be refunded (this one is %(status)s).")
-                               % {"status": payment.get_status_display()})
-        if not Decimal("0") < amount <= left:
-            raise PaymentError(_("The refund must be more than zero and at most %(left)s.") % {"left": money(left)})
-        try:
-            refund_id = provider(payment.provider).refund(payment.account, payment.provider_payment_id, amount)
-        except ProviderError as exc:
-            raise PaymentError(_("The provider refused the refund: %(error)s") % {"error": exc}) from exc
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.provider == "manual":  # nobody else counts its refunds: they add up, under the lock
+            _refund_check(payment, amount)
+            refunded = payment.refunded + amount
+        else:  # the provider's own notification of this refund may have been applied meanwhile
+            refunded = max(payment.refunded, before + amount)
         refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, provider_refund_id=refund_id,
                                        created_by=user)
         before = {"status": payment.status, "refunded": str(payment.refunded)}
-        payment.refunded += amount
+        payment.refunded = min(refunded, payment.gross)
         payment.status = Payment.Status.REFUNDED if payment.refunded >= payment.gross else Payment.Status.PARTIALLY_REFUNDED
         payment.save(update_fields=["refunded", "status", "updated_at"])
         PaymentEvent.objects.create(payment=payment, status=payment.status,

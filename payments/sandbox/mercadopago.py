@@ -4,7 +4,6 @@
 
 import hashlib
 import hmac
-import itertools
 import json
 import time
 import uuid
@@ -19,7 +18,11 @@ from . import CONTRACTS, Notification, SandboxAPI
 SAMPLES = CONTRACTS / "mercadopago"
 # What the sandbox keeps of a card payment (Mercado Pago's fee for receiving in 14 days).
 CARD_FEE = Decimal("0.0499")
-_ids = itertools.count(int(time.time()) % 10**8 * 10)
+
+
+def _new_id() -> int:
+    """An id in Mercado Pago's range (eleven digits), unique without asking anyone."""
+    return 10**10 + uuid.uuid4().int % (9 * 10**10)
 
 
 def sample_payment(**changes) -> dict:
@@ -39,7 +42,7 @@ def signed_headers(secret: str, data_id: str, request_id: str = "bb56a2f1-6aae-4
 
 def notification(account, data_id: str) -> Notification:
     body = json.loads((SAMPLES / "webhook_notification_payment.json").read_text())
-    body.update(id=next(_ids), live_mode=False, date_created=timezone.now().isoformat(timespec="milliseconds"))
+    body.update(id=_new_id(), live_mode=False, date_created=timezone.now().isoformat(timespec="milliseconds"))
     body["data"]["id"] = data_id
     headers = signed_headers(account.webhook_secret, data_id, str(uuid.uuid4()), str(int(time.time())))
     return Notification(f"/payments/webhooks/mercadopago/{account.pk}/?data.id={data_id}&type=payment",
@@ -73,7 +76,7 @@ class MercadoPagoSandbox(SandboxAPI):
         now = at or timezone.now()
         fee = (amount * CARD_FEE).quantize(Decimal("0.01"))
         payment = sample_payment(
-            id=next(_ids), external_reference=str(order.number), transaction_amount=float(amount),
+            id=_new_id(), external_reference=str(order.number), transaction_amount=float(amount),
             installments=installments, date_created=now.isoformat(), date_approved=now.isoformat(),
             date_last_updated=now.isoformat(), money_release_date=(now + timedelta(days=14)).isoformat(),
             fee_details=[{"type": "mercadopago_fee", "amount": float(fee), "fee_payer": "collector"}],
