@@ -18,6 +18,7 @@ class PaymentsConfig(AppConfig):
         register_nav(
             NavItem(_("Payments"), "payments:payment_list", "credit-card", "payments.view_payment", section, 60),
             NavItem(_("Receivables"), "payments:receivable_calendar", "calendar3", "payments.view_receivable", section, 60),
+            NavItem(_("Provider releases"), "payments:releases", "bank", "payments.view_receivable", section, 60),
             NavItem(_("Cash flow"), "payments:cash_flow", "graph-up", "payments.view_cashentry", section, 60),
             NavItem(_("Webhook inbox"), "payments:webhook_list", "inbox", "payments.view_webhookevent", section, 60),
         )

@@ -76,3 +76,28 @@ class SandboxPayForm(forms.Form):
     installments = forms.TypedChoiceField(label=_("Installments"), coerce=int, initial=1,
                                           choices=[(n, f"{n}x") for n in range(1, 13)],
                                           help_text=_("Card installments (Mercado Pago)."))
+
+
+class ReleasesForm(forms.Form):
+    """A provider account's statement for a period (Mercado Pago's reports hold 60 days at most)."""
+
+    MAX_DAYS = 60
+
+    account = forms.ModelChoiceField(label=_("Account"), empty_label=None, queryset=ProviderAccount.objects.none())
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from .providers import PROVIDERS, provider
+
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = ProviderAccount.objects.filter(
+            active=True, provider__in=[code for code in PROVIDERS if provider(code).lists_releases])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and not 0 <= (end - start).days < self.MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of 1 to %(days)d days, ending after it starts.")
+                                        % {"days": self.MAX_DAYS})
+        return data

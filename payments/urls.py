@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.payment_detail, name="payment_detail"),
     path("<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("receivables/", views.receivable_calendar, name="receivable_calendar"),
+    path("releases/", views.releases, name="releases"),
     path("cash-flow/", views.cash_flow, name="cash_flow"),
     path("cash-flow/new/", views.cash_entry_new, name="cash_entry_new"),
     path("cash-flow/<int:pk>/realize/", views.cash_entry_realize, name="cash_entry_realize"),

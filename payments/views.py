@@ -18,15 +18,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from backoffice.exports import export_response
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
 
 from . import cashflow, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
-from .forms import CashEntryForm, ManualPaymentForm, RefundForm
+from .forms import CashEntryForm, ManualPaymentForm, RefundForm, ReleasesForm
 from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
-from .providers import WebhookMalformed, WebhookRejected
+from .providers import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
+from .providers import provider as payment_provider
 
 
 @csrf_exempt
@@ -274,3 +276,36 @@ def cash_entry_realize(request, pk):
     cashflow.cash_entry_realize(entry=entry, on=timezone.localdate(), user=request.user)
     messages.success(request, _("Marked as done today."))
     return redirect(f"{reverse('payments:cash_flow')}?date={timezone.localdate().isoformat()}")
+
+
+@require("payments.view_receivable")
+@require_GET
+def releases(request):
+    """What a provider says it released (or took) in a period, beside our payments."""
+    today = timezone.localdate()
+    form = ReleasesForm(request.GET if "account" in request.GET else None,
+                        initial={"start": today - timedelta(days=6), "end": today})
+    rows, error, totals = [], "", {}
+    if form.is_bound and form.is_valid():
+        account, start, end = (form.cleaned_data[name] for name in ("account", "start", "end"))
+        try:
+            rows = payment_provider(account.provider).releases(account, start, end)
+        except ReportPending:
+            error = _("%(provider)s is preparing this statement: open it again in a few minutes.") % {
+                "provider": account.get_provider_display()}
+        except ProviderError as exc:
+            error = _("%(provider)s did not answer: %(error)s") % {"provider": account.get_provider_display(),
+                                                                 "error": exc}
+        ours = Payment.objects.filter(provider=account.provider,
+                                      provider_payment_id__in={r.provider_payment_id for r in rows}).select_related("order")
+        payments = {p.provider_payment_id: p for p in ours}
+        rows = [(release, payments.get(release.provider_payment_id)) for release in rows]
+        totals = {name: sum((getattr(r, name) for r, _ in rows), Decimal("0.00")) for name in ("gross", "fee", "net")}
+        if request.GET.get("export") in ("csv", "xlsx"):
+            return export_response(
+                header=[_("Date"), _("Kind"), _("Provider id"), _("Reference"), _("Order"), _("Gross"), _("Fee"),
+                        _("Net")],
+                rows=([r.date, r.kind, r.provider_payment_id, r.external_reference,
+                       p.order.number if p and p.order_id else "", r.gross, r.fee, r.net] for r, p in rows),
+                fmt=request.GET["export"], filename=f"releases-{account.provider}-{start}-{end}")
+    return render(request, "payments/releases.html", {"form": form, "rows": rows, "error": error, "totals": totals})

@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils.module_loading import import_string
@@ -24,6 +24,10 @@ class WebhookIgnored(Exception):
 
 class ProviderError(Exception):
     """The provider's API failed or answered something unusable (processing is retried)."""
+
+
+class ReportPending(ProviderError):
+    """The provider is still preparing the report asked for: ask again in a few minutes."""
 
 
 @dataclass
@@ -52,6 +56,21 @@ class ProviderPayment:
     raw: dict = field(default_factory=dict)
 
 
+@dataclass
+class Release:
+    """Money the provider released to the store's balance, or took from it (a refund, a
+    chargeback, a withdrawal to the bank), as its statement lists it."""
+
+    date: datetime
+    kind: str  # payment, refund, chargeback, withdrawal, … in the provider's words
+    provider_payment_id: str
+    external_reference: str
+    gross: Decimal
+    fee: Decimal  # what the provider kept (positive)
+    net: Decimal  # what the balance moved: positive in, negative out
+    description: str = ""
+
+
 class PaymentProvider:
     code: str
     # Request headers that carry the provider's authentication, kept in the webhook inbox.
@@ -76,6 +95,14 @@ class PaymentProvider:
         ProviderError when it refuses or fails."""
         raise NotImplementedError
 
+    # Whether `releases` can ask this provider for its statement.
+    lists_releases = False
+
+    def releases(self, account, start: date, end: date) -> list[Release]:
+        """What the provider released (or took) from `start` to `end` (inclusive), oldest
+        first; ReportPending while it prepares the statement, ProviderError when it fails."""
+        raise NotImplementedError
+
 
 def when(value: str | None) -> datetime | None:
     """A provider's ISO 8601 time ("…Z" or with an offset)."""
@@ -93,21 +120,30 @@ def json_object(body: bytes) -> dict:
     return document
 
 
-def http_json(method: str, url: str, *, headers: dict, body=None, timeout: float = 10):
-    """Call a provider's JSON API: the decoded answer, or ProviderError naming the call.
-    `body` is sent as JSON (dict) or as is (bytes, e.g. a form)."""
+def http_call(method: str, url: str, *, headers: dict, body=None, timeout: float = 10) -> bytes:
+    """Call a provider's API: the answer's body, or ProviderError naming the call. `body` is
+    sent as JSON (dict) or as is (bytes, e.g. a form)."""
     data = json.dumps(body).encode() if isinstance(body, dict) else body
     request = urllib.request.Request(url, data=data, method=method, headers={"Accept": "application/json", **headers})
     if isinstance(body, dict):
         request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.load(response)
+            return response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:300].decode("utf-8", errors="replace")
         raise ProviderError(f"{method} {url}: HTTP {exc.code} {detail}") from exc
     except (urllib.error.URLError, TimeoutError, ValueError) as exc:
         raise ProviderError(f"{method} {url}: {exc}") from exc
+
+
+def http_json(method: str, url: str, *, headers: dict, body=None, timeout: float = 10):
+    """`http_call`, its answer decoded from JSON (an empty answer: an empty object)."""
+    answer = http_call(method, url, headers=headers, body=body, timeout=timeout)
+    try:
+        return json.loads(answer) if answer.strip() else {}
+    except ValueError as exc:
+        raise ProviderError(f"{method} {url}: the answer is not JSON") from exc
 
 
 PROVIDERS = {

@@ -2,15 +2,17 @@
 `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment fetched from
 `GET /v1/payments/{id}` (../shared/contracts/mercadopago/)."""
 
+import csv
 import hashlib
 import hmac
+import io
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from . import (PaymentProvider, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, http_json,
-               json_object, when)
+from . import (PaymentProvider, ProviderError, ProviderPayment, Release, ReportPending, WebhookIgnored,
+               WebhookMalformed, WebhookRejected, http_call, http_json, json_object, when)
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -27,6 +29,38 @@ CENT = Decimal("0.01")
 def _money(value) -> Decimal:
     # JSON numbers arrive as floats: go through their shortest text, never binary fractions.
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+# The release report's columns that move the balance besides the gross (negative: kept by Mercado Pago).
+FEE_COLUMNS = ("MP_FEE_AMOUNT", "FINANCING_FEE_AMOUNT", "SHIPPING_FEE_AMOUNT", "TAXES_AMOUNT")
+
+
+def _report_money(row: dict, column: str) -> Decimal:
+    try:
+        return Decimal((row.get(column) or "0").strip() or "0").quantize(CENT)
+    except InvalidOperation as exc:
+        raise ProviderError(f"release report: {column} is not a number ({row.get(column)!r})") from exc
+
+
+def release_rows(text: str) -> list[Release]:
+    """The release report's `release` lines (the balance lines, subtotals and totals are
+    not movements), in the report's own column names: comma-separated, negative fees."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not {"DATE", "RECORD_TYPE", "NET_CREDIT_AMOUNT", "NET_DEBIT_AMOUNT"} <= set(reader.fieldnames or ()):
+        raise ProviderError("release report: DATE, RECORD_TYPE, NET_CREDIT_AMOUNT and NET_DEBIT_AMOUNT are needed")
+    releases = []
+    for row in reader:
+        if (row.get("RECORD_TYPE") or "").strip() != "release":
+            continue
+        net = _report_money(row, "NET_CREDIT_AMOUNT") - _report_money(row, "NET_DEBIT_AMOUNT")
+        releases.append(Release(
+            date=when(row["DATE"].strip()), kind=(row.get("DESCRIPTION") or "").strip() or "release",
+            provider_payment_id=(row.get("SOURCE_ID") or "").strip(),
+            external_reference=(row.get("EXTERNAL_REFERENCE") or "").strip(),
+            gross=_report_money(row, "GROSS_AMOUNT"), fee=-sum((_report_money(row, c) for c in FEE_COLUMNS), Decimal(0)),
+            net=net, description=(row.get("PAYMENT_METHOD") or "").strip(),
+        ))
+    return releases
 
 
 def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
@@ -69,6 +103,25 @@ class MercadoPago(PaymentProvider):
         data = http_json("GET", self._url(f"/v1/payments/{payment_id}"),
                          headers={"Authorization": f"Bearer {account.access_token}"})
         return self.normalize(data)
+
+    lists_releases = True
+
+    def releases(self, account, start, end):
+        """From the release report ("Dinheiro liberado") of exactly that period: generated
+        on request, asynchronously — asked for once, then ReportPending until it is listed."""
+        headers = {"Authorization": f"Bearer {account.access_token}"}
+        period = {"begin_date": f"{start.isoformat()}T00:00:00Z", "end_date": f"{end.isoformat()}T23:59:59Z"}
+        reports = http_json("GET", self._url("/v1/account/release_report/list"), headers=headers)
+        ready = [report for report in reports if isinstance(report, dict)
+                 and str(report.get("file_name") or "").endswith(".csv")
+                 and (when(report.get("begin_date")), when(report.get("end_date"))) == (
+                     when(period["begin_date"]), when(period["end_date"]))] if isinstance(reports, list) else []
+        if not ready:
+            http_json("POST", self._url("/v1/account/release_report"), headers=headers, body=period)
+            raise ReportPending(f"Mercado Pago is preparing the release report of {start} to {end}")
+        latest = max(ready, key=lambda report: str(report.get("date_created") or ""))
+        text = http_call("GET", self._url(f"/v1/account/release_report/{latest['file_name']}"), headers=headers)
+        return release_rows(text.decode("utf-8", errors="replace"))
 
     def refund(self, account, payment_id, amount):
         answer = http_json("POST", self._url(f"/v1/payments/{payment_id}/refunds"), body={"amount": float(amount)},

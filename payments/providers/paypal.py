@@ -9,9 +9,9 @@ import re
 import urllib.request
 import uuid
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -19,9 +19,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
-from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object, when)
+from . import (PaymentProvider, ProviderError, ProviderPayment, Release, WebhookIgnored, WebhookMalformed,
+               WebhookRejected, http_json, json_object, when)
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -29,6 +30,12 @@ STATUSES = {
 }
 CENT = Decimal("0.01")
 CERT_SECONDS = 24 * 3600
+# Transaction Search's event codes by their first three characters (developer.paypal.com,
+# "Transaction event codes"): T00 payments, T04 bank withdrawals, T11 reversals and refunds,
+# T12 adjustments (chargebacks).
+EVENT_KINDS = {"T00": "payment", "T04": "withdrawal", "T11": "refund", "T12": "chargeback"}
+# Transaction Search lists at most 31 days per call.
+SEARCH_DAYS = 31
 CAPTURE_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 CAPTURE_LINK = re.compile(r"/v2/payments/captures/([A-Za-z0-9]{1,64})/?$")
 
@@ -167,6 +174,45 @@ class PayPal(PaymentProvider):
         order_id = str(((capture.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id") or "")
         order = self._api(account, "GET", f"/v2/checkout/orders/{order_id}") if CAPTURE_ID.fullmatch(order_id) else {}
         return self.normalize(capture, order)
+
+    lists_releases = True
+
+    def releases(self, account, start, end):
+        """Transaction Search (`GET /v1/reporting/transactions`, the app needs its "Transaction
+        search" option): the completed transactions, 31 days and 500 rows per call."""
+        found, first = [], start
+        while first <= end:
+            last = min(end, first + timedelta(days=SEARCH_DAYS - 1))
+            page, pages = 1, 1
+            while page <= pages:
+                query = urlencode({
+                    "start_date": datetime.combine(first, time.min, timezone.get_current_timezone()).strftime(
+                        "%Y-%m-%dT%H:%M:%S%z"),
+                    "end_date": datetime.combine(last, time(23, 59, 59), timezone.get_current_timezone()).strftime(
+                        "%Y-%m-%dT%H:%M:%S%z"),
+                    "fields": "transaction_info", "page_size": 500, "page": page})
+                answer = self._api(account, "GET", f"/v1/reporting/transactions?{query}")
+                pages = answer.get("total_pages") if isinstance(answer.get("total_pages"), int) else 1
+                found += [self._release(item.get("transaction_info") or {})
+                          for item in answer.get("transaction_details") or []]
+                page += 1
+            first = last + timedelta(days=1)
+        return sorted((r for r in found if r), key=lambda release: release.date)
+
+    def _release(self, info: dict) -> Release | None:
+        if info.get("transaction_status") != "S":  # pending, denied or reversed: no money moved
+            return None
+        amount, fee = info.get("transaction_amount") or {}, _money(info.get("fee_amount"))
+        if amount.get("currency_code") not in (None, "BRL"):
+            return None
+        gross = _money(amount)
+        return Release(
+            date=when(info.get("transaction_initiation_date")),
+            kind=EVENT_KINDS.get(str(info.get("transaction_event_code") or "")[:3], "other"),
+            provider_payment_id=str(info.get("paypal_reference_id") or info.get("transaction_id") or ""),
+            external_reference=str(info.get("custom_field") or info.get("invoice_id") or ""),
+            gross=gross, fee=-fee, net=gross + fee, description=str(info.get("transaction_event_code") or ""),
+        )
 
     def refund(self, account, payment_id, amount):
         answer = self._api(account, "POST", f"/v2/payments/captures/{payment_id}/refund",

@@ -32,7 +32,8 @@ class Notification:
 class SandboxAPI:
     """A provider's API: `handle(method, path, headers, body) -> (status, document)` over the
     documents in its `kinds` (each a mapping: plain dicts in tests, SandboxDocument rows in
-    the app — code that changes a document stores it again)."""
+    the app — code that changes a document stores it again). A document is sent as JSON, a
+    string as a CSV file."""
 
     provider: str
     kinds: tuple[str, ...] = ()

@@ -2,8 +2,10 @@
 /v1/payments/{id}/refunds` over payment documents shaped like the documented sample
 (contracts/mercadopago/), and webhooks signed with `x-signature` as documented."""
 
+import csv
 import hashlib
 import hmac
+import io
 import json
 import time
 import uuid
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ..providers import when
 from ..providers.mercadopago import MercadoPago, signature_manifest
 from . import CONTRACTS, Notification, SandboxAPI
 
@@ -49,12 +52,26 @@ def notification(account, data_id: str) -> Notification:
                         {"content-type": "application/json", **headers}, json.dumps(body).encode())
 
 
+REPORT_COLUMNS = ["DATE", "SOURCE_ID", "EXTERNAL_REFERENCE", "RECORD_TYPE", "DESCRIPTION", "NET_CREDIT_AMOUNT",
+                  "NET_DEBIT_AMOUNT", "GROSS_AMOUNT", "MP_FEE_AMOUNT", "FINANCING_FEE_AMOUNT", "SHIPPING_FEE_AMOUNT",
+                  "TAXES_AMOUNT", "COUPON_AMOUNT", "INSTALLMENTS", "PAYMENT_METHOD"]
+
+
+def _figure(value) -> str:
+    return f"{Decimal(str(value)):.2f}"
+
+
 class MercadoPagoSandbox(SandboxAPI):
+    """Payments (`payments`), and release reports (`reports`, their CSV in `report_files`)
+    made from the payments released and the refunds made in their period."""
+
     provider = "mercadopago"
-    kinds = ("payments",)
+    kinds = ("payments", "reports", "report_files")
 
     def respond(self, method, path, headers, body):
         parts = path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["v1", "account", "release_report"]:
+            return self.release_report(method, parts[3:], body)
         payment = self.payments.get(parts[2]) if len(parts) >= 3 and parts[:2] == ["v1", "payments"] else None
         if payment is None:
             return 404, {"message": "not found", "status": 404}
@@ -65,11 +82,54 @@ class MercadoPagoSandbox(SandboxAPI):
                 return 400, {"message": "Invalid refund amount", "status": 400}
             payment.update(transaction_amount_refunded=refunded,
                            status="refunded" if refunded >= payment["transaction_amount"] else payment["status"])
-            refund_id = len(self.requests)
-            payment.setdefault("refunds", []).append({"id": refund_id, "amount": amount})
+            refund_id = _new_id()
+            payment.setdefault("refunds", []).append({"id": refund_id, "amount": amount,
+                                                      "date_created": timezone.now().isoformat()})
             self.payments[parts[2]] = payment
             return 201, {"id": refund_id, "payment_id": payment["id"], "amount": amount, "status": "approved"}
         return 200, payment
+
+    def release_report(self, method, rest, body):
+        """POST: make the report of a period (202); GET list: the reports made; GET <file>: its CSV."""
+        if method == "POST" and not rest:
+            period = json.loads(body or b"{}")
+            begin, end = when(period.get("begin_date")), when(period.get("end_date"))
+            if not (begin and end and begin <= end):
+                return 400, {"message": "begin_date and end_date are required", "status": 400}
+            file_name = f"release-report-{begin:%Y-%m-%d}-{end:%Y-%m-%d}-{_new_id()}.csv"
+            self.report_files[file_name] = {"csv": self._report_csv(begin, end)}
+            self.reports[file_name] = {"file_name": file_name, "begin_date": period["begin_date"],
+                                       "end_date": period["end_date"], "created_from": "manual",
+                                       "date_created": timezone.now().isoformat(), "status": "processed"}
+            return 202, {}
+        if method == "GET" and rest == ["list"]:
+            return 200, list(self.reports.values())
+        if method == "GET" and len(rest) == 1 and rest[0] in self.report_files:
+            return 200, self.report_files[rest[0]]["csv"]
+        return 404, {"message": "not_found", "status": 404}
+
+    def _report_csv(self, begin, end) -> str:
+        rows = []
+        for payment in self.payments.values():
+            released = when(payment.get("money_release_date"))
+            if payment.get("status") in ("approved", "refunded") and released and begin <= released <= end:
+                net = Decimal(str(payment["transaction_details"]["net_received_amount"]))
+                fee = Decimal(str(payment["transaction_amount"])) - net  # all that Mercado Pago kept
+                rows.append([released.isoformat(), payment["id"], payment.get("external_reference") or "", "release",
+                             "payment", _figure(net), "0.00",
+                             _figure(payment["transaction_amount"]), _figure(-fee), "0.00", "0.00", "0.00", "0.00",
+                             payment.get("installments") or 1, payment.get("payment_method_id") or ""])
+            for refund in payment.get("refunds") or []:
+                made = when(refund.get("date_created"))
+                if made and begin <= made <= end:
+                    rows.append([made.isoformat(), payment["id"], payment.get("external_reference") or "", "release",
+                                 "refund", "0.00", _figure(refund["amount"]), _figure(-refund["amount"]), "0.00",
+                                 "0.00", "0.00", "0.00", "0.00", 1, payment.get("payment_method_id") or ""])
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(REPORT_COLUMNS)
+        writer.writerows(sorted(rows, key=lambda row: when(row[0])))
+        return text.getvalue()
 
     def pay(self, account, *, order, amount, installments, at=None):
         """An approved credit-card payment in `installments`, its fee kept by the provider."""

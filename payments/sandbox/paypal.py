@@ -11,7 +11,7 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.utils import timezone
 
+from ..providers import when
 from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
 from . import CONTRACTS, Notification, SandboxAPI
 
@@ -65,6 +66,11 @@ def refunded_event(capture_id: str, refund_id: str = "1Y107995YT783435V") -> dic
         {"href": f"{API}/v2/payments/refunds/{refund_id}", "rel": "self", "method": "GET"},
         {"href": f"{API}/v2/payments/captures/{capture_id}", "rel": "up", "method": "GET"}])
     return event
+
+
+def _paypal_time(moment) -> str:
+    # Transaction Search's times: "2014-07-11T04:03:52+0000".
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def _error(status, name, message, issue=None):
@@ -121,6 +127,8 @@ class PayPalSandbox(SandboxAPI):
                          "nonce": uuid.uuid4().hex}
         if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
             return _error(401, "AUTHENTICATION_FAILURE", "Authentication failed due to invalid credentials.")
+        if method == "GET" and parts == ["v1", "reporting", "transactions"]:
+            return self.transactions(parse_qs(urlsplit(path).query))
         if method == "GET" and parts[:3] == ["v2", "checkout", "orders"] and len(parts) == 4:
             order = self.orders.get(parts[3])
             return (200, order) if order else _error(404, "RESOURCE_NOT_FOUND", "Order not found.",
@@ -153,13 +161,54 @@ class PayPalSandbox(SandboxAPI):
         refund_id = uuid.uuid4().hex[:17].upper()
         links = [{"href": f"{API}/v2/payments/refunds/{refund_id}", "rel": "self", "method": "GET"},
                  {"href": f"{API}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"}]
-        refunds.append({"id": refund_id, "status": "COMPLETED", "amount": amount, "links": links})
+        refunds.append({"id": refund_id, "status": "COMPLETED", "amount": amount, "links": links,
+                        "create_time": _paypal_time(timezone.now())})
         capture["status"] = "REFUNDED" if done + Decimal(amount["value"]) == gross else "PARTIALLY_REFUNDED"
         captures = order["purchase_units"][0]["payments"]["captures"]
         captures[:] = [capture if kept["id"] == capture["id"] else kept for kept in captures]
         self.captures[capture["id"]], self.orders[order["id"]] = capture, order
         self.refunds_by_request[request_id] = answer = {"id": refund_id, "status": "COMPLETED", "links": links}
         return 201, answer
+
+    def transactions(self, query):
+        """Transaction Search over the captures and refunds kept here: 31 days at most, paged."""
+        try:
+            start, end = (datetime.strptime(query[name][0], "%Y-%m-%dT%H:%M:%S%z") for name in ("start_date", "end_date"))
+            page_size, page = int(query.get("page_size", ["100"])[0]), int(query.get("page", ["1"])[0])
+        except (KeyError, ValueError):
+            return _error(400, "INVALID_REQUEST", "Request is not well-formed, syntactically incorrect, or violates "
+                          "schema.", "INVALID_PARAMETER_SYNTAX")
+        if not timedelta(0) <= end - start <= timedelta(days=31) or not 1 <= page_size <= 500 or page < 1:
+            return _error(400, "INVALID_REQUEST", "Date range or page is out of the allowed range.", "RESULTSET_TOO_LARGE")
+        rows = []
+        for capture in self.captures.values():
+            made = when(capture.get("create_time"))
+            if capture.get("status") in ("COMPLETED", "REFUNDED", "PARTIALLY_REFUNDED") and start <= made <= end:
+                fee = (capture.get("seller_receivable_breakdown") or {}).get("paypal_fee") or {"value": "0.00"}
+                rows.append({"transaction_id": capture["id"], "transaction_event_code": "T0006",
+                             "transaction_initiation_date": _paypal_time(made),
+                             "transaction_updated_date": _paypal_time(made), "transaction_amount": capture["amount"],
+                             "fee_amount": {"currency_code": capture["amount"]["currency_code"],
+                                            "value": str(-Decimal(fee["value"]))},
+                             "transaction_status": "S", "custom_field": capture.get("custom_id") or ""})
+        for order in self.orders.values():
+            for refund in order["purchase_units"][0]["payments"]["refunds"]:
+                made = when(refund.get("create_time"))
+                if made and start <= made <= end:
+                    rows.append({"transaction_id": refund["id"], "paypal_reference_id": refund["links"][1]["href"]
+                                 .rsplit("/", 1)[-1], "transaction_event_code": "T1107",
+                                 "transaction_initiation_date": _paypal_time(made),
+                                 "transaction_updated_date": _paypal_time(made),
+                                 "transaction_amount": {"currency_code": refund["amount"]["currency_code"],
+                                                        "value": str(-Decimal(refund["amount"]["value"]))},
+                                 "fee_amount": {"currency_code": refund["amount"]["currency_code"], "value": "0.00"},
+                                 "transaction_status": "S"})
+        rows.sort(key=lambda row: when(row["transaction_initiation_date"]))
+        return 200, {
+            "transaction_details": [{"transaction_info": row} for row in rows[(page - 1) * page_size:page * page_size]],
+            "account_number": "QYR5Z8XDVJNXQ", "start_date": query["start_date"][0], "end_date": query["end_date"][0],
+            "last_refreshed_datetime": _paypal_time(timezone.now()), "page": page, "total_items": len(rows),
+            "total_pages": max(1, -(-len(rows) // page_size)), "links": []}
 
     def pay(self, account, *, order, amount, installments, at=None):
         """A capture completed at once (PayPal's installments are the buyer's card's business)."""

@@ -4,7 +4,7 @@ page's "pay in the sandbox" button. Both answer 404 unless PAYMENTS_SANDBOX is o
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +32,8 @@ def api(request, provider, path):
         raise Http404("no such provider")
     full_path = f"/{path}" + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
     status, document = sandbox(provider).handle(request.method, full_path, dict(request.headers), request.body)
+    if isinstance(document, str):
+        return HttpResponse(document, status=status, content_type="text/csv; charset=utf-8")
     return JsonResponse(document, status=status, safe=False)
 
 

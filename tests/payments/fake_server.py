@@ -15,9 +15,10 @@ def serve(api: SandboxAPI) -> SandboxAPI:
         def _answer(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, document = api.handle(self.command, self.path, dict(self.headers.items()), body)
-            payload = json.dumps(document).encode()
+            text = isinstance(document, str)
+            payload = document.encode() if text else json.dumps(document).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/csv; charset=utf-8" if text else "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
