@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Order
 
 from .models import CashEntry, Payment, ProviderAccount
+from .sandbox import SANDBOXES
 
 
 def _amount_field(label):
@@ -72,7 +73,7 @@ class SandboxPayForm(forms.Form):
     """Sandbox mode: the buyer pays an order at one of the store's provider accounts."""
 
     account = forms.ModelChoiceField(label=_("Pay with"), empty_label=None, queryset=ProviderAccount.objects.filter(
-        provider__in=["mercadopago", "pagbank", "paypal"], active=True))
+        provider__in=list(SANDBOXES), active=True))
     installments = forms.TypedChoiceField(label=_("Installments"), coerce=int, initial=1,
                                           choices=[(n, f"{n}x") for n in range(1, 13)],
                                           help_text=_("Card installments (Mercado Pago)."))

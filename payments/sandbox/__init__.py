@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from ..models import SandboxDocument
+from ..models import ProviderAccount, SandboxDocument
 from ..providers import ProviderPayment
 
 CONTRACTS = Path(__file__).resolve().parent / "contracts"
@@ -38,18 +38,26 @@ class SandboxAPI:
     provider: str
     kinds: tuple[str, ...] = ()
 
-    def __init__(self, documents=lambda kind: {}):
+    def __init__(self, documents=lambda kind: {}, token: str | None = None):
         self.requests: list[tuple[str, str, dict, bytes]] = []
+        self.token = token
         for kind in self.kinds:
             setattr(self, kind, documents(kind))
 
-    def handle(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict | list | str]:
         headers = {key.lower(): value for key, value in headers.items()}
         self.requests.append((method, path, headers, body))
         return self.respond(method, path, headers, body)
 
-    def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
+    def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict | list | str]:
         raise NotImplementedError
+
+    def bearer_ok(self, headers: dict) -> bool:
+        """`Authorization: Bearer <token>` with `token`, or with an active account's access token."""
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if not token or self.token is not None:
+            return bool(token) and token == self.token
+        return ProviderAccount.objects.filter(provider=self.provider, active=True, access_token=token).exists()
 
     def pay(self, account, *, order, amount: Decimal, installments: int, at: datetime | None = None) -> Notification:
         """Play the buyer paying `amount` for `order` (at `at`, by default now): the provider's
@@ -101,7 +109,7 @@ def sandbox(code: str) -> SandboxAPI:
     return import_string(SANDBOXES[code])(partial(StoredDocuments, code))
 
 
-def sandbox_pay(*, account, order, installments: int = 1) -> Notification:
+def sandbox_pay(*, account, order, installments: int = 1) -> None:
     """Play the buyer paying what is left of `order` at the account's provider: the sandbox
     keeps the payment and delivers the signed notification to our webhook endpoint once this
     transaction commits (a task, like the provider's own delivery)."""
@@ -111,4 +119,3 @@ def sandbox_pay(*, account, order, installments: int = 1) -> Notification:
                                                  installments=installments)
     transaction.on_commit(lambda: sandbox_deliver.delay(notification.path, notification.headers,
                                                         notification.body.decode()))
-    return notification

@@ -69,6 +69,8 @@ class MercadoPagoSandbox(SandboxAPI):
     kinds = ("payments", "reports", "report_files")
 
     def respond(self, method, path, headers, body):
+        if not self.bearer_ok(headers):
+            return 401, {"message": "invalid_token", "status": 401}
         parts = path.split("?")[0].strip("/").split("/")
         if parts[:3] == ["v1", "account", "release_report"]:
             return self.release_report(method, parts[3:], body)

@@ -53,23 +53,10 @@ def signed_headers(token: str, body: bytes) -> dict:
 
 class PagBankSandbox(SandboxAPI):
     """Orders (`orders`) and Charges API charges (`charges`); an order's charges are found too.
-    Only the account's `Bearer <token>` is let in (`token`, or any active PagBank account's)."""
+    Only an account's `Bearer <token>` is let in."""
 
     provider = "pagbank"
     kinds = ("orders", "charges")
-
-    def __init__(self, documents=lambda kind: {}, token=None):
-        super().__init__(documents)
-        self.token = token
-
-    def _authorized(self, authorization):
-        from ..models import ProviderAccount
-
-        token = authorization.removeprefix("Bearer ")
-        if self.token is not None:
-            return token == self.token
-        return ProviderAccount.objects.filter(provider=self.provider, active=True, access_token=token).exists() \
-            if token else False
 
     def _charge(self, charge_id):
         """The charge, and where it is kept: (mapping, key, top-level document, charge)."""
@@ -84,7 +71,7 @@ class PagBankSandbox(SandboxAPI):
         return None
 
     def respond(self, method, path, headers, body):
-        if not self._authorized(headers.get("authorization", "")):
+        if not self.bearer_ok(headers):
             return 401, _error("UNAUTHORIZED", "Invalid credential. Review AUTHORIZATION header")
         match (method, *path.split("?")[0].strip("/").split("/")):
             case ("GET", "orders", order_id):

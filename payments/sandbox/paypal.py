@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ..providers import when
 from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
+from ..models import ProviderAccount
 from . import CONTRACTS, Notification, SandboxAPI
 
 SAMPLES = CONTRACTS / "paypal"
@@ -92,8 +93,6 @@ class PayPalSandbox(SandboxAPI):
         self.client = client
 
     def _client_authenticated(self, authorization) -> bool:
-        from ..models import ProviderAccount
-
         clients = [self.client] if self.client else ProviderAccount.objects.filter(
             provider=self.provider, active=True).values_list("client_id", "access_token")
         return any(authorization == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()

@@ -34,7 +34,7 @@ def order(make_order):
 @pytest.fixture
 def mercadopago_api(settings):
     """Mercado Pago's API (the sandbox's) on a local port."""
-    server = serve(MercadoPagoSandbox())
+    server = serve(MercadoPagoSandbox(token="APP_USR-token"))
     settings.MERCADOPAGO_API_URL = server.url
     yield server
     server.close()

@@ -77,15 +77,20 @@ def test_a_sandbox_refund_goes_through_the_sandbox_api(sandbox_mode, client_as, 
     assert document.document["transaction_amount_refunded"] == 30.0
 
 
-def test_the_sandbox_api_asks_for_the_accounts_credentials(db, client, settings):
+@pytest.mark.parametrize("provider,kind,key,path", [
+    ("pagbank", "orders", "ORDE_1", "orders/ORDE_1"),
+    ("mercadopago", "payments", "1", "v1/payments/1"),
+])
+def test_the_sandbox_api_asks_for_the_accounts_credentials(db, client, settings, provider, kind, key, path):
     settings.PAYMENTS_SANDBOX = True
-    ProviderAccount.objects.create(provider="pagbank", name="Loja", access_token="right-token")
-    SandboxDocument.objects.create(provider="pagbank", kind="orders", key="ORDE_1", document={"id": "ORDE_1"})
-    assert client.get("/payments/sandbox/pagbank/orders/ORDE_1").status_code == 401
-    assert client.get("/payments/sandbox/pagbank/orders/ORDE_1",
-                      headers={"authorization": "Bearer wrong"}).status_code == 401
-    answer = client.get("/payments/sandbox/pagbank/orders/ORDE_1", headers={"authorization": "Bearer right-token"})
-    assert (answer.status_code, answer.json()) == (200, {"id": "ORDE_1"})
+    ProviderAccount.objects.create(provider=provider, name="Loja", access_token="right-token")
+    ProviderAccount.objects.create(provider=provider, name="Old", access_token="old-token", active=False)
+    SandboxDocument.objects.create(provider=provider, kind=kind, key=key, document={"id": key})
+    url = f"/payments/sandbox/{provider}/{path}"
+    for authorization in ({}, {"authorization": "Bearer wrong"}, {"authorization": "Bearer old-token"}):
+        assert client.get(url, headers=authorization).status_code == 401
+    answer = client.get(url, headers={"authorization": "Bearer right-token"})
+    assert (answer.status_code, answer.json()) == (200, {"id": key})
 
 
 def test_without_sandbox_mode_there_is_no_sandbox(db, client_as, order, settings):
