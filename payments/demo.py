@@ -35,7 +35,7 @@ ACCOUNTS = [
 ]
 # Each provider's fees and release days (what their public price tables say, roughly).
 RULES = [
-    ("mercadopago", "credit_card", "4.98", "0.00", 30, 30), ("mercadopago", "pix", "0.99", "0.00", 0, 30),
+    ("mercadopago", "credit_card", "4.99", "0.00", 30, 30), ("mercadopago", "pix", "0.99", "0.00", 0, 30),
     ("pagbank", "pix", "0.99", "0.00", 0, 30), ("pagbank", "boleto", "0.00", "3.49", 2, 30),
     ("pagbank", "credit_card", "4.39", "0.40", 30, 30), ("paypal", "paypal", "4.79", "0.60", 14, 30),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from backoffice.exports import export_response
+from backoffice.exports import FORMATS, export_response
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
@@ -300,8 +300,9 @@ def releases(request):
                                       provider_payment_id__in={r.provider_payment_id for r in rows}).select_related("order")
         payments = {p.provider_payment_id: p for p in ours}
         rows = [(release, payments.get(release.provider_payment_id)) for release in rows]
-        totals = {name: sum((getattr(r, name) for r, _ in rows), Decimal("0.00")) for name in ("gross", "fee", "net")}
-        if request.GET.get("export") in ("csv", "xlsx"):
+        totals = {name: sum((getattr(release, name) for release, payment in rows), Decimal("0.00"))
+                  for name in ("gross", "fee", "net")}
+        if request.GET.get("export") in FORMATS:
             return export_response(
                 header=[_("Date"), _("Kind"), _("Provider id"), _("Reference"), _("Order"), _("Gross"), _("Fee"),
                         _("Net")],

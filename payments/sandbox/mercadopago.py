@@ -1,6 +1,7 @@
-"""Mercado Pago's API in sandbox mode: `GET /v1/payments/{id}` and `POST
-/v1/payments/{id}/refunds` over payment documents shaped like the documented sample
-(contracts/mercadopago/), and webhooks signed with `x-signature` as documented."""
+"""Mercado Pago's API in sandbox mode: `GET /v1/payments/{id}`, `POST
+/v1/payments/{id}/refunds` and the release report (`/v1/account/release_report…`) over
+documents shaped like the documented samples (contracts/mercadopago/), only for an account's
+`Bearer <access token>`; webhooks signed with `x-signature` as documented."""
 
 import csv
 import hashlib

@@ -1,6 +1,6 @@
 """PayPal's REST API in sandbox mode: `POST /v1/oauth2/token` (Basic client id:secret), and
-with its Bearer token `GET /v2/payments/captures/{id}`, `GET /v2/checkout/orders/{id}` and
-`POST /v2/payments/captures/{id}/refund`, over documents shaped like the documented samples
+with its Bearer token `GET /v2/payments/captures/{id}`, `GET /v2/checkout/orders/{id}`,
+`POST /v2/payments/captures/{id}/refund` and `GET /v1/reporting/transactions`, over documents shaped like the documented samples
 (contracts/paypal/); webhooks signed as PayPal documents it, with the sandbox's own key and a
 self-signed certificate put where the client keeps the one it fetched from paypal.com."""
 
@@ -20,9 +20,9 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.utils import timezone
 
+from ..models import ProviderAccount
 from ..providers import when
 from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
-from ..models import ProviderAccount
 from . import CONTRACTS, Notification, SandboxAPI
 
 SAMPLES = CONTRACTS / "paypal"
