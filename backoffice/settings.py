@@ -206,5 +206,8 @@ PAGBANK_API_URL = env.str("PAGBANK_API_URL", default=f"{_SANDBOX_URL}/pagbank" i
 PAYPAL_API_URL = env.str("PAYPAL_API_URL", default=f"{_SANDBOX_URL}/paypal" if PAYMENTS_SANDBOX
                          else "https://api-m.paypal.com")
 
+# List screens count their rows up to this many (beyond it: "more than", narrow the filter).
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10000)
+
 # A beat tick or worker heartbeat older than this is reported as down on /health.
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=180)

@@ -146,3 +146,22 @@ def test_the_audit_list_exports_the_filtered_rows_as_csv_and_xlsx(client_as, rol
     assert len(values) == 1 + 40 + 1  # header, the events, the admin's login
     assert values[1][0].tzinfo is None  # São Paulo wall-clock time, as spreadsheets expect
     assert [v[2] for v in values[1:]].count("user.login") == 1
+
+
+def test_a_long_list_counts_no_further_than_the_cap(client_as, role_user, settings):
+    settings.LIST_COUNT_CAP = 40
+    client = client_as("admin")
+    _events(role_user("ops"), 60)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/audit/")
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 41" in counts[0]  # never a COUNT over every row
+    text = page.content.decode()
+    assert "mais de 40 resultados" in text and "1–25 de mais de 40" in text
+    last = client.get("/audit/", {"page": 2})
+    assert len(last.context["table"].page.object_list) == 15  # up to the cap; the rest by filtering
+    assert last.context["table"].page.has_next() is False
+
+    settings.LIST_COUNT_CAP = 100
+    exact = client.get("/audit/").content.decode()
+    assert "61 resultados" in exact and "mais de" not in exact
