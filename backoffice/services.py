@@ -72,14 +72,14 @@ def job_run_now(*, job, actor) -> str:
 
 def import_upload(*, importer, uploaded_file, user) -> ImportFile:
     """Keep the uploaded file, then have a worker process it (after commit)."""
-    from .tasks import import_process_task
+    from .tasks import import_process_task, send_after_commit
 
     with transaction.atomic():
         record = ImportFile.objects.create(
             kind=importer.kind, file=uploaded_file, original_name=uploaded_file.name[:200], uploaded_by=user
         )
         audit_record(actor=user, action="import.upload", obj=record)
-        transaction.on_commit(lambda: import_process_task.delay(record.pk))
+        send_after_commit(import_process_task, record.pk)
     return record
 
 

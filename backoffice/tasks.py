@@ -1,13 +1,32 @@
-"""Platform tasks."""
+"""Platform tasks, and how the apps send theirs."""
+
+import logging
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
+
+logger = logging.getLogger(__name__)
 
 
 # Retried with backoff when the database is briefly unreachable; tasks are acks_late
 # (CELERY_TASK_ACKS_LATE) and safe to repeat.
 RETRY_TRANSIENT = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
+
+
+def send_after_commit(task, *args) -> None:
+    """Queue `task(*args)` once the current transaction commits. With the broker down the
+    request still succeeds and what it stored stays waiting (logged as a warning); payments
+    catch their notifications up with the job payments.process_waiting_webhooks."""
+
+    def send():
+        try:
+            task.delay(*args)
+        except BrokerUnreachable as exc:
+            logger.warning("broker unreachable, %s%r not queued: %s", task.name, args, exc)
+
+    transaction.on_commit(send)
 
 
 @shared_task

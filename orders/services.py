@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
+from backoffice.tasks import send_after_commit
 from backoffice.templatetags.backoffice import money
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
@@ -312,7 +313,7 @@ def order_deliver(*, order: Order, user=None, note: str = "") -> Order:
 
     with transaction.atomic():
         order = _move(_locked(order), Status.DELIVERED, actor=user, message=note)
-        transaction.on_commit(lambda: send_survey.delay(order.pk))
+        send_after_commit(send_survey, order.pk)
     return order
 
 

@@ -28,6 +28,13 @@ class PaymentsConfig(AppConfig):
         ))
         register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment", sandbox_panel))
         register_periodic_job(PeriodicJob(
+            name="payments.process_waiting_webhooks",
+            task="payments.tasks.process_waiting_webhooks",
+            description=_("Processes the provider notifications that waited more than five minutes (stored while "
+                          "the broker was down)."),
+            every_seconds=300,
+        ))
+        register_periodic_job(PeriodicJob(
             name="payments.settle_receivables",
             task="payments.tasks.settle_receivables",
             description=_("Books the receivables due today as received: their gross in and the provider's fee out."),

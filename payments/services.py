@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
+from backoffice.tasks import send_after_commit
 from backoffice.templatetags.backoffice import money
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
@@ -47,7 +48,7 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
         WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.IGNORED, error=str(exc))
         return event
     WebhookEvent.objects.filter(pk=event.pk).update(resource_id=resource)
-    transaction.on_commit(lambda: process_webhook.delay(event.pk))
+    send_after_commit(process_webhook, event.pk)
     return event
 
 
@@ -69,6 +70,25 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
     return event
 
 
+# A notification still waiting this long was not queued (the broker was down) or its task was
+# lost: the catch-up job processes it.
+WAITING_TOO_LONG = timedelta(minutes=5)
+
+
+def webhooks_catch_up(*, limit: int = 500) -> int:
+    """Process the notifications left waiting (stored while the broker was down); how many."""
+    waiting = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED,
+                                          received_at__lt=timezone.now() - WAITING_TOO_LONG).exclude(resource_id="")
+    done = 0
+    for pk in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
+        try:
+            webhook_process(event_id=pk)
+        except ProviderError:
+            pass  # kept as failed with its error, ready to replay
+        done += 1
+    return done
+
+
 def webhook_replay(*, event: WebhookEvent, user) -> None:
     """Queue a failed event again."""
     from .tasks import process_webhook
@@ -77,7 +97,7 @@ def webhook_replay(*, event: WebhookEvent, user) -> None:
         WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(
             status=WebhookEvent.Status.RECEIVED)
         audit_record(actor=user, action="webhook.replay", obj=event)
-        transaction.on_commit(lambda: process_webhook.delay(event.pk))
+        send_after_commit(process_webhook, event.pk)
 
 
 # When nothing else is configured (SettlementRule): card installments D+30, D+60, …;

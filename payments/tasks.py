@@ -19,6 +19,12 @@ def process_webhook(event_id):
 
 
 @shared_task(**RETRY_TRANSIENT)
+def process_waiting_webhooks():
+    """Catch up on the notifications stored while the broker was down (their task never queued)."""
+    return services.webhooks_catch_up()
+
+
+@shared_task(**RETRY_TRANSIENT)
 def settle_receivables():
     """The providers' releases of the day into the cash-flow register (reruns settle nothing twice)."""
     return cashflow.receivables_settle()

@@ -11,8 +11,9 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from django.db import transaction
 from django.utils.module_loading import import_string
+
+from backoffice.tasks import send_after_commit
 
 from ..models import ProviderAccount, SandboxDocument
 from ..providers import ProviderPayment
@@ -117,5 +118,4 @@ def sandbox_pay(*, account, order, installments: int = 1) -> None:
 
     notification = sandbox(account.provider).pay(account, order=order, amount=order.total - order.paid_amount,
                                                  installments=installments)
-    transaction.on_commit(lambda: sandbox_deliver.delay(notification.path, notification.headers,
-                                                        notification.body.decode()))
+    send_after_commit(sandbox_deliver, notification.path, notification.headers, notification.body.decode())
