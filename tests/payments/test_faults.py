@@ -1,19 +1,25 @@
 """Faults: the broker (Redis) down while notifications arrive — they are still accepted and
-stored, pages still work, and the catch-up job processes them once the broker is back."""
+stored, pages still work, and the catch-up job processes them once the broker is back; a
+storm of duplicate deliveries, concurrently — exactly one effect each."""
 
 import json
 import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.db import connections
+from django.test import Client
 from django.utils import timezone
 
 from backoffice.celery import app as celery_app
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from payments.models import Payment, ProviderAccount, WebhookEvent
 from payments.sandbox.mercadopago import SAMPLES, sample_payment, signed_headers
 from payments.services import webhooks_catch_up
-from payments.tasks import process_waiting_webhooks
+from payments.tasks import process_waiting_webhooks, process_webhook
 
 pytestmark = pytest.mark.django_db
 SECRET = "store-webhook-secret"
@@ -43,18 +49,21 @@ def broker_down():
     restore()
 
 
+def notify(client, account, data_id):
+    body = json.loads((SAMPLES / "webhook_notification_payment.json").read_text())
+    body["data"]["id"] = data_id
+    return client.post(f"/payments/webhooks/mercadopago/{account.pk}/?data.id={data_id}&type=payment",
+                       json.dumps(body), content_type="application/json", headers=signed_headers(SECRET, data_id))
+
+
 def test_with_the_broker_down_notifications_are_kept_and_caught_up_when_it_is_back(
         client, client_as, mercadopago_api, order, broker_down, caplog, django_capture_on_commit_callbacks):
     account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
                                              webhook_secret=SECRET)
     mercadopago_api.payments["20359978"] = sample_payment(external_reference=str(order.number))
-    body = json.loads((SAMPLES / "webhook_notification_payment.json").read_text())
-    body["data"]["id"] = "20359978"
     with caplog.at_level(logging.WARNING, logger="backoffice.tasks"), \
             django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/payments/webhooks/mercadopago/{account.pk}/?data.id=20359978&type=payment",
-                               json.dumps(body), content_type="application/json",
-                               headers=signed_headers(SECRET, "20359978"))
+        response = notify(client, account, "20359978")
     assert response.status_code == 200  # the provider is told it arrived: no retries for days
     assert "broker unreachable" in caplog.text
     event = WebhookEvent.objects.get()
@@ -69,3 +78,44 @@ def test_with_the_broker_down_notifications_are_kept_and_caught_up_when_it_is_ba
     assert event.status == "processed"
     assert Payment.objects.get().status == "approved" and Order.objects.get(pk=order.pk).status != "awaiting_payment"
     assert process_waiting_webhooks.apply().get() == 0  # nothing twice
+
+
+STORM = 100
+
+
+def _in_a_thread(work):
+    def run(*args):
+        try:
+            return work(*args)
+        finally:
+            connections.close_all()  # each thread's own connection
+    return run
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_hundred_notifications_ten_times_over_concurrently_have_a_hundred_effects(
+        mercadopago_api, make_order):
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
+                                             webhook_secret=SECRET)
+    orders = [make_order(Decimal("58.80")) for _ in range(STORM)]
+    for i, order in enumerate(orders):
+        mercadopago_api.payments[str(5000 + i)] = sample_payment(id=5000 + i, external_reference=str(order.number))
+    deliveries = [str(5000 + i) for i in range(STORM)] * 10
+    random.Random(6).shuffle(deliveries)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(_in_a_thread(lambda data_id: notify(Client(), account, data_id).status_code),
+                                deliveries))
+    assert answers == [200] * len(deliveries)
+    events = list(WebhookEvent.objects.order_by("?").values_list("pk", flat=True))
+    assert len(events) == 10 * STORM  # every delivery kept as it came
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(_in_a_thread(lambda pk: process_webhook.apply(args=[pk], throw=True)), events))
+
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+    assert Payment.objects.count() == STORM
+    assert all(o.paid_amount == o.total and o.status != "awaiting_payment"
+               for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
+    assert OrderEvent.objects.filter(order__in=orders, kind="payment").count() == STORM  # credited once each
