@@ -181,6 +181,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # The worker looks for new messages this often (seconds; kombu's default is 1, one per look).
         "polling_interval": 0.1,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Tasks are acks_late: one whose worker died is delivered again once this many seconds pass
+    # (looked for every minute at most).
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility,
+                                       "unacked_restore_interval": min(_visibility, 60), "unacked_restore_throttle": 1}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600

@@ -1,22 +1,13 @@
 """A real Celery worker process, a real broker: the task goes out and the result comes back."""
 
-import os
-import subprocess
-import sys
 import uuid
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django_celery_results.models import TaskResult
 
 from backoffice.selectors import health_checks
 from backoffice.tasks import heartbeat
-
-
-def _database_url():
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import start_worker
 
 
 @pytest.mark.redis
@@ -24,14 +15,7 @@ def _database_url():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_process_runs_a_task_sent_through_redis_and_stores_its_result():
     queue = f"test-{uuid.uuid4().hex}"
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo", "-Q", queue,
-            "--without-gossip", "--without-mingle", "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": _database_url()},
-    )
+    worker = start_worker("-Q", queue)
     try:
         result = heartbeat.apply_async(queue=queue)
         stamp = result.get(timeout=90)

@@ -1,10 +1,12 @@
 """Faults: the broker (Redis) down while notifications arrive — they are still accepted and
 stored, pages still work, and the catch-up job processes them once the broker is back; a
-storm of duplicate deliveries, concurrently — exactly one effect each."""
+storm of duplicate deliveries, concurrently — exactly one effect each; the worker killed in
+the middle of a batch — after a restart each notification is processed, once."""
 
 import json
 import logging
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -17,9 +19,11 @@ from django.utils import timezone
 from backoffice.celery import app as celery_app
 from orders.models import Order, OrderEvent
 from payments.models import Payment, ProviderAccount, WebhookEvent
-from payments.sandbox.mercadopago import SAMPLES, sample_payment, signed_headers
+from payments.sandbox.mercadopago import SAMPLES, MercadoPagoSandbox, sample_payment, signed_headers
 from payments.services import webhooks_catch_up
 from payments.tasks import process_waiting_webhooks, process_webhook
+from tests.payments.fake_server import serve
+from tests.workers import start_worker
 
 pytestmark = pytest.mark.django_db
 SECRET = "store-webhook-secret"
@@ -119,3 +123,58 @@ def test_the_same_hundred_notifications_ten_times_over_concurrently_have_a_hundr
     assert all(o.paid_amount == o.total and o.status != "awaiting_payment"
                for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
     assert OrderEvent.objects.filter(order__in=orders, kind="payment").count() == STORM  # credited once each
+
+
+class SlowMercadoPago(MercadoPagoSandbox):
+    """Answers after a pause, so that a batch is still being worked on when the worker dies."""
+
+    def respond(self, *args):
+        time.sleep(0.3)
+        return super().respond(*args)
+
+
+def _wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+BATCH = 15
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_each_notification_processed_once(make_order):
+    api = serve(SlowMercadoPago(token="APP_USR-token"))
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
+                                             webhook_secret=SECRET)
+    orders = [make_order(Decimal("58.80")) for _ in range(BATCH)]
+    for i, order in enumerate(orders):
+        api.payments[str(7000 + i)] = sample_payment(id=7000 + i, external_reference=str(order.number))
+    celery_app.control.purge()  # nothing left over from other tests in the queue
+    client = Client()
+    for i in range(BATCH):  # each one queued for the worker as it is stored
+        assert notify(client, account, str(7000 + i)).status_code == 200
+    processed = WebhookEvent.objects.filter(status="processed")
+    # Acknowledged late: the message a killed worker held is delivered again after 3 s.
+    env = {"MERCADOPAGO_API_URL": api.url, "CELERY_VISIBILITY_TIMEOUT": "3"}
+    first = start_worker(**env)
+    try:
+        _wait_for(lambda: processed.count() >= 3, 90)
+        first.kill()  # SIGKILL, in the middle of the batch
+        first.wait(timeout=30)
+        assert processed.count() < BATCH
+        second = start_worker(**env)
+        try:
+            _wait_for(lambda: processed.count() == BATCH, 120)
+        finally:
+            second.terminate()
+            second.wait(timeout=30)
+    finally:
+        first.kill()
+        api.close()
+    assert Payment.objects.count() == BATCH
+    assert all(o.paid_amount == o.total for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
+    assert OrderEvent.objects.filter(order__in=orders, kind="payment").count() == BATCH  # credited once each
