@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from backoffice.http import flash_form_errors
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
@@ -125,7 +126,7 @@ def product_stock_action(request, pk, action):
     if not request.htmx:
         if form is None:
             return redirect("inventory:product_detail", pk=pk)
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        flash_form_errors(request, form)
         return redirect("inventory:product_detail", pk=pk)
     product = selectors.products().get(pk=pk)
     context = _stock_context(product, {action: form} if form is not None else None)

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from backoffice.http import flash_form_errors
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
@@ -112,7 +113,7 @@ def address_new(request, pk):
         services.address_save(address=address, user=request.user)
         messages.success(request, _("Address added."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        flash_form_errors(request, form)
     return redirect(_customer_url(customer))
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.exports import FORMATS, export_response
+from backoffice.http import flash_form_errors
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
@@ -98,7 +99,7 @@ def payment_refund(request, pk):
     payment = get_object_or_404(Payment, pk=pk)
     form = RefundForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        flash_form_errors(request, form)
     else:
         try:
             services.payment_refund(payment=payment, user=request.user, **form.cleaned_data)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from backoffice.http import flash_form_errors
 from backoffice.roles import require
 from orders.models import Order, Status
 
@@ -51,7 +52,7 @@ def pay(request, pk):
     if order.status not in (Status.NEW, Status.AWAITING_PAYMENT) or order.paid_amount >= order.total:
         messages.error(request, _("This order is not waiting for a payment."))
     elif not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        flash_form_errors(request, form)
     else:
         account = form.cleaned_data["account"]
         sandbox_pay(account=account, order=order, installments=form.cleaned_data["installments"])
