@@ -4,14 +4,13 @@ as for one of 100."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory import services
 from inventory.models import ReorderAlert, Warehouse
 from orders.models import Customer
 from tests.factories import ProductFactory, WarehouseFactory
+from tests.lists import queries_per_page_size
 
 pytestmark = pytest.mark.django_db
 ROWS = 110
@@ -36,12 +35,6 @@ def many_rows(role_user):
 @pytest.mark.parametrize("url", ["/inventory/ledger/", "/inventory/low-stock/", "/inventory/low-stock/alerts/",
                                  "/inventory/warehouses/", "/orders/customers/"])
 def test_a_list_runs_the_same_queries_for_25_rows_as_for_100(client_as, many_rows, url):
-    client = client_as("admin")
-    counts, shown = [], []
-    for per_page in (25, 100):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, {"per_page": per_page})
-        counts.append(len(queries))
-        shown.append(len(response.context["table"].page.object_list))
+    counts, shown = queries_per_page_size(client_as("admin"), url)
     assert shown == [25, 100]
     assert counts[0] == counts[1]

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
+from tests.lists import queries_per_page_size
 
 pytestmark = pytest.mark.django_db
 ROWS = 120
@@ -34,12 +33,6 @@ def finance_rows(order):
 
 @pytest.mark.parametrize("url", ["/payments/", "/payments/receivables/", "/payments/cash-flow/", "/payments/webhooks/"])
 def test_a_finance_list_runs_the_same_queries_for_25_rows_as_for_100(client_as, finance_rows, url):
-    client = client_as("admin")
-    counts, shown = [], []
-    for per_page in (25, 100):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, {"per_page": per_page})
-        counts.append(len(queries))
-        shown.append(len(response.context["table"].page.object_list))
+    counts, shown = queries_per_page_size(client_as("admin"), url)
     assert shown == [25, 100]
     assert counts[0] == counts[1]
