@@ -10,7 +10,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
@@ -18,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from backoffice.http import flash_form_errors
+from backoffice.http import flash_form_errors, redirect_back
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
@@ -218,8 +217,7 @@ def order_bulk(request):
             messages.success(request, ngettext("%(count)d order tagged.", "%(count)d orders tagged.", count) % {"count": count})
     if request.htmx:
         return HttpResponseClientRefresh()  # the list, as filtered, with the messages
-    back = request.POST.get("next", "")
-    return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "orders:order_list")
+    return redirect_back(request, "orders:order_list")
 
 
 @require("orders.add_order")

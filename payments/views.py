@@ -11,7 +11,6 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.exports import FORMATS, export_response
-from backoffice.http import flash_form_errors
+from backoffice.http import flash_form_errors, redirect_back
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
@@ -107,10 +106,7 @@ def payment_refund(request, pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Refund of %(amount)s recorded.") % {"amount": money(form.cleaned_data["amount"])})
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("payments:payment_detail", pk=payment.pk)
+    return redirect_back(request, "payments:payment_detail", pk=payment.pk)
 
 
 @require("payments.add_payment")
