@@ -132,9 +132,9 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
         lines.append((item, gross, gross - item.discount))
     if shipping < 0:
         raise OrderError(_("Shipping cannot be negative."))
-    if sum((gross for _item, gross, _net in lines), shipping) > MAX_AMOUNT:
-        raise OrderError(_("The order total is too large."))
     items_total = sum((gross for _item, gross, _net in lines), Decimal("0.00"))
+    if items_total + shipping > MAX_AMOUNT:
+        raise OrderError(_("The order total is too large."))
     discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
     city = address.city
     with transaction.atomic():
