@@ -19,7 +19,7 @@ from django.utils import timezone
 from backoffice.demo import demo_seeder
 from orders.models import Channel, Order
 
-from .cashflow import cash_entry_create, receivables_settle
+from .cashflow import cash_entry_create, period_bounds, receivables_settle
 from .models import CashEntry, ProviderAccount, SettlementRule
 from .providers import provider
 from .sandbox import sandbox
@@ -59,7 +59,7 @@ def _months(today: date, back: int) -> list[date]:
     starts = [today.replace(day=1)]
     for _ in range(back):
         starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
-    return starts + [(starts[-1] + timedelta(days=32)).replace(day=1)]
+    return starts + [period_bounds("month", today)[1] + timedelta(days=1)]
 
 
 def _pay_orders(rnd, accounts, log):
@@ -92,11 +92,11 @@ def _expenses(rnd, today, user, log):
             cash_entry_create(user=user, date=day, category=category, description=description, status=status,
                               amount=Decimal(rnd.randint(low * 100, high * 100)) / 100)
             count += 1
-        end = (start + timedelta(days=32)).replace(day=1)
-        sold = (Order.objects.filter(placed_at__date__gte=start, placed_at__date__lt=end, paid_amount__gt=0)
+        _, last = period_bounds("month", start)
+        sold = (Order.objects.filter(placed_at__date__range=(start, last), paid_amount__gt=0)
                 .exclude(channel__in=OWN_CHANNELS).aggregate(total=Sum("paid_amount"))["total"])
-        if sold and end <= today:
-            cash_entry_create(user=user, date=end - timedelta(days=1), category=CashEntry.Category.MARKETPLACE_FEES,
+        if sold and last < today:
+            cash_entry_create(user=user, date=last, category=CashEntry.Category.MARKETPLACE_FEES,
                               description="Comissões dos marketplaces", amount=(sold * MARKETPLACE_FEE).quantize(
                                   Decimal("0.01")))
             count += 1
