@@ -34,7 +34,7 @@ class ProviderAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="webhook URL")
     def webhook_url(self, account):
-        return f"/payments/webhooks/{account.provider}/{account.pk}/"
+        return account.webhook_path()
 
 
 @admin.register(WebhookEvent)

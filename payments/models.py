@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fields import MoneyField
@@ -38,6 +39,10 @@ class ProviderAccount(models.Model):
 
     def __str__(self):
         return f"{self.get_provider_display()} – {self.name}"
+
+    def webhook_path(self) -> str:
+        """Where the provider sends this account's notifications (after the site's address)."""
+        return reverse("payments:webhook", args=[self.provider, self.pk])
 
 
 class WebhookEvent(models.Model):

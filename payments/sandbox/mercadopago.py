@@ -49,7 +49,7 @@ def notification(account, data_id: str) -> Notification:
     body.update(id=_new_id(), live_mode=False, date_created=timezone.now().isoformat(timespec="milliseconds"))
     body["data"]["id"] = data_id
     headers = signed_headers(account.webhook_secret, data_id, str(uuid.uuid4()), str(int(time.time())))
-    return Notification(f"/payments/webhooks/mercadopago/{account.pk}/?data.id={data_id}&type=payment",
+    return Notification(f"{account.webhook_path()}?data.id={data_id}&type=payment",
                         {"content-type": "application/json", **headers}, json.dumps(body).encode())
 
 

@@ -109,7 +109,7 @@ class PagBankSandbox(SandboxAPI):
         # The webhook carries the order as the docs show it: its QR codes under `qr_code`.
         body = json.dumps({**{k: v for k, v in document.items() if k != "qr_codes"},
                            "qr_code": document["qr_codes"]}).encode()
-        return Notification(f"/payments/webhooks/pagbank/{account.pk}/",
+        return Notification(account.webhook_path(),
                             {"content-type": "application/json", **signed_headers(account.access_token, body)}, body)
 
     def provider_payment(self, payment_id):

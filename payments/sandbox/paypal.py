@@ -230,7 +230,7 @@ class PayPalSandbox(SandboxAPI):
         body = json.dumps(event).encode()
         install_certificate()
         headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()), transmission_time=now)
-        return Notification(f"/payments/webhooks/paypal/{account.pk}/",
+        return Notification(account.webhook_path(),
                             {"content-type": "application/json", **headers}, body)
 
 
