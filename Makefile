@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench messages clean
+.PHONY: install run test bench load messages clean
 
 install: $(STAMP)
 
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The load test's tools (locust), only for `make load`.
+$(VENV)/.bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
 run: install
 	scripts/run-dev
 
@@ -22,10 +27,16 @@ run: install
 test: install
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-memory://} CACHE_URL=$${CACHE_URL:-locmemcache://} $(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks on PostgreSQL (BENCH_DATABASE_URL), printed as tables; see bench/.
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL) and Redis: seeds a store of 1,000,000 orders
+# once (later runs reuse it), measures each scenario beside its anchor, prints one table and
+# writes it to bench/results/. BENCH_ARGS: e.g. --orders 100000, --only "order list". See bench/README.md.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loja_bench
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/inventory.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
+
+# Load test (locust) against gunicorn and a Celery worker on the bench store; LOAD_ARGS: e.g. --stages 5,10.
+load: $(VENV)/.bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.load $(LOAD_ARGS)
 
 # Regenerate the pt-BR catalogue after changing UI strings (needs GNU gettext).
 messages: install

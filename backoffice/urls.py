@@ -6,6 +6,8 @@ from django.views.i18n import set_language
 
 from . import views
 
+handler500 = "backoffice.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

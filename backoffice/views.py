@@ -1,15 +1,22 @@
-"""Platform screens: home, audit log, jobs, health and spreadsheet imports."""
+"""Platform screens: home, audit log, jobs, health and spreadsheet imports, and the error
+page for a database that cannot be reached."""
+
+import logging
+import sys
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 from django_celery_beat.models import PeriodicTask
 
@@ -22,6 +29,8 @@ from .http import client_ip
 from .roles import require
 from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule
+
+logger = logging.getLogger(__name__)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -173,3 +182,18 @@ def saved_filter_delete(request, pk):
 @require_GET
 def health(request):
     return render(request, "backoffice/health.html", {"checks": selectors.health_checks()})
+
+
+def server_error(request):
+    """The 500 handler. When the database cannot be reached (restarting, failing over), the
+    answer is a 503 with Retry-After: the client, or the provider sending a webhook, tries
+    again, and the next request after the database returns is served as usual — persistent
+    connections are checked before reuse (CONN_HEALTH_CHECKS). Rendered without the request,
+    so nothing here touches the database."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return defaults.server_error(request)
+    logger.warning("database unavailable: %s", error)
+    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -188,7 +188,12 @@ class Order(models.Model):
                 name="order_amounts_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["status", "placed_at"]), models.Index(fields=["channel", "placed_at"])]
+        indexes = [
+            models.Index(fields=["status", "placed_at"]),
+            models.Index(fields=["channel", "placed_at"]),
+            # The list's search: a marketplace's order id typed alone.
+            models.Index(fields=["external_id"]),
+        ]
 
     def __str__(self):
         return f"#{self.number}"

@@ -1,0 +1,1 @@
+"""One module per measured area; each registers its scenarios with `bench.core.scenario`."""
