@@ -21,7 +21,7 @@ P95_BUDGET_MS = 300
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the store (seeded once)")
-    parser.add_argument("--stages", default="5,10,20,40", help="simulated users of each stage (default 5,10,20,40)")
+    parser.add_argument("--stages", default="10,20,40,80", help="simulated users of each stage (default 10,20,40,80)")
     parser.add_argument("--stage-seconds", type=int, default=30, help="length of each stage (default 30)")
     parser.add_argument("--max-requests", type=int, default=20000, help="at most this many requests a stage")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (default 3)")
@@ -58,10 +58,11 @@ def prepare(args, stages):
 
 def run_stage(url, users, seconds, env) -> dict:
     prefix = core.LOGS / f"load-{users}"
-    subprocess.run([sys.executable, "-m", "locust", "-f", str(core.ROOT / "bench" / "locustfile.py"), "--headless",
-                    "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--host", url,
-                    "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
-                   env={**os.environ, **env}, check=False, stdout=subprocess.DEVNULL)
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run([sys.executable, "-m", "locust", "-f", str(core.ROOT / "bench" / "locustfile.py"), "--headless",
+                        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--host", url,
+                        "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
+                       env={**os.environ, **env}, check=False, stdout=log, stderr=subprocess.STDOUT)
     with open(f"{prefix}_stats.csv") as stats:
         total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
     return {"users": users, "requests": int(total["Request Count"]), "errors": int(total["Failure Count"]),
@@ -83,6 +84,9 @@ def main(argv=None):
     connection.close()
     web, url = core.start_web(args.web_workers, port)
     worker = core.start_worker(url)
+    # Each gunicorn worker loads its code and templates before the first stage is timed.
+    core.browse(url, cookie, ["/orders/", "/orders/?status=paid", f"/orders/{json.loads(order_pks)[0]}/"]
+                * args.web_workers * 2, "warm-up")
     outcomes = []
     try:
         for users, batch in zip(stages, batches):

@@ -6,7 +6,7 @@ import pytest
 
 from inventory import services as inventory
 from inventory.models import StockLevel, Warehouse
-from orders.models import Customer, Order
+from orders.models import Address, Customer, Order
 from tests.factories import ProductFactory
 from tests.lists import queries_per_page_size
 
@@ -193,3 +193,27 @@ def test_orders_are_found_by_a_formatted_document(ready):
                           items=[services.ItemInput(product, 1, Decimal("50"))])
     page = client.get("/orders/", {"q": "390.533.447-05"})
     assert page.context["table"].page.paginator.count == 1
+
+
+def test_the_order_search_finds_by_name_number_marketplace_id_and_document(ready):
+    client, customer, product = ready
+    from orders import services
+
+    item = [services.ItemInput(product, 1, Decimal("50"))]
+    address = customer.addresses.get()
+    typed, _ = services.order_create(customer=customer, address=address, channel="manual", items=item)
+    marketplace, _ = services.order_create(customer=customer, address=address, channel="mercadolivre", items=item,
+                                        external_id="2000003508419013")
+    other = services.customer_save(customer=Customer(name="Otávio Lima", document="11144477735"), user=None)
+    services.address_save(address=Address(customer=other, cep=address.cep, street="Rua B", number="2",
+                                          district="Centro", city=address.city), user=None)
+    theirs, _ = services.order_create(customer=other, address=other.addresses.get(), channel="manual", items=item)
+
+    def found(text):
+        return {order.number for order in client.get("/orders/", {"q": text}).context["table"].page.object_list}
+
+    assert found(customer.name.split()[-1].lower()) == {typed.number, marketplace.number}  # any part of the name
+    assert found(f"#{typed.number}") == {typed.number}
+    assert found("2000003508419013") == {marketplace.number}
+    assert found("111.444") == found("otávio") == {theirs.number}  # the CPF's first digits, typed as printed
+    assert found("Nobody") == set()
