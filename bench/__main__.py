@@ -2,7 +2,6 @@
 start gunicorn and measure each scenario beside its anchor, print one table and write it as
 JSON to bench/results/. See bench/README.md."""
 
-import argparse
 import importlib
 import os
 import platform
@@ -17,11 +16,9 @@ SCENARIO_MODULES = ["bench.scenarios.orders", "bench.scenarios.stock", "bench.sc
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the store (default 1,000,000)")
+    parser = core.arguments("python -m bench", __doc__, web_workers=2)
     parser.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
     parser.add_argument("--requests", type=int, default=400, help="page requests per list/detail measure")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--buyers", type=int, default=16, help="concurrent buyers for the stock scenario")
     parser.add_argument("--units", type=int, default=500, help="units per SKU for the stock scenario")
     parser.add_argument("--seconds", type=float, default=20, help="at most this long per stock measure")

@@ -6,6 +6,7 @@ A scenario is a function registered with `@scenario("name")`; it gets the `Bench
 `Result`s, each with the anchor measured beside it in the same run. A later app adds its own
 scenario module to `SCENARIO_MODULES` in bench/__main__.py."""
 
+import argparse
 import http.client
 import json
 import os
@@ -13,13 +14,22 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LOGS = ROOT / "var" / "bench"
 SCENARIOS = {}
+
+
+def arguments(prog: str, doc: str, *, web_workers: int) -> argparse.ArgumentParser:
+    """The options every bench command has: the store's size and the web workers."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the store, seeded once (1,000,000)")
+    parser.add_argument("--web-workers", type=int, default=web_workers,
+                        help=f"gunicorn workers (default {web_workers})")
+    return parser
 
 
 def setup_django():

@@ -5,7 +5,6 @@ stages of more and more simulated users. Each stage is bounded in time and in re
 Prints each stage's requests/s, latencies and errors, and the highest rate served with
 p95 ≤ 300 ms; writes it as JSON to bench/results/."""
 
-import argparse
 import csv
 import json
 import os
@@ -19,12 +18,10 @@ P95_BUDGET_MS = 300
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=1_000_000, help="orders in the store (seeded once)")
+    parser = core.arguments("python -m bench.load", __doc__, web_workers=3)
     parser.add_argument("--stages", default="10,20,40,80", help="simulated users of each stage (default 10,20,40,80)")
     parser.add_argument("--stage-seconds", type=int, default=30, help="length of each stage (default 30)")
     parser.add_argument("--max-requests", type=int, default=20000, help="at most this many requests a stage")
-    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (default 3)")
     return parser.parse_args(argv)
 
 

@@ -96,7 +96,7 @@ def seed(orders: int, *, out=print) -> float:
             WHERE c.id > {customer_base}""")
 
         out(f"  seeding {orders:,} orders with 1–3 items each …")
-        cursor.execute(f"""
+        cursor.execute("""
             CREATE TEMP TABLE bench_product ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, sku, name, price FROM inventory_product
             WHERE sku LIKE 'BENCH-%'""")

@@ -104,8 +104,9 @@ def buyer(reserve, number, *, run, products, start_line, seconds, seed, results)
                      "last_success": last_success})
 
 
-def run_buyers(reserve, label, *, run, products, buyers, seconds) -> Measure:
-    """`buyers` processes (forked after Django is set up, each opening its own connection)."""
+def run_buyers(reserve, label, *, run, products, buyers, seconds) -> tuple[Measure, int, list[str]]:
+    """`buyers` processes (forked after Django is set up, each opening its own connection):
+    the measure, the baskets reserved and the first errors."""
     from django.db import connection
 
     connection.close()
@@ -128,9 +129,7 @@ def run_buyers(reserve, label, *, run, products, buyers, seconds) -> Measure:
     measure = Measure(label, samples=[t for o in outcomes for t in o["latencies"]],
                       per_second=reservations / selling if selling else 0.0, unit="reservations/s",
                       errors=sum(len(o["errors"]) for o in outcomes))
-    measure.reservations = reservations
-    measure.first_errors = [e for o in outcomes for e in o["errors"]][:3]
-    return measure
+    return measure, reservations, [e for o in outcomes for e in o["errors"]][:3]
 
 
 def check(product_ids):
@@ -149,17 +148,17 @@ def check(product_ids):
 @scenario("stock reservations")
 def stock_reservations(bench):
     run, products = create_stock(units=bench.units)
-    measure = run_buyers(reserve_through_service, f"stock_reserve, {bench.buyers} buyers", run=run,
+    measure, reservations, errors = run_buyers(reserve_through_service, f"stock_reserve, {bench.buyers} buyers", run=run,
                          products=products, buyers=bench.buyers, seconds=bench.seconds)
     oversold, mismatched = check(products)
     bare_run, bare_products = create_stock(units=bench.units)
-    anchor = run_buyers(reserve_bare, "bare conditional UPDATE", run=bare_run, products=bare_products,
+    anchor, _, bare_errors = run_buyers(reserve_bare, "bare conditional UPDATE", run=bare_run, products=bare_products,
                         buyers=bench.buyers, seconds=bench.seconds)
     bare_oversold, _ = check(bare_products)
-    notes = [f"{SKUS} SKUs × {bench.units} units; {measure.reservations} baskets reserved; "
+    notes = [f"{SKUS} SKUs × {bench.units} units; {reservations} baskets reserved; "
              f"oversold levels {len(oversold)} (bare: {len(bare_oversold)}); levels whose reserved differs from "
              f"their reservations: {len(mismatched)}"]
-    notes += [f"error: {e}" for e in measure.first_errors + anchor.first_errors]
+    notes += [f"error: {e}" for e in errors + bare_errors]
     failed = bool(oversold or mismatched)
     if failed:
         bench.failures.append("stock reservations: oversold or mismatched levels")
