@@ -10,8 +10,8 @@ from typing import Any, Callable
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -31,8 +31,8 @@ class Column:
     accessor: str | Callable[[Any], Any] | None = None
     # The ORM field to order by; None makes the column unsortable.
     sort: str | None = None
-    # How the cell is shown: text, money, datetime, number, badge, bool, changes, or
-    # template (rendered by `template` with `obj` and `value`).
+    # How the cell is shown: text, money, datetime, number, badge, bool, changes (see
+    # `html`), or template (the table includes `template`, with the row as `obj`).
     kind: str = "text"
     template: str | None = None
     # A callable giving the URL the cell links to.

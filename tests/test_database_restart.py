@@ -2,8 +2,10 @@
 down (no 500, no hung request, no dead worker) and serve again once it is back, without
 anyone restarting them."""
 
+import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -40,10 +42,13 @@ def can_restart():
 
 def test_requests_fail_cleanly_while_postgresql_restarts_and_recover_by_themselves(can_restart, role_user, settings):
     cookie = session_cookie(role_user("staff"))
-    # Persistent connections, as in production: each is checked before reuse after the restart.
-    web, url = start_web(2, env={"DATABASE_URL": database_url(), "DATABASE_CONN_MAX_AGE": "60", "DEBUG": "0",
-                                 "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
-                                 "SECURE_SSL_REDIRECT": "0", "CELERY_BROKER_URL": "memory://"})
+    # Production settings, and persistent connections: each is checked before reuse after the restart.
+    env = {"DATABASE_URL": database_url(), "DATABASE_CONN_MAX_AGE": "60", "DEBUG": "0",
+           "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
+           "CELERY_BROKER_URL": "memory://"}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+                   cwd=settings.BASE_DIR, env={**os.environ, **env}, check=True)
+    web, url = start_web(2, env=env)
     workers = set()
     answers, failures = [], []
     stop = threading.Event()

@@ -7,7 +7,7 @@ stack's ceiling), and the same processing done in this one process, without the 
 import threading
 import time
 
-from bench.core import HTTP, Measure, Result, scenario
+from bench.core import HTTP, Measure, Result, scenario, start_worker
 
 SENDERS = 4
 
@@ -98,8 +98,6 @@ def wait_processed(account, since, count, timeout=300) -> tuple[float, int]:
 def payment_webhooks(bench):
     from celery import current_app
     from django.utils import timezone
-
-    from bench.core import start_worker
 
     account = bench_account()
     count = bench.webhooks
