@@ -5,6 +5,7 @@ renders it, and `table.export_response()` downloads the same rows as CSV or XLSX
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Callable
 
 from django.conf import settings
@@ -37,8 +38,14 @@ class Column:
     template: str | None = None
     # A callable giving the URL the cell links to.
     link: Callable[[Any], str] | None = None
+    # Show the label of the model field `key`'s choice (what get_FOO_display gives, without
+    # building its dict of choices again for every cell).
+    display: bool = False
 
     def value(self, obj):
+        if self.display:
+            value = getattr(obj, self.key)
+            return _choice_labels(type(obj), self.key).get(value, value)
         accessor = self.accessor or self.key
         if callable(accessor):
             return accessor(obj)
@@ -65,6 +72,11 @@ class Column:
         if self.kind == "changes":
             return render_to_string("partials/changes.html", {"changes": value})
         return value
+
+
+@cache
+def _choice_labels(model, field):
+    return dict(model._meta.get_field(field).flatchoices)
 
 
 class CappedPaginator(Paginator):

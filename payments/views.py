@@ -59,14 +59,14 @@ def _payment_url(payment):
 
 PAYMENT_COLUMNS = [
     Column("created_at", gettext_lazy("When"), sort="created_at", kind="datetime"),
-    Column("provider", gettext_lazy("Provider"), accessor="get_provider_display", sort="provider"),
+    Column("provider", gettext_lazy("Provider"), display=True, sort="provider"),
     Column("provider_payment_id", gettext_lazy("Provider id"), link=_payment_url),
     Column("order", gettext_lazy("Order"), accessor=lambda p: f"#{p.order.number}" if p.order_id else "",
            sort="order__number"),
-    Column("method", gettext_lazy("Method"), accessor="get_method_display", sort="method"),
+    Column("method", gettext_lazy("Method"), display=True, sort="method"),
     Column("installments", gettext_lazy("Installments"), kind="number"),
     Column("payer_name", gettext_lazy("Payer"), sort="payer_name"),
-    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("status", gettext_lazy("Status"), display=True, sort="status", kind="badge"),
     Column("gross", gettext_lazy("Gross"), sort="gross", kind="money"),
     Column("fees", gettext_lazy("Fees"), kind="money"),
     Column("net", gettext_lazy("Net"), sort="net", kind="money"),
@@ -130,7 +130,7 @@ WEBHOOK_COLUMNS = [
     Column("received_at", gettext_lazy("Received"), sort="received_at", kind="datetime"),
     Column("account", gettext_lazy("Account"), accessor=lambda e: str(e.account)),
     Column("resource_id", gettext_lazy("Resource")),
-    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("status", gettext_lazy("Status"), display=True, sort="status", kind="badge"),
     Column("error", gettext_lazy("Error")),
     Column("replay", "", accessor=lambda e: None, kind="template", template="payments/cells/replay.html"),
 ]
@@ -162,7 +162,7 @@ RECEIVABLE_COLUMNS = [
     Column("payment", gettext_lazy("Payment"), accessor=lambda r: str(r.payment), link=lambda r: _payment_url(r.payment)),
     Column("number", gettext_lazy("Installment"), accessor=lambda r: f"{r.number}/{r.payment.installments}"),
     Column("method", gettext_lazy("Method"), accessor=lambda r: r.payment.get_method_display()),
-    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("status", gettext_lazy("Status"), display=True, sort="status", kind="badge"),
     Column("gross", gettext_lazy("Gross"), sort="gross", kind="money"),
     Column("fee", gettext_lazy("Fee"), kind="money"),
     Column("net", gettext_lazy("Net"), sort="net", kind="money"),
@@ -201,9 +201,9 @@ def receivable_calendar(request):
 
 CASH_COLUMNS = [
     Column("date", gettext_lazy("Date"), sort="date", kind="datetime"),
-    Column("category", gettext_lazy("Category"), accessor="get_category_display", sort="category"),
+    Column("category", gettext_lazy("Category"), display=True, sort="category"),
     Column("description", gettext_lazy("Description")),
-    Column("status", gettext_lazy("Status"), accessor="get_status_display", sort="status", kind="badge"),
+    Column("status", gettext_lazy("Status"), display=True, sort="status", kind="badge"),
     Column("in", gettext_lazy("In"), accessor=lambda e: e.amount if e.direction == CashEntry.Direction.IN else None,
            kind="money"),
     Column("out", gettext_lazy("Out"), accessor=lambda e: e.amount if e.direction == CashEntry.Direction.OUT else None,
