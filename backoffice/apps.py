@@ -28,5 +28,14 @@ class BackofficeConfig(AppConfig):
                 every_seconds=60,
             )
         )
+        register_periodic_job(
+            PeriodicJob(
+                name="backoffice.process_waiting_imports",
+                task=tasks.process_waiting_imports.name,
+                description=_("Processes the spreadsheet imports that waited more than five minutes (uploaded "
+                              "while the broker was down)."),
+                every_seconds=300,
+            )
+        )
         post_migrate.connect(periodic_jobs_install, sender=self)
         receivers.connect()

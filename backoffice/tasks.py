@@ -17,8 +17,8 @@ RETRY_TRANSIENT = {"autoretry_for": (OperationalError,), "retry_backoff": True, 
 
 def send_after_commit(task, *args) -> None:
     """Queue `task(*args)` once the current transaction commits. With the broker down the
-    request still succeeds and what it stored stays waiting (logged as a warning); payments
-    catch their notifications up with the job payments.process_waiting_webhooks."""
+    request still succeeds and what it stored stays waiting (logged as a warning), caught up
+    by a job: process_waiting_imports here, payments.process_waiting_webhooks."""
 
     def send():
         try:
@@ -41,3 +41,11 @@ def import_process_task(import_id):
     from .services import import_process
 
     import_process(import_id=import_id)
+
+
+@shared_task(**RETRY_TRANSIENT)
+def process_waiting_imports():
+    """Catch up on the uploads stored while the broker was down (their task never queued)."""
+    from .services import imports_catch_up
+
+    return imports_catch_up()

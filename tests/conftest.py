@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from backoffice.celery import app as celery_app
 from orders.models import Address, City, Customer
 from tests.factories import UserFactory
 
@@ -70,3 +71,27 @@ def address(customer):
         customer=customer, recipient="Maria da Silva", cep="01310100", street="Avenida Paulista", number="1000",
         district="Bela Vista", city=City.objects.get(code="3550308"), is_default=True,
     )
+
+
+@pytest.fixture
+def broker_down():
+    """Publishing fails as it does with Redis down (a port nobody listens on, one quick
+    retry); calling the fixture's value brings the broker back."""
+    conf = celery_app.conf
+    saved = conf.broker_write_url, conf.task_publish_retry_policy
+
+    def reconnect():
+        # Celery keeps its producer pool: without it the next message connects as configured now.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    def restore():
+        conf.broker_write_url, conf.task_publish_retry_policy = saved
+        reconnect()
+
+    conf.broker_write_url = "redis://127.0.0.1:9/0"
+    conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1,
+                                      "interval_max": 0.1}
+    reconnect()
+    yield restore
+    restore()

@@ -1,13 +1,16 @@
 """Catalog and cycle-count imports: all rows or none, with a report of every bad row."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from backoffice.models import ImportFile
-from backoffice.services import import_process
+from backoffice.services import import_process, imports_catch_up
+from backoffice.tasks import process_waiting_imports
 from inventory.models import Movement, Product, StockLevel
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +214,19 @@ def test_a_count_over_the_limit_is_reported(client_as, stocked):
     stocked(1, sku="A")
     record = upload(client_as("staff"), "inventory.count", csv_file("sku,warehouse,counted\nA,principal,99999999999999\n"))
     assert "no máximo 1000000" in report(record)[2]
+
+
+def test_a_file_uploaded_while_the_broker_is_down_is_kept_and_imported_by_the_catch_up_job(client_as, broker_down):
+    response = client_as("staff").post("/imports/new/inventory.catalog/", {"file": csv_file(CATALOG)})
+    assert response.status_code == 302  # the upload is taken though its task could not be queued
+    record = ImportFile.objects.get()
+    assert record.status == "pending" and not Product.objects.exists()
+
+    assert imports_catch_up() == 0  # a fresh upload is left to its own task
+    ImportFile.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    broker_down()  # back
+    assert process_waiting_imports.apply().get() == 1
+    record.refresh_from_db()
+    assert (record.status, record.rows_applied) == ("done", 2)
+    assert Product.objects.count() == 2
+    assert process_waiting_imports.apply().get() == 0  # nothing twice
