@@ -2,7 +2,6 @@
 
 import json
 import logging
-from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -13,11 +12,9 @@ from kombu.exceptions import OperationalError
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
 from .models import AuditEvent, ImportFile
+from .tasks import WAITING_TOO_LONG
 
 logger = logging.getLogger(__name__)
-# An upload still waiting this long was not queued (the broker was down) or its task was
-# lost: the catch-up job processes it.
-IMPORT_WAITING_TOO_LONG = timedelta(minutes=5)
 
 
 def audit_record(
@@ -146,7 +143,7 @@ def _import_finish(record, status, report):
 def imports_catch_up(*, limit: int = 20) -> int:
     """Process the uploads left waiting (stored while the broker was down); how many."""
     waiting = ImportFile.objects.filter(status=ImportFile.Status.PENDING,
-                                        created_at__lt=timezone.now() - IMPORT_WAITING_TOO_LONG)
+                                        created_at__lt=timezone.now() - WAITING_TOO_LONG)
     ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
     for pk in ids:
         import_process(import_id=pk)

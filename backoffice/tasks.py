@@ -1,6 +1,7 @@
 """Platform tasks, and how the apps send theirs."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.db import OperationalError, transaction
@@ -13,6 +14,10 @@ logger = logging.getLogger(__name__)
 # Retried with backoff when the database is briefly unreachable; tasks are acks_late
 # (CELERY_TASK_ACKS_LATE) and safe to repeat.
 RETRY_TRANSIENT = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
+
+# What still waits this long after it was stored was not queued (the broker was down) or its
+# task was lost: the catch-up jobs (every five minutes) process it.
+WAITING_TOO_LONG = timedelta(minutes=5)
 
 
 def send_after_commit(task, *args) -> None:

@@ -126,6 +126,13 @@ class Measure:
     unit: str = "req/s"
     errors: int = 0
 
+    def record(self, seconds: float, status: int):
+        """One answer: its latency when it is a 200, else an error."""
+        if status == 200:
+            self.samples.append(seconds)
+        else:
+            self.errors += 1
+
     def summary(self) -> dict:
         figures = {"label": self.label, "count": len(self.samples), "errors": self.errors,
                    "per_second": self.per_second, "unit": self.unit}
@@ -314,11 +321,7 @@ def browse(base_url: str, cookie: str, paths: list[str], label: str) -> Measure:
     client = HTTP(base_url, cookie)
     measure = Measure(label)
     for path in paths:
-        seconds, status = client.timed("GET", path)
-        if status == 200:
-            measure.samples.append(seconds)
-        else:
-            measure.errors += 1
+        measure.record(*client.timed("GET", path))
     if measure.samples:
         measure.per_second = len(measure.samples) / sum(measure.samples)
     return measure

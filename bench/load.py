@@ -25,7 +25,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def prepare(args, stages):
+def prepare(stages):
     """The staff session, the orders to open, and for each stage its own shipped orders to
     deliver and notifications to send (no stage repeats another's work)."""
     from django.contrib.auth import get_user_model
@@ -75,7 +75,7 @@ def main(argv=None):
     core.setup_django()
     core.require_postgresql()
     core.prepare_store(args.orders)
-    cookie, order_pks, batches = prepare(args, stages)
+    cookie, order_pks, batches = prepare(stages)
     from django.db import connection
 
     connection.close()

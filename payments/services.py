@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
-from backoffice.tasks import send_after_commit
+from backoffice.tasks import WAITING_TOO_LONG, send_after_commit
 from backoffice.templatetags.backoffice import money
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
@@ -68,11 +68,6 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
                                                     processed_at=timezone.now())
     event.refresh_from_db()
     return event
-
-
-# A notification still waiting this long was not queued (the broker was down) or its task was
-# lost: the catch-up job processes it.
-WAITING_TOO_LONG = timedelta(minutes=5)
 
 
 def webhooks_catch_up(*, limit: int = 500) -> int:

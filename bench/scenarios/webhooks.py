@@ -42,12 +42,9 @@ def post_all(url, requests, label):
     def send(share):
         client = HTTP(url)
         for method, path, headers, body in share:
-            seconds, status = client.timed(method, path, body, headers)
+            answer = client.timed(method, path, body, headers)
             with lock:
-                if status == 200:
-                    measure.samples.append(seconds)
-                else:
-                    measure.errors += 1
+                measure.record(*answer)
 
     threads = [threading.Thread(target=send, args=(requests[n::SENDERS],)) for n in range(SENDERS)]
     began = time.perf_counter()
@@ -56,7 +53,7 @@ def post_all(url, requests, label):
     for thread in threads:
         thread.join()
     measure.per_second = len(requests) / (time.perf_counter() - began)
-    return measure, began
+    return measure
 
 
 def process_here(account, batch) -> Measure:
@@ -107,11 +104,11 @@ def payment_webhooks(bench):
     worker = start_worker(bench.url)
     time.sleep(3)  # the worker connects to Redis
     since, wall_start = timezone.now(), time.time()
-    accepted, _ = post_all(bench.url, [("POST", n.path, n.headers, n.body) for n in batch], "signed POST → 200")
+    accepted = post_all(bench.url, [("POST", n.path, n.headers, n.body) for n in batch], "signed POST → 200")
     last, failed = wait_processed(account, since, count)
     processed = Measure("processed by the worker", per_second=count / max(last - wall_start, 1e-9), unit="events/s",
                         errors=failed)
-    healthz, _ = post_all(bench.url, [("GET", "/healthz", {}, None)] * count, "/healthz, same senders")
+    healthz = post_all(bench.url, [("GET", "/healthz", {}, None)] * count, "/healthz, same senders")
     bench.rss["celery worker (one pool process)"] = worker.peak_rss_mib()
     worker.stop()
     accepted.unit = "events/s"
