@@ -183,10 +183,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Tasks are acks_late: one whose worker died is delivered again once this many seconds pass
-    # (looked for every minute at most).
+    # (looked for every minute at most). The lock a worker takes to look outlives the worker
+    # if it is killed holding it; it expires by then too (kombu's 300 s, or the timeout if shorter).
     _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility,
-                                       "unacked_restore_interval": min(_visibility, 60), "unacked_restore_throttle": 1}
+                                       "unacked_restore_interval": min(_visibility, 60), "unacked_restore_throttle": 1,
+                                       "unacked_mutex_expire": min(_visibility, 300)}
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600

@@ -52,3 +52,14 @@ def test_the_embedded_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_pa
     result = manage("shell", "-c", code, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["wal", "IMMEDIATE"]
+
+
+def test_a_killed_workers_tasks_come_back_within_the_visibility_timeout_on_redis():
+    """acks_late tasks of a dead worker are restored once the timeout passes; the lock taken to
+    restore them, if the worker died holding it, expires no later (kombu's own is 300 s)."""
+    show = "from django.conf import settings; o = settings.CELERY_BROKER_TRANSPORT_OPTIONS; " \
+           "print(o['visibility_timeout'], o['unacked_restore_interval'], o['unacked_mutex_expire'])"
+    short = manage("shell", "--no-imports", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/0", CELERY_VISIBILITY_TIMEOUT="3")
+    default = manage("shell", "--no-imports", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    assert (short.stdout.split(), default.stdout.split()) == (["3", "3", "3"], ["3600", "60", "300"]), \
+        short.stderr + default.stderr
