@@ -1,7 +1,10 @@
 """Admin views of platform records."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from .api import API_CHANNELS, api_channels_clean
 from .models import ApiToken, AuditEvent
 
 
@@ -18,14 +21,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(label=_("channels"), choices=lambda: API_CHANNELS.items(),
+                                         widget=forms.CheckboxSelectMultiple)
+
+    def clean_channels(self):
+        return api_channels_clean(self.cleaned_data["channels"])
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created with `manage.py create_api_token` (the key is shown once); here
-    they are listed and revoked (set "revoked")."""
+    they are listed, their channels changed and they are revoked (set "revoked"). The
+    integration stays: it says whose orders the token sees."""
 
-    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "last_used_at")
+    form = ApiTokenForm
+    list_display = ("name", "integration", "channel_list", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("integration",)
+    fields = ("name", "integration", "channels", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("integration", "prefix", "created_at", "last_used_at")
+
+    @admin.display(description=_("channels"))
+    def channel_list(self, token):
+        return ", ".join(token.channels)
 
     def has_add_permission(self, request):
         return False

@@ -95,6 +95,11 @@ class ApiToken(models.Model):
     is stored; the key is shown once, when created."""
 
     name = models.CharField(_("name"), max_length=100)
+    # The system it belongs to (a slug: "loja-virtual", "erp"). Orders are the integration's:
+    # its tokens (a rotated key) share them, another integration's tokens never see them.
+    integration = models.SlugField(_("integration"), max_length=50)
+    # The sales channels (orders' Channel values, as plain strings) it may post orders for.
+    channels = models.JSONField(_("channels"), default=list)
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(

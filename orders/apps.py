@@ -8,11 +8,14 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from backoffice.api import register_api_channels
         from backoffice.imports import register_importer
         from backoffice.navigation import NavItem, register_nav
 
         from .importers import OrderImporter
+        from .models import Channel
 
+        register_api_channels(Channel.choices)
         register_importer(OrderImporter())
         section = _("Orders")
         register_nav(

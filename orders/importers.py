@@ -1,6 +1,6 @@
 """Spreadsheet import of orders: one row per item; the rows that share a channel and an
-external id are one order. Orders already received (same channel and external id) are
-left as they are, so importing the same file twice creates nothing new."""
+external id are one order. Orders already imported (same channel and external id, no API
+integration) are left as they are, so importing the same file twice creates nothing new."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy

@@ -138,6 +138,9 @@ class Order(models.Model):
     number = models.PositiveIntegerField(_("number"), unique=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.MANUAL)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # The API integration (ApiToken.integration) that posted it, "" for the others: external
+    # ids are the integration's own, so two integrations never share an order.
+    integration = models.CharField(_("integration"), max_length=50, blank=True, default="")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     hold_reason = models.CharField(_("on hold because"), max_length=200, blank=True)
@@ -176,7 +179,8 @@ class Order(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"], condition=~Q(external_id=""), name="order_one_per_channel_external_id"
+                fields=["integration", "channel", "external_id"], condition=~Q(external_id=""),
+                name="order_one_per_integration_channel_external_id",
             ),
             models.CheckConstraint(
                 # Rounded: SQLite does this arithmetic in floating point.

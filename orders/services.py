@@ -114,12 +114,16 @@ def _event(order, kind, *, actor=None, from_status="", to_status="", message="")
     )
 
 
+def _received(integration, channel, external_id):
+    return Order.objects.filter(integration=integration, channel=channel, external_id=external_id).first()
+
+
 def order_create(*, customer: Customer, address: Address, items: list[ItemInput], channel: str,
-                 external_id: str = "", shipping: Decimal = Decimal("0.00"), notes: str = "", placed_at=None,
-                 user=None) -> tuple[Order, bool]:
+                 external_id: str = "", integration: str = "", shipping: Decimal = Decimal("0.00"), notes: str = "",
+                 placed_at=None, user=None) -> tuple[Order, bool]:
     """Receive an order and reserve its stock (or hold it as out of stock).
-    Idempotent per (channel, external id): the same order received again is returned as it is,
-    with `created` False."""
+    Idempotent per (integration, channel, external id): the same order received again is
+    returned as it is, with `created` False."""
     if not items:
         raise OrderError(_("An order needs at least one item."))
     lines = []  # (item, gross amount, net amount)
@@ -140,11 +144,12 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     with transaction.atomic():
         counter = _lock_order_counter()
         # Checked under the lock, so the same order sent twice at once still lands once.
-        existing = Order.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        existing = _received(integration, channel, external_id) if external_id else None
         if existing:
             return existing, False
         order = Order.objects.create(
-            number=_next_number(counter), channel=channel, external_id=external_id, customer=customer,
+            number=_next_number(counter), channel=channel, external_id=external_id, integration=integration,
+            customer=customer,
             ship_recipient=address.recipient or customer.name, ship_cep=address.cep, ship_street=address.street,
             ship_number=address.number, ship_complement=address.complement, ship_district=address.district,
             ship_city_code=city.code, ship_city_name=city.name, ship_uf=city.uf,
@@ -362,13 +367,13 @@ def orders_tag(*, orders: list[Order], name: str, user) -> int:
 # Orders from outside (JSON API, spreadsheet) ------------------------------------
 
 
-def order_receive(*, data: dict, items: list[dict], user=None) -> tuple[Order, bool]:
+def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None) -> tuple[Order, bool]:
     """An order validated by IntakeForm/IntakeItemForm: its customer is found by CPF/CNPJ
-    (or registered), its address found or added, then it is created — once per channel and
-    external id."""
+    (or registered), its address found or added, then it is created — once per integration
+    ("" for spreadsheets), channel and external id."""
     with transaction.atomic():
         _lock_order_counter()  # one intake at a time: no duplicate customer or order
-        existing = Order.objects.filter(channel=data["channel"], external_id=data["external_id"]).first()
+        existing = _received(integration, data["channel"], data["external_id"])
         if existing:
             return existing, False
         customer = (
@@ -392,6 +397,7 @@ def order_receive(*, data: dict, items: list[dict], user=None) -> tuple[Order, b
             ), user=user)
         return order_create(
             customer=customer, address=address, channel=data["channel"], external_id=data["external_id"],
+            integration=integration,
             shipping=data.get("shipping") or Decimal("0.00"), notes=data.get("notes") or "", user=user,
             items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or Decimal("0.00"))
                    for item in items],

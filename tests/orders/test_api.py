@@ -27,7 +27,7 @@ def key(db):
     product = ProductFactory(sku="CAM-1")
     inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
                             unit_cost=Decimal("20"), user=None)
-    return api_token_create(name="loja virtual")[1]
+    return api_token_create(name="loja virtual", integration="loja-virtual", channels=["web"])[1]
 
 
 def post(client, body, key):
@@ -102,3 +102,51 @@ def test_another_apartment_at_the_same_number_is_a_new_address(client, key):
     first, second = Order.objects.order_by("pk")
     assert (first.ship_complement, second.ship_complement) == ("", "apto 12")
     assert Customer.objects.get().addresses.count() == 2
+
+
+def test_a_token_posting_for_a_channel_it_was_not_given_gets_a_403_and_the_row_is_rejected(client, key):
+    response = post(client, {**ORDER, "channel": "mercadolivre"}, key)
+    assert response.status_code == 403
+    assert response.json()["errors"]["channel"] == ["Este token só pode enviar pedidos para: web."]
+    assert not Order.objects.exists()
+    assert OrderInbox.objects.get().status == "rejected"
+
+
+def test_another_integration_posting_the_same_external_id_gets_its_own_order_never_the_first_one(client, key):
+    erp = api_token_create(name="ERP", integration="erp", channels=["web"])[1]
+    first = post(client, ORDER, key).json()
+    other = post(client, {**ORDER, "items": [{**ORDER["items"][0], "quantity": 1}]}, erp)
+    assert other.status_code == 201
+    theirs = other.json()
+    assert theirs["id"] != first["id"] and theirs["number"] != first["number"] and theirs["total"] == "72.40"
+    assert post(client, ORDER, erp).json()["id"] == theirs["id"]  # the ERP's again, not the store's
+    assert dict(Order.objects.values_list("integration", "external_id")) == {"loja-virtual": "LOJA-5001",
+                                                                              "erp": "LOJA-5001"}
+
+
+def test_a_rotated_key_of_the_same_integration_finds_the_orders_the_old_one_posted(client, key):
+    first = post(client, ORDER, key).json()
+    rotated = api_token_create(name="loja virtual 2027", integration="loja-virtual", channels=["web"])[1]
+    again = post(client, ORDER, rotated)
+    assert again.status_code == 200 and again.json()["id"] == first["id"]
+    assert Order.objects.count() == 1
+
+
+def test_a_spreadsheet_import_has_no_integration_and_keeps_its_own_orders(client, key):
+    from orders import services
+    from orders.forms import IntakeForm, IntakeItemForm
+
+    post(client, ORDER, key)
+    form = IntakeForm({**{k: v for section in ("customer", "address") for k, v in ORDER[section].items()},
+                       "channel": "web", "external_id": "LOJA-5001"})
+    item = IntakeItemForm(ORDER["items"][0])
+    assert form.is_valid() and item.is_valid()
+    imported, created = services.order_receive(data=form.cleaned_data, items=[item.cleaned_data])
+    assert created and imported.integration == ""
+    assert services.order_receive(data=form.cleaned_data, items=[item.cleaned_data]) == (imported, False)
+
+
+def test_the_api_answers_any_other_method_with_a_json_405(client, key):
+    response = client.get("/api/orders/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert response["Content-Type"] == "application/json" and response.json()["error"]
