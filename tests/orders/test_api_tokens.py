@@ -47,6 +47,7 @@ def test_the_admin_shows_integration_and_channels_and_changes_only_the_channels(
     listing = client.get("/admin/backoffice/apitoken/").content.decode()
     assert "erp" in listing and "<td class=\"field-channel_list\">web</td>" in listing
     url = f"/admin/backoffice/apitoken/{token.pk}/change/"
+    assert client.get(url).context["adminform"].form["channels"].value() == ["web"]
     changed = client.post(url, {"name": "ERP", "integration": "loja-virtual", "channels": ["web", "mercadolivre"]})
     assert changed.status_code == 302
     token.refresh_from_db()
