@@ -4,9 +4,10 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
 
@@ -107,6 +108,14 @@ class PaymentProvider:
 def when(value: str | None) -> datetime | None:
     """A provider's ISO 8601 time ("…Z" or with an offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def within_tolerance(moment: datetime, what: str) -> None:
+    """WebhookRejected unless the signed `moment` is near now (PAYMENTS_WEBHOOK_TOLERANCE_SECONDS
+    either way): a captured notification cannot be replayed later, nor one dated ahead."""
+    drift = abs((datetime.now(UTC) - moment).total_seconds())
+    if drift > settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookRejected(f"{what} is {drift:.0f} s away from now")
 
 
 def json_object(body: bytes) -> dict:

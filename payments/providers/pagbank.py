@@ -1,6 +1,9 @@
 """PagBank (PagSeguro) Orders/Charges API: webhooks authenticated by `x-authenticity-token`
 (SHA-256 of `<token>-<raw body>`) and carrying an order (`ORDE_…`) or a charge (`CHAR_…`),
-which is fetched again from the API rather than trusted (../shared/contracts/pagbank/)."""
+which is fetched again from the API rather than trusted (../shared/contracts/pagbank/). The
+token binds the whole body, so the id processed is the one PagBank sent; it signs no time, so a
+replayed notification only makes us read the API again (an order's own dates can be days old
+when a boleto is paid: not a replay test)."""
 
 import hashlib
 import hmac
@@ -18,7 +21,7 @@ STATUSES = {
 }
 METHODS = {"CREDIT_CARD": "credit_card", "DEBIT_CARD": "debit_card", "BOLETO": "boleto", "PIX": "pix"}
 # PagBank resource ids: a four-letter kind, then a UUID (ORDE_…, CHAR_…, QRCO_…, CHEC_…).
-RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]+")
+RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]{1,90}", re.ASCII)
 
 
 def _money(cents) -> Decimal:
