@@ -1,5 +1,6 @@
 """Payment providers: one module each behind `PaymentProvider`, found through PROVIDERS."""
 
+import hmac
 import json
 import urllib.error
 import urllib.request
@@ -108,6 +109,12 @@ class PaymentProvider:
 def when(value: str | None) -> datetime | None:
     """A provider's ISO 8601 time ("…Z" or with an offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def same_digest(expected: str, received: str) -> bool:
+    """Whether a header's digest is the expected one, in constant time (as bytes: a header can
+    hold any character, and compare_digest refuses non-ASCII text)."""
+    return hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace"))
 
 
 def within_tolerance(moment: datetime, what: str) -> None:

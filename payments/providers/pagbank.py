@@ -6,14 +6,13 @@ replayed notification only makes us read the API again (an order's own dates can
 when a boleto is paid: not a replay test)."""
 
 import hashlib
-import hmac
 import re
 from decimal import Decimal
 
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object, when)
+               http_json, json_object, same_digest, when)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -44,7 +43,7 @@ class PagBank(PaymentProvider):
         received = headers.get("x-authenticity-token", "").strip().lower()
         if not (account.access_token and received):
             raise WebhookRejected("missing x-authenticity-token")
-        if not hmac.compare_digest(authenticity_token(account.access_token, body), received):
+        if not same_digest(authenticity_token(account.access_token, body), received):
             raise WebhookRejected("x-authenticity-token does not match")
 
     def resource_id(self, *, query, body):

@@ -1,6 +1,6 @@
-"""The webhook endpoint under hostile traffic: bytes no database text can hold, big unsigned
-bodies, floods of forgeries. Every answer is a 4xx with a reason, every rejected notification
-is kept short, and authentic ones always go through."""
+"""The webhook endpoint under hostile traffic: bytes no database text holds, non-ASCII
+signatures, big unsigned bodies, floods of forgeries. Every answer is a 4xx with a reason,
+every rejected notification is kept short, and authentic ones always go through."""
 
 import hashlib
 import json
@@ -65,6 +65,10 @@ HOSTILE = {
                                   401, "rejected"),
     "lone surrogate in a header": ("mercadopago", lambda: ("?data.id=1", b"{}", {"x-request-id": "\ud800"}), 401,
                                    "rejected"),
+    "non-ASCII signature": ("mercadopago", lambda: ("?data.id=1", b"{}", {"x-signature": "ts=1,v1=\u00e9"}),
+                            401, "rejected"),
+    "non-ASCII PagBank token": ("pagbank", lambda: ("", b"{}", {"x-authenticity-token": "\u00e9" * 64}), 401,
+                                "rejected"),
     "NUL in an authentic body's type": ("mercadopago", _mp_type_nul, 200, "ignored"),
     "NUL in a PagBank body its token signs": (
         "pagbank", lambda: ("", b'{"id": "ORDE_1\x00"}', pagbank_signed(TOKEN, b'{"id": "ORDE_1\x00"}')), 400,
@@ -77,7 +81,7 @@ HOSTILE = {
 
 @ON_EVERY_DATABASE
 @pytest.mark.parametrize("case", list(HOSTILE))
-def test_bytes_no_database_text_holds_are_stored_and_answered_4xx_with_a_reason(client, accounts, database, case):
+def test_hostile_bytes_are_stored_and_answered_4xx_with_a_reason_never_a_500(client, accounts, database, case):
     code, request, status_code, status = HOSTILE[case]
     query, body, headers = request()
     response = post(client, accounts[code], body, headers, query)
