@@ -3,6 +3,7 @@ before anything else (a rejected one in short); processing is idempotent and nev
 late, older status overwrite a newer one."""
 
 import hashlib
+import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ RANK = {
     "pending": 0, "authorized": 1, "rejected": 1, "cancelled": 1, "expired": 1, "approved": 2,
     "in_dispute": 3, "partially_refunded": 3, "refunded": 4, "charged_back": 4,
 }
+logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("content-type", "user-agent")
 # What a kept header value, and a kept query string (its column's size) or error, may hold:
 # forged ones can be kilobytes long.
@@ -55,11 +57,15 @@ def _rejection_counted(*, account: ProviderAccount, client: str | None) -> int:
     slot, over = int(now // window), False
     for key in (f"payments:webhook-rejected:account:{account.pk}:{slot}",
                 f"payments:webhook-rejected:address:{client}:{slot}"):
-        cache.add(key, 0, window)
         try:
+            cache.add(key, 0, window)
             count = cache.incr(key)
         except ValueError:  # expired between add and incr
             count = 1
+        except Exception as exc:  # any cache backend's error: the cache is down
+            # Uncounted is better than a 500: each rejected one is still kept short.
+            logger.warning("webhook rejections not counted, the cache failed: %r", exc)
+            return 0
         over = over or count > settings.PAYMENTS_WEBHOOK_REJECTED_LIMIT
     return int(window - now % window) + 1 if over else 0
 

@@ -151,3 +151,17 @@ def test_a_body_beyond_the_upload_limit_is_a_413_with_a_reason(client, accounts,
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = post(client, accounts["pagbank"], b"x" * 2000)
     assert response.status_code == 413 and response.json() == {"error": "body too large"}
+
+
+def test_with_the_cache_down_rejections_are_kept_short_uncounted_and_authentic_ones_pass(
+        client, accounts, mercadopago_api, settings, caplog):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nobody listens there
+    settings.PAYMENTS_WEBHOOK_REJECTED_LIMIT = 1
+    mercadopago_api.payments[PAYMENT] = sample_payment()
+    for _ in range(3):
+        assert post(client, accounts["mercadopago"], b"{}", query="?data.id=1").status_code == 401
+    assert "the cache failed" in caplog.text
+    query, body, headers = signed_mercadopago()
+    assert post(client, accounts["mercadopago"], body, headers, query).status_code == 200
+    assert sorted(WebhookEvent.objects.values_list("status", flat=True)) == ["received"] + ["rejected"] * 3
