@@ -214,6 +214,16 @@ PAGBANK_API_URL = env.str("PAGBANK_API_URL", default=f"{_SANDBOX_URL}/pagbank" i
 PAYPAL_API_URL = env.str("PAYPAL_API_URL", default=f"{_SANDBOX_URL}/paypal" if PAYMENTS_SANDBOX
                          else "https://api-m.paypal.com")
 
+# Providers' webhooks: a signed time (Mercado Pago's ts, PayPal's transmission time) further
+# than this from now, either way, is refused as a replay or a forgery.
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Rejected notifications (unsigned, forged, unreadable) per account and per client address:
+# past this many in the window they are answered 429 and no longer stored; authentic ones
+# always go through. A rejected one keeps only this many bytes of its body (and its hash).
+PAYMENTS_WEBHOOK_REJECTED_LIMIT = env.int("PAYMENTS_WEBHOOK_REJECTED_LIMIT", default=30)
+PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS = env.int("PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS", default=300)
+PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES = env.int("PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES", default=2048)
+
 # List screens count their rows up to this many (beyond it: "more than", narrow the filter).
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10000)
 

@@ -60,7 +60,11 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     headers = models.JSONField(_("headers"), default=dict)
     query = models.CharField(_("query string"), max_length=2000, blank=True)
+    # The whole body when the notification is authentic; a rejected one keeps only its first
+    # bytes, its size and its hash (unsigned traffic must not fill the database).
     body = models.TextField(_("body"), blank=True)
+    body_size = models.PositiveIntegerField(_("body size"), default=0)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     error = models.TextField(_("error"), blank=True)
     resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)

@@ -1,10 +1,14 @@
-"""Webhooks in, payments recorded, orders credited. Every notification is stored as it
-arrived before anything else; processing is idempotent and never lets a late, older
-status overwrite a newer one."""
+"""Webhooks in, payments recorded, orders credited. Every notification is checked and stored
+before anything else (a rejected one in short); processing is idempotent and never lets a
+late, older status overwrite a newer one."""
 
+import hashlib
+import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,31 +28,81 @@ RANK = {
     "pending": 0, "authorized": 1, "rejected": 1, "cancelled": 1, "expired": 1, "approved": 2,
     "in_dispute": 3, "partially_refunded": 3, "refunded": 4, "charged_back": 4,
 }
+logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("content-type", "user-agent")
+# What a kept header value, and a kept query string (its column's size) or error, may hold:
+# forged ones can be kilobytes long.
+HEADER_CHARS, TEXT_CHARS = 1000, 2000
 
 
-def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, body: bytes) -> WebhookEvent:
-    """Keep the notification, check it is authentic and readable, and queue it. Raises
-    WebhookRejected / WebhookMalformed after storing it as rejected."""
+class WebhookThrottled(Exception):
+    """Too many rejected notifications lately for the account or from the address (answered 429)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many rejected notifications: retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _storable(text: str, limit: int | None = None) -> str:
+    """`text` (its first `limit` characters) as every database keeps it: PostgreSQL's text and
+    jsonb refuse NUL, and UTF-8 has no lone surrogates."""
+    return text[:limit].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _rejection_counted(*, account: ProviderAccount, client: str | None) -> int:
+    """Count one more rejected notification for the account and for the client address, in the
+    cache all web processes share, per window: the seconds until the window ends when either
+    is past PAYMENTS_WEBHOOK_REJECTED_LIMIT, else 0."""
+    window, now = settings.PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS, timezone.now().timestamp()
+    slot, over = int(now // window), False
+    for key in (f"payments:webhook-rejected:account:{account.pk}:{slot}",
+                f"payments:webhook-rejected:address:{client}:{slot}"):
+        try:
+            cache.add(key, 0, window)
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            count = 1
+        except Exception as exc:  # any cache backend's error: the cache is down
+            # Uncounted is better than a 500: each rejected one is still kept short.
+            logger.warning("webhook rejections not counted, the cache failed: %r", exc)
+            return 0
+        over = over or count > settings.PAYMENTS_WEBHOOK_REJECTED_LIMIT
+    return int(window - now % window) + 1 if over else 0
+
+
+def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, body: bytes,
+                    client: str | None = None) -> WebhookEvent:
+    """Check the notification is authentic and readable, keep it and queue it. A rejected one is
+    kept short (the first bytes of its body, its size and hash) and WebhookRejected /
+    WebhookMalformed raised; past the limit of rejections for the account or the `client`
+    address, WebhookThrottled is raised and nothing kept. Authentic ones are never limited:
+    they are verified before anything is refused."""
     from .tasks import process_webhook
 
     handler = provider(account.provider)
-    kept = KEPT_HEADERS + handler.signature_headers
-    event = WebhookEvent.objects.create(
-        account=account, headers={k: v for k, v in headers.items() if k.lower() in kept},
-        query="&".join(f"{k}={v}" for k, v in query.items())[:2000], body=body.decode("utf-8", errors="replace"),
-    )
+    status, error, resource, refusal = WebhookEvent.Status.RECEIVED, "", "", None
     try:
         handler.verify(account, headers=headers, query=query, body=body)
         resource = handler.resource_id(query=query, body=body)
     except (WebhookRejected, WebhookMalformed) as exc:
-        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.REJECTED, error=str(exc))
-        raise
+        status, error, refusal = WebhookEvent.Status.REJECTED, str(exc), exc
     except WebhookIgnored as exc:
-        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.IGNORED, error=str(exc))
-        return event
-    WebhookEvent.objects.filter(pk=event.pk).update(resource_id=resource)
-    send_after_commit(process_webhook, event.pk)
+        status, error = WebhookEvent.Status.IGNORED, str(exc)
+    if refusal is not None and (wait := _rejection_counted(account=account, client=client)):
+        raise WebhookThrottled(wait) from refusal
+    kept = KEPT_HEADERS + handler.signature_headers
+    text = body if refusal is None else body[:settings.PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES]
+    event = WebhookEvent.objects.create(
+        account=account, status=status, error=_storable(error, TEXT_CHARS), resource_id=resource,
+        headers={k: _storable(v, HEADER_CHARS) for k, v in headers.items() if k.lower() in kept},
+        query=_storable("&".join(f"{k}={v}" for k, v in query.items()), TEXT_CHARS),
+        body=_storable(text.decode("utf-8", errors="replace")), body_size=len(body),
+        body_sha256=hashlib.sha256(body).hexdigest(),
+    )
+    if refusal is not None:
+        raise refusal
+    if status == WebhookEvent.Status.RECEIVED:
+        send_after_commit(process_webhook, event.pk)
     return event
 
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Count, Sum
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
@@ -18,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.exports import FORMATS, export_response
-from backoffice.http import flash_form_errors, redirect_back
+from backoffice.http import client_ip, flash_form_errors, redirect_back
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
@@ -27,7 +28,7 @@ from . import cashflow, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
 from .forms import CashEntryForm, ManualPaymentForm, RefundForm, ReleasesForm
 from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
-from .providers import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
+from .providers import PROVIDERS, ProviderError, ReportPending, WebhookMalformed, WebhookRejected
 from .providers import provider as payment_provider
 
 
@@ -37,10 +38,20 @@ from .providers import provider as payment_provider
 def webhook(request, provider, account_id):
     """A provider's notification: authenticated the provider's way, stored, answered fast,
     processed by a task. The answer says nothing beyond accepted or why not."""
+    if provider not in PROVIDERS:
+        raise Http404("no such provider")
     account = get_object_or_404(ProviderAccount, pk=account_id, provider=provider, active=True)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return JsonResponse({"error": "body too large"}, status=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        services.webhook_receive(account=account, headers=headers, query=request.GET.dict(), body=request.body)
+        services.webhook_receive(account=account, headers=headers, query=request.GET.dict(), body=body,
+                                 client=client_ip(request))
+    except services.WebhookThrottled as exc:
+        return JsonResponse({"error": "too many rejected notifications"}, status=429,
+                            headers={"Retry-After": str(exc.retry_after)})
     except WebhookRejected:
         return JsonResponse({"error": "signature"}, status=401)
     except WebhookMalformed as exc:

@@ -1,12 +1,14 @@
 """Payment providers: one module each behind `PaymentProvider`, found through PROVIDERS."""
 
+import hmac
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
 
@@ -107,6 +109,20 @@ class PaymentProvider:
 def when(value: str | None) -> datetime | None:
     """A provider's ISO 8601 time ("…Z" or with an offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def same_digest(expected: str, received: str) -> bool:
+    """Whether a header's digest is the expected one, in constant time (as bytes: a header can
+    hold any character, and compare_digest refuses non-ASCII text)."""
+    return hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace"))
+
+
+def within_tolerance(moment: datetime, what: str) -> None:
+    """WebhookRejected unless the signed `moment` is near now (PAYMENTS_WEBHOOK_TOLERANCE_SECONDS
+    either way): a captured notification cannot be replayed later, nor one dated ahead."""
+    drift = abs((datetime.now(UTC) - moment).total_seconds())
+    if drift > settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookRejected(f"{what} is {drift:.0f} s away from now")
 
 
 def json_object(body: bytes) -> dict:

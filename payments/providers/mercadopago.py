@@ -1,18 +1,22 @@
 """Mercado Pago: webhooks signed with `x-signature` (HMAC-SHA256 over
-`id:<data.id>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment fetched from
-`GET /v1/payments/{id}` (../shared/contracts/mercadopago/)."""
+`id:<data.id of the query>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment
+fetched from `GET /v1/payments/{id}` (../shared/contracts/mercadopago/). Only the signed id
+is processed, and only near its ts."""
 
 import csv
 import hashlib
 import hmac
 import io
+import re
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, Release, ReportPending, WebhookIgnored,
-               WebhookMalformed, WebhookRejected, http_call, http_json, json_object, when)
+               WebhookMalformed, WebhookRejected, http_call, http_json, json_object, same_digest, when,
+               within_tolerance)
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -24,6 +28,9 @@ METHODS = {
     "account_money": "wallet", "prepaid_card": "debit_card",
 }
 CENT = Decimal("0.01")
+PAYMENT_ID = re.compile(r"[0-9]{1,20}")
+# A ts this large counts milliseconds (as seconds it would be past the year 5000).
+MILLISECONDS = 10**11
 
 
 def _money(value) -> Decimal:
@@ -63,6 +70,21 @@ def release_rows(text: str) -> list[Release]:
     return releases
 
 
+def _data_id(document: dict) -> str:
+    """The payment a notification's body names (`data.id`), or ""."""
+    data = document.get("data")
+    return str(data.get("id") or "") if isinstance(data, dict) else ""
+
+
+def _signed_time(ts: str) -> datetime:
+    """x-signature's ts: seconds since the epoch (the docs' example and Mercado Pago's SDKs),
+    read as milliseconds when it is that long (the docs' text says milliseconds)."""
+    if not re.fullmatch(r"[0-9]{1,13}", ts):
+        raise WebhookRejected("x-signature's ts is not a time")
+    value = int(ts)
+    return datetime.fromtimestamp(value / 1000 if value >= MILLISECONDS else value, UTC)
+
+
 def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
     parts = [("id", data_id.lower() if data_id and not data_id.isdigit() else data_id), ("request-id", request_id),
              ("ts", ts)]
@@ -74,26 +96,41 @@ class MercadoPago(PaymentProvider):
     signature_headers = ("x-signature", "x-request-id")
 
     def verify(self, account, *, headers, query, body):
+        """The signature, its ts, and the body naming no other payment than the signed one."""
         fields = dict(
             part.strip().split("=", 1) for part in headers.get("x-signature", "").split(",") if "=" in part
         )
-        ts, v1 = fields.get("ts", ""), fields.get("v1", "")
+        ts, v1, data_id = fields.get("ts", ""), fields.get("v1", ""), query.get("data.id", "")
         if not (account.webhook_secret and ts and v1):
             raise WebhookRejected("missing x-signature")
-        manifest = signature_manifest(query.get("data.id", ""), headers.get("x-request-id", ""), ts)
-        expected = hmac.new(account.webhook_secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, v1.lower()):
+        if not data_id:
+            # The manifest then leaves the id out: the signature would cover no payment at all.
+            raise WebhookRejected("no data.id in the query: x-signature covers no payment")
+        manifest = signature_manifest(data_id, headers.get("x-request-id", ""), ts)
+        # A forged header may hold a lone surrogate: replaced, it simply does not match.
+        expected = hmac.new(account.webhook_secret.encode(), manifest.encode("utf-8", "replace"),
+                            hashlib.sha256).hexdigest()
+        if not same_digest(expected, v1.lower()):
             raise WebhookRejected("x-signature does not match")
+        within_tolerance(_signed_time(ts), "x-signature's ts")
+        try:
+            claimed = _data_id(json_object(body))
+        except WebhookMalformed:
+            return  # resource_id refuses it as unreadable (400)
+        if claimed and claimed != data_id:
+            raise WebhookRejected("the body's data.id is not the signed one (the query's)")
 
     def resource_id(self, *, query, body):
         document = json_object(body)
         kind = document.get("type") or query.get("type")
-        data_id = (document.get("data") or {}).get("id") if isinstance(document.get("data"), dict) else None
-        data_id = str(data_id or query.get("data.id") or "")
+        # The query's data.id is the one x-signature covers; verify refuses a body naming another.
+        data_id = query.get("data.id") or _data_id(document)
         if not kind or not data_id:
             raise WebhookMalformed("not a Mercado Pago notification (type and data.id)")
         if kind != "payment":
             raise WebhookIgnored(f"{kind} notifications are not tracked")
+        if not PAYMENT_ID.fullmatch(data_id):
+            raise WebhookMalformed("data.id is not a payment id")
         return data_id
 
     def _url(self, path):

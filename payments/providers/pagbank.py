@@ -1,16 +1,18 @@
 """PagBank (PagSeguro) Orders/Charges API: webhooks authenticated by `x-authenticity-token`
 (SHA-256 of `<token>-<raw body>`) and carrying an order (`ORDE_…`) or a charge (`CHAR_…`),
-which is fetched again from the API rather than trusted (../shared/contracts/pagbank/)."""
+which is fetched again from the API rather than trusted (../shared/contracts/pagbank/). The
+token binds the whole body, so the id processed is the one PagBank sent; it signs no time, so a
+replayed notification only makes us read the API again (an order's own dates can be days old
+when a boleto is paid: not a replay test)."""
 
 import hashlib
-import hmac
 import re
 from decimal import Decimal
 
 from django.conf import settings
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object, when)
+               http_json, json_object, same_digest, when)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -18,7 +20,7 @@ STATUSES = {
 }
 METHODS = {"CREDIT_CARD": "credit_card", "DEBIT_CARD": "debit_card", "BOLETO": "boleto", "PIX": "pix"}
 # PagBank resource ids: a four-letter kind, then a UUID (ORDE_…, CHAR_…, QRCO_…, CHEC_…).
-RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]+")
+RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]{1,90}", re.ASCII)
 
 
 def _money(cents) -> Decimal:
@@ -41,7 +43,7 @@ class PagBank(PaymentProvider):
         received = headers.get("x-authenticity-token", "").strip().lower()
         if not (account.access_token and received):
             raise WebhookRejected("missing x-authenticity-token")
-        if not hmac.compare_digest(authenticity_token(account.access_token, body), received):
+        if not same_digest(authenticity_token(account.access_token, body), received):
             raise WebhookRejected("x-authenticity-token does not match")
 
     def resource_id(self, *, query, body):

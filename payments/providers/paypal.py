@@ -1,5 +1,6 @@
 """PayPal: webhooks signed with PayPal's certificate (RSA-SHA256 over
-`<transmission id>|<transmission time>|<webhook id>|<crc32 of the body>`), about captures
+`<transmission id>|<transmission time>|<webhook id>|<crc32 of the body>`, the transmission
+time near now), about the captures their signed body names,
 re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials token
 (../shared/contracts/paypal/)."""
 
@@ -22,7 +23,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from . import (PaymentProvider, ProviderError, ProviderPayment, Release, WebhookIgnored, WebhookMalformed,
-               WebhookRejected, http_json, json_object, when)
+               WebhookRejected, http_json, json_object, when, within_tolerance)
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -61,6 +62,17 @@ def cert_cache_key(url: str) -> str:
 def signed_message(transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> str:
     """What PayPal signs: the CRC32 of the raw body as an unsigned decimal."""
     return f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body) & 0xffffffff}"
+
+
+def _transmission_time(value: str) -> datetime:
+    """PAYPAL-TRANSMISSION-TIME, signed: an RFC 3339 time with its offset."""
+    try:
+        moment = when(value)
+    except ValueError as exc:
+        raise WebhookRejected("the transmission time is not a time") from exc
+    if moment.tzinfo is None:
+        raise WebhookRejected("the transmission time has no offset")
+    return moment
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -119,6 +131,7 @@ class PayPal(PaymentProvider):
             key.verify(signature, message.encode(), padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature as exc:
             raise WebhookRejected("transmission signature does not match") from exc
+        within_tolerance(_transmission_time(transmission_time), "the transmission time")
 
     def resource_id(self, *, query, body):
         document = json_object(body)

@@ -37,8 +37,10 @@ def sample_payment(**changes) -> dict:
 
 
 def signed_headers(secret: str, data_id: str, request_id: str = "bb56a2f1-6aae-46ac-982e-9dcd3581d08e",
-                   ts: str = "1704908010") -> dict:
-    """The headers of a notification about `data_id`, signed with the webhook's secret."""
+                   ts: str | None = None) -> dict:
+    """The headers of a notification about `data_id`, signed with the webhook's secret at `ts`
+    (seconds, as in the docs' example; by default now: the receiver refuses an old ts)."""
+    ts = str(int(time.time())) if ts is None else ts
     manifest = signature_manifest(data_id, request_id, ts)
     v1 = hmac.new(secret.encode(), manifest.encode(), hashlib.sha256).hexdigest()
     return {"x-signature": f"ts={ts},v1={v1}", "x-request-id": request_id}
@@ -48,7 +50,7 @@ def notification(account, data_id: str) -> Notification:
     body = json.loads((SAMPLES / "webhook_notification_payment.json").read_text())
     body.update(id=_new_id(), live_mode=False, date_created=timezone.now().isoformat(timespec="milliseconds"))
     body["data"]["id"] = data_id
-    headers = signed_headers(account.webhook_secret, data_id, str(uuid.uuid4()), str(int(time.time())))
+    headers = signed_headers(account.webhook_secret, data_id, str(uuid.uuid4()))
     return Notification(f"{account.webhook_path()}?data.id={data_id}&type=payment",
                         {"content-type": "application/json", **headers}, json.dumps(body).encode())
 

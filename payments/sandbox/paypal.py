@@ -229,7 +229,8 @@ class PayPalSandbox(SandboxAPI):
         event.update(id=f"WH-{uuid.uuid4().hex[:17].upper()}", create_time=now)
         body = json.dumps(event).encode()
         install_certificate()
-        headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()), transmission_time=now)
+        # Transmitted now, whenever the payment was made (the demo pays in the past).
+        headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()))
         return Notification(account.webhook_path(),
                             {"content-type": "application/json", **headers}, body)
 
@@ -263,10 +264,13 @@ def install_certificate(url: str = CERT_URL, pem: bytes = CERTIFICATE) -> str:
 
 def signed_headers(body: bytes, webhook_id: str, *, key=KEY, cert_url: str = CERT_URL,
                    transmission_id: str = "69cd13f0-d67a-11e5-baa3-778b53f4ae55",
-                   transmission_time: str = "2016-02-18T20:01:35Z", auth_algo: str = "SHA256withRSA",
+                   transmission_time: str | None = None, auth_algo: str = "SHA256withRSA",
                    message: str | None = None) -> dict:
     """The headers of a delivery signed as PayPal documents it (the message written out here
-    from the contract, not taken from the client), or over `message` when given."""
+    from the contract, not taken from the client), or over `message` when given; transmitted
+    at `transmission_time` (RFC 3339, as in the contract's example), by default now."""
+    if transmission_time is None:
+        transmission_time = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if message is None:
         message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body) & 0xffffffff}"
     signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from inventory import services as inventory
 from inventory.models import Warehouse
@@ -8,6 +9,12 @@ from orders import services as orders
 from tests.factories import ProductFactory
 from payments.sandbox.mercadopago import MercadoPagoSandbox
 from tests.payments.fake_server import serve
+
+
+@pytest.fixture(autouse=True)
+def no_rejections_counted():
+    """Each test starts with no rejected webhooks counted (the limiter keeps its counts in the cache)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Mercado Pago notifications, in the documented format and signature, through the real endpoint."""
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -133,3 +134,69 @@ def test_when_the_provider_api_fails_the_event_is_kept_as_failed_to_replay(clien
 
 def test_an_unknown_account_is_a_404(client):
     assert client.post("/payments/webhooks/mercadopago/999/", "{}", content_type="application/json").status_code == 404
+
+
+def test_the_payment_processed_is_the_one_signed_and_a_body_naming_another_is_refused(client, account, fake, order):
+    # The probe: signed for data.id=10415622959 in the query, a body saying 78886020091.
+    fake.payments["78886020091"] = sample_payment(id=78886020091, external_reference=str(order.number))
+    body = json.loads((CONTRACTS / "webhook_notification_payment.json").read_text())
+    body["data"]["id"] = "78886020091"
+    response = client.post(f"/payments/webhooks/mercadopago/{account.pk}/?data.id=10415622959&type=payment",
+                           json.dumps(body), content_type="application/json",
+                           headers=signed_headers(SECRET, "10415622959"))
+    assert response.status_code == 401
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.resource_id) == ("rejected", "") and "not the signed one" in event.error
+    process_all()
+    assert not fake.requests and not Payment.objects.exists() and Order.objects.get(pk=order.pk).paid_amount == 0
+
+
+def test_without_data_id_in_the_query_the_signature_covers_no_payment_and_is_refused(client, account, fake, order):
+    fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
+    body = json.loads((CONTRACTS / "webhook_notification_payment.json").read_text())
+    body["data"]["id"] = "20359978"
+    # Signed as the docs say when the URL has no data.id: the manifest leaves the id out.
+    response = client.post(f"/payments/webhooks/mercadopago/{account.pk}/?type=payment", json.dumps(body),
+                           content_type="application/json", headers=signed_headers(SECRET, ""))
+    assert response.status_code == 401
+    assert WebhookEvent.objects.get().status == "rejected"
+    process_all()
+    assert not fake.requests and not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("ts", [
+    lambda now: "1577836800",  # 2020-01-01: a captured notification replayed years later
+    lambda now: "1704908010",  # the docs' example
+    lambda now: str(now - 6 * 60),
+    lambda now: str(now + 6 * 60),  # ahead of now beyond the window
+    lambda now: str((now + 3600) * 1000),  # in milliseconds, an hour ahead
+    lambda now: "17049o8010",
+])
+def test_a_signed_notification_whose_ts_is_out_of_the_window_is_refused(client, account, fake, order, ts):
+    fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
+    response = notify(client, account, "20359978", headers=signed_headers(SECRET, "20359978", ts=ts(int(time.time()))))
+    assert response.status_code == 401
+    event = WebhookEvent.objects.get()
+    assert event.status == "rejected" and "ts" in event.error
+    process_all()
+    assert not fake.requests and not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("ts", [
+    lambda now: str(now - 4 * 60),
+    lambda now: str(now + 4 * 60),  # the provider's clock a little ahead of ours
+    lambda now: str(now * 1000),  # milliseconds, as the docs' text (not their example) says
+])
+def test_a_ts_within_the_window_in_seconds_or_milliseconds_is_accepted(client, account, fake, order, ts):
+    fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
+    response = notify(client, account, "20359978", headers=signed_headers(SECRET, "20359978", ts=ts(int(time.time()))))
+    assert response.status_code == 200
+    process_all()
+    assert Payment.objects.get().status == "approved"
+
+
+def test_the_time_window_is_a_setting(client, account, fake, order, settings):
+    settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = 3600
+    fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
+    headers = signed_headers(SECRET, "20359978", ts=str(int(time.time()) - 1800))
+    assert notify(client, account, "20359978", headers=headers).status_code == 200

@@ -1,5 +1,6 @@
 """PagBank notifications, in the documented format and authenticity token, through the real endpoint."""
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -108,13 +109,16 @@ def test_the_body_is_not_trusted_what_the_api_says_is_recorded(client, account, 
     lambda body: signed_headers("another-token", body),
     lambda body: signed_headers(TOKEN, body.replace(b'"PAID"', b'"WAITING"')),  # body changed after signing
     lambda body: signed_headers(TOKEN, json.dumps(json.loads(body)).encode()),  # not over the raw bytes
+    lambda body: signed_headers(TOKEN, body.replace(ORDER_ID.encode(), b"ORDE_OTHER")),  # signed for another order
 ])
-def test_a_bad_authenticity_token_is_refused_and_changes_nothing(client, account, fake, order, sign):
+def test_a_bad_authenticity_token_is_refused_kept_short_and_changes_nothing(client, account, fake, order, sign):
     fake.orders[ORDER_ID] = sample_order(str(order.number), cents(order))
     body = webhook_body(order)
+    assert len(body) > 2048
     assert notify(client, account, body, headers=sign(body)).status_code == 401
     event = WebhookEvent.objects.get()
-    assert event.status == "rejected" and event.body == body.decode()
+    assert event.status == "rejected" and event.body == body[:2048].decode()
+    assert (event.body_size, event.body_sha256) == (len(body), hashlib.sha256(body).hexdigest())
     process_all()
     assert not fake.requests and not Payment.objects.exists() and Order.objects.get(pk=order.pk).paid_amount == 0
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -269,3 +269,33 @@ def test_a_pending_capture_has_no_fees_yet_and_pays_nothing(client, account, fak
     assert (payment.status, payment.status_detail, payment.paid_at) == ("pending", "PENDING_REVIEW", None)
     assert (payment.gross, payment.fees, payment.net) == (Decimal("2.51"), Decimal("0.00"), Decimal("2.51"))
     assert Order.objects.get(pk=order.pk).paid_amount == 0
+
+
+def _paypal_time(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("transmitted", [
+    lambda now: "2016-02-18T20:01:35Z",  # the docs' example: a delivery captured long ago and replayed
+    lambda now: _paypal_time(now - timedelta(minutes=6)),
+    lambda now: _paypal_time(now + timedelta(minutes=6)),
+    lambda now: now.replace(tzinfo=None).isoformat(timespec="seconds"),  # no offset: whose time?
+    lambda now: "yesterday",
+])
+def test_a_signed_delivery_transmitted_out_of_the_window_is_refused(client, account, fake, order, transmitted):
+    body = json.dumps(completed_event(fake.add_capture(sample_capture(CAPTURE, order.number)))).encode()
+    headers = signed_headers(body, WEBHOOK_ID, transmission_time=transmitted(datetime.now(UTC)))
+    assert notify(client, account, body, headers).status_code == 401
+    event = WebhookEvent.objects.get()
+    assert event.status == "rejected" and "transmission time" in event.error
+    process_all()
+    assert not fake.requests and not Payment.objects.exists()
+
+
+def test_a_delivery_transmitted_a_few_minutes_ago_in_any_offset_is_accepted(client, account, fake, order):
+    body = json.dumps(completed_event(fake.add_capture(sample_capture(CAPTURE, order.number)))).encode()
+    sent = (datetime.now(UTC) - timedelta(minutes=4)).astimezone(timezone(timedelta(hours=-3)))
+    headers = signed_headers(body, WEBHOOK_ID, transmission_time=sent.isoformat(timespec="seconds"))
+    assert notify(client, account, body, headers).status_code == 200
+    process_all()
+    assert Payment.objects.get().provider_payment_id == CAPTURE
