@@ -244,9 +244,9 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
     return refund
 
 
-def _due(order: Order) -> Decimal:
-    """What the (locked) order still waits for: nothing once it takes no payment."""
-    if order.status not in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT):
+def _due(order: Order | None) -> Decimal:
+    """What the (locked) order still waits for: nothing once it takes no payment, nor without an order."""
+    if order is None or order.status not in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT):
         return Decimal("0.00")
     return max(order.total - order.paid_amount, Decimal("0.00"))
 
@@ -255,8 +255,8 @@ def payment_record_manual(*, account: ProviderAccount, order_number: int | None,
                           paid_on, reference: str, payer_name: str, user) -> Payment:
     """Money received outside a provider's API (a Pix, a transfer, a boleto), registered by
     hand: it credits its order and settles on the day it was received, like any approved
-    payment. More than its order still waits for stays pending — no money counts — until
-    someone else approves it (payment_approve)."""
+    payment. More than its order still waits for (any amount without an order) stays
+    pending — no money counts — until someone else approves it (payment_approve)."""
     if not amount.is_finite() or amount <= 0:
         raise PaymentError(_("The payment must be greater than zero."))
     reference = reference.strip()
@@ -266,9 +266,9 @@ def payment_record_manual(*, account: ProviderAccount, order_number: int | None,
         order = Order.objects.select_for_update().filter(number=order_number).first() if order_number else None
         if Payment.objects.filter(provider=account.provider, provider_payment_id=reference).exists():
             raise PaymentError(_("A payment with this reference was already recorded."))
-        above_due = order is not None and amount > _due(order)
         data = ProviderPayment(
-            provider_payment_id=reference, status=Payment.Status.PENDING if above_due else Payment.Status.APPROVED,
+            provider_payment_id=reference,
+            status=Payment.Status.PENDING if amount > _due(order) else Payment.Status.APPROVED,
             status_detail="", method=method, gross=amount, fees=None, net=None, paid_at=paid_at, release_date=paid_at,
             payer_name=payer_name, external_reference=str(order_number or ""),
             raw={"recorded_by": user.get_username()},

@@ -126,8 +126,8 @@ def payment_new(request):
             form.add_error(None, str(exc))
         else:
             if payment.awaiting_approval:
-                messages.warning(request, _("Payment recorded, above what the order is due: it counts once someone "
-                                            "else approves it."))
+                messages.warning(request, _("Payment recorded, waiting for approval: it is more than its order is due "
+                                            "(or it has no order), so it counts once someone else approves it."))
             else:
                 messages.success(request, _("Payment recorded."))
             if request.user.has_perm("payments.view_payment"):

@@ -1,6 +1,7 @@
 """Payments registered by hand and the separation of duties around them: who records, who
 approves more than an order is due, who refunds, who overrides the order's checks."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -132,6 +133,15 @@ def test_up_to_what_is_due_needs_no_approval_and_the_rest_of_a_paid_order_does(r
     assert [record("30.00", "A").status, record("28.80", "B").status, record("0.01", "C").status] == [
         "approved", "approved", "pending"]
     assert Order.objects.get(pk=order.pk).paid_amount == Decimal("58.80")
+
+
+def test_money_by_hand_for_no_order_waits_for_a_second_person(role_user, account):
+    payment = services.payment_record_manual(account=account, order_number=None, method="transfer",
+                                             amount=Decimal("500.00"), paid_on=date(2026, 3, 10), reference="TED-1",
+                                             payer_name="", user=role_user("finance"))
+    assert payment.awaiting_approval and not payment.receivables.exists()
+    approved = services.payment_approve(payment=payment, user=role_user("manager"))
+    assert [r.gross for r in approved.receivables.all()] == [Decimal("500.00")]
 
 
 @pytest.mark.parametrize("role,url,data", [
