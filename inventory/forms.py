@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
+from backoffice.forms import AmountField
+
 from .models import MAX_QUANTITY, Product, State, Warehouse
 from .selectors import product_by_code
 
@@ -35,6 +37,7 @@ class ProductForm(forms.ModelForm):
             "sku", "name", "parent", "variant_label", "gtin", "ncm", "cest", "origin", "unit", "price",
             "reorder_point", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm", "image",
         ]
+        field_classes = {"price": AmountField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +95,7 @@ class ReceiptForm(forms.Form):
     product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     warehouse = _warehouse_field()
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
-    unit_cost = forms.DecimalField(label=_("Unit cost (R$)"), min_value=0, max_digits=14, decimal_places=2, localize=True)
+    unit_cost = AmountField(label=_("Unit cost (R$)"))
     supplier = forms.CharField(label=_("Supplier"), max_length=150, required=False)
     reference = forms.CharField(label=_("Supplier invoice / reference"), max_length=100, required=False)
     to_quality_control = forms.BooleanField(label=_("Put into quality control first"), required=False)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backoffice.forms import AmountField
 from backoffice.imports import Importer, RowError, cell_text as _text
 from backoffice.tables import Column
 
@@ -12,7 +13,7 @@ from .forms import ProductForm
 from .models import MAX_QUANTITY, Product, Warehouse
 
 # The average cost is not on the product form (receipts keep it), but a catalog may set it.
-COST = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, localize=True, required=False)
+COST = AmountField(required=False)
 CATALOG_FIELDS = (
     "sku", "name", "ncm", "price", "gtin", "cest", "origin", "unit", "cost", "reorder_point", "gross_weight_kg",
     "net_weight_kg", "height_cm", "width_cm", "length_cm", "variant_of", "variant_label", "active",

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.forms import AmountField
 from inventory.forms import ProductCodeField
 from inventory.models import MAX_QUANTITY, Product
 
@@ -69,10 +70,8 @@ class OrderItemForm(forms.Form):
     product = ProductCodeField(label=_("SKU or GTIN"), active_only=True,
                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
-    unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, localize=True,
-                                    required=False, help_text=_("Empty: the product's price."))
-    discount = forms.DecimalField(label=_("Discount"), min_value=0, max_digits=14, decimal_places=2, localize=True,
-                                  required=False)
+    unit_price = AmountField(label=_("Unit price"), required=False, help_text=_("Empty: the product's price."))
+    discount = AmountField(label=_("Discount"), required=False)
 
 
 class BaseItemFormSet(forms.BaseFormSet):
@@ -91,8 +90,7 @@ class OrderForm(forms.Form):
                                       widget=forms.HiddenInput)
     address = forms.ModelChoiceField(label=_("Shipping address"), queryset=Address.objects.none())
     channel = forms.ChoiceField(label=_("Channel"), choices=[("manual", _("manual")), ("phone", _("phone"))])
-    shipping = forms.DecimalField(label=_("Shipping (R$)"), min_value=0, max_digits=14, decimal_places=2, localize=True,
-                                  initial=0)
+    shipping = AmountField(label=_("Shipping (R$)"), initial=0)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -141,7 +139,7 @@ class IntakeForm(forms.Form):
     district = forms.CharField(max_length=100)
     city_ibge = forms.ModelChoiceField(queryset=City.objects.all(), to_field_name="code",
                                        error_messages={"invalid_choice": _("unknown IBGE city code")})
-    shipping = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, required=False)
+    shipping = AmountField(required=False)
     notes = forms.CharField(max_length=2000, required=False)
 
     def clean_document(self):
@@ -165,8 +163,8 @@ class IntakeForm(forms.Form):
 class IntakeItemForm(forms.Form):
     sku = forms.CharField(max_length=60)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
-    discount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, required=False)
+    unit_price = AmountField()
+    discount = AmountField(required=False)
 
     def clean_sku(self):
         product = Product.objects.filter(sku=self.cleaned_data["sku"].strip(), active=True).first()

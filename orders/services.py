@@ -284,18 +284,27 @@ def order_validate(*, order: Order, user) -> Order:
     return order
 
 
+OVERRIDE_REASON_MIN = 15
+
+
 def order_override_validation(*, order: Order, user, reason: str) -> Order:
-    """Release an order from the validation queue despite its failed checks (audited)."""
-    if not (reason or "").strip():
-        raise OrderError(_("Say why the checks are overridden."))
+    """Release an order from the validation queue despite its failed checks (audited): a
+    manager's act, and never of someone who registered a payment of the order, so no one
+    alone both puts money on an order and waves its checks through."""
+    reason = (reason or "").strip()
+    if len(reason) < OVERRIDE_REASON_MIN:
+        raise OrderError(_("Say why the checks are overridden, in at least %(count)d characters.")
+                         % {"count": OVERRIDE_REASON_MIN})
     with transaction.atomic():
         order = _locked(order)
         if not order.in_validation_queue:
             raise OrderError(_("The order is not in the validation queue."))
+        if user is not None and order.events.filter(kind=OrderEvent.Kind.PAYMENT, actor=user).exists():
+            raise OrderError(_("You registered a payment of this order: someone else must release it."))
         failed = "; ".join(order.validation_failures)
         order.validation_failures = []
         _move(order, Status.READY_TO_SHIP, actor=user, kind=OrderEvent.Kind.OVERRIDE,
-              message=_("%(reason)s (overridden: %(failed)s)") % {"reason": reason.strip(), "failed": failed})
+              message=_("%(reason)s (overridden: %(failed)s)") % {"reason": reason, "failed": failed})
     return order
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.order_new, name="order_new"),
     path("bulk/", views.order_bulk, name="order_bulk"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
+    path("<int:pk>/override/", views.order_override, name="order_override"),
     path("<int:pk>/<str:action>/", views.order_action, name="order_action"),
     path("survey/answers/", views.survey_list, name="survey_list"),
     path("survey/<str:token>/", views.survey, name="survey"),

@@ -26,10 +26,14 @@ def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
     if kind is None:
         kind = "person" if len(compact) == 11 else "company"
     module, label = (cpf, "CPF") if kind == "person" else (cnpj, "CNPJ")
+    invalid = ValidationError(_("Invalid %(label)s: check the digits.") % {"label": label}, code="invalid")
+    # python-stdnum passes some repeated digits (111.111.111-11): their check digits add up, yet no one has them.
+    if len(set(compact)) == 1:
+        raise invalid
     try:
         return kind, module.validate(compact)
     except StdnumError as exc:
-        raise ValidationError(_("Invalid %(label)s: check the digits.") % {"label": label}, code="invalid") from exc
+        raise invalid from exc
 
 
 def format_document(document: str) -> str:

@@ -3,11 +3,11 @@ order page with its timeline and the pipeline actions."""
 
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -262,24 +262,12 @@ def order_detail(request, pk):
         "note_form": NoteForm(),
         "reason_form": ReasonForm(),
         "panels": order_panels(order, request.user),
+        "override_reason_min": services.OVERRIDE_REASON_MIN,
     })
-
-
-def _amount(data, *, default):
-    """The typed amount ("125,90" or "125.90"), or `default` when left empty."""
-    field = forms.DecimalField(min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True, required=False)
-    try:
-        value = field.clean(data.get("amount", ""))
-    except ValidationError as exc:
-        raise services.OrderError(" ".join(exc.messages)) from exc
-    return default if value is None else value
 
 
 ACTIONS = {
     "retry": lambda order, user, data: services.order_retry_reservation(order=order, user=user),
-    "pay": lambda order, user, data: services.order_confirm_payment(
-        order=order, amount=_amount(data, default=order.total - order.paid_amount), user=user,
-        reference=_("registered by hand")),
     "validate": lambda order, user, data: services.order_validate(order=order, user=user),
     "invoice": lambda order, user, data: services.order_invoice(order=order, user=user),
     "ship": lambda order, user, data: services.order_ship(order=order, user=user),
@@ -288,27 +276,36 @@ ACTIONS = {
     "cancel": lambda order, user, data: services.order_cancel(order=order, user=user, reason=data.get("reason", "")),
     "return": lambda order, user, data: services.order_return(order=order, user=user, reason=data.get("reason", "")),
     "note": lambda order, user, data: services.order_add_note(order=order, user=user, text=data.get("text", "")),
-    "override": lambda order, user, data: services.order_override_validation(
-        order=order, user=user, reason=data.get("reason", "")),
 }
 
 
-@require("orders.transition_order")
-@require_POST
-def order_action(request, pk, action):
-    order = get_object_or_404(Order, pk=pk)
-    if action not in ACTIONS:
-        return redirect(_order_url(order))
-    needs = {"override": "orders.override_validation", "pay": "orders.register_payment"}.get(action)
-    if needs and not request.user.has_perm(needs):
-        raise PermissionDenied
+def _act(request, order, act):
     try:
-        ACTIONS[action](order, request.user, request.POST)
+        act()
     except services.OrderError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Done."))
     return redirect(_order_url(order))
+
+
+@require("orders.transition_order")
+@require_POST
+def order_action(request, pk, action):
+    # Money comes in through the payments app only (its panel on this page), never as an action here.
+    if action not in ACTIONS:
+        raise Http404("no such action")
+    order = get_object_or_404(Order, pk=pk)
+    return _act(request, order, lambda: ACTIONS[action](order, request.user, request.POST))
+
+
+@require("orders.override_validation")
+@require_POST
+def order_override(request, pk):
+    """A manager releases an order whose checks failed, saying why."""
+    order = get_object_or_404(Order, pk=pk)
+    return _act(request, order, lambda: services.order_override_validation(
+        order=order, user=request.user, reason=request.POST.get("reason", "")))
 
 
 @login_not_required

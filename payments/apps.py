@@ -13,6 +13,7 @@ class PaymentsConfig(AppConfig):
         from orders.panels import OrderPanel, register_order_panel
 
         from .sandbox.views import order_panel as sandbox_panel
+        from .views import order_manual_payment_panel
 
         section = _("Finance")
         register_nav(
@@ -24,8 +25,11 @@ class PaymentsConfig(AppConfig):
         )
         register_order_panel(OrderPanel(
             "payments/partials/order_payments.html", "payments.view_payment",
-            lambda order: {"payments": order.payments.prefetch_related("refunds__created_by")},
+            lambda order: {"payments": order.payments.select_related("recorded_by", "approved_by")
+                          .prefetch_related("refunds__created_by")},
         ))
+        register_order_panel(OrderPanel("payments/partials/order_manual_payment.html", "orders.register_payment",
+                                        order_manual_payment_panel))
         register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment", sandbox_panel))
         register_periodic_job(PeriodicJob(
             name="payments.process_waiting_webhooks",

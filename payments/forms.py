@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.forms import AmountField
 from orders.models import Order
 
 from .models import CashEntry, Payment, ProviderAccount
@@ -13,7 +14,12 @@ from .sandbox import SANDBOXES
 
 
 def _amount_field(label):
-    return forms.DecimalField(label=label, min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=True)
+    return AmountField(label=label, min_value=Decimal("0.01"))
+
+
+def _date_input():
+    # The browser's date picker takes and shows ISO dates only, whatever the page's language.
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class RefundForm(forms.Form):
@@ -24,12 +30,12 @@ class RefundForm(forms.Form):
 class ManualPaymentForm(forms.Form):
     """Money received outside a provider's API: a Pix to the store's key, a transfer, a boleto."""
 
-    account = forms.ModelChoiceField(label=_("Account"), queryset=ProviderAccount.objects.filter(provider="manual",
-                                                                                                  active=True))
+    account = forms.ModelChoiceField(label=_("Account"), empty_label=None,
+                                     queryset=ProviderAccount.objects.filter(provider="manual", active=True))
     order = forms.IntegerField(label=_("Order number"), min_value=1, required=False)
     method = forms.ChoiceField(label=_("Method"), choices=[(m, Payment.Method(m).label) for m in ("pix", "transfer", "boleto")])
     amount = _amount_field(_("Amount (R$)"))
-    paid_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=_date_input())
     reference = forms.CharField(label=_("Reference"), max_length=100,
                                 help_text=_("The Pix end-to-end id, transfer or boleto number: it is recorded once."))
     payer_name = forms.CharField(label=_("Payer"), max_length=150, required=False)
@@ -54,7 +60,7 @@ class CashEntryForm(forms.ModelForm):
     class Meta:
         model = CashEntry
         fields = ["date", "category", "amount", "status", "description"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": _date_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,8 +91,8 @@ class ReleasesForm(forms.Form):
     MAX_DAYS = 60
 
     account = forms.ModelChoiceField(label=_("Account"), empty_label=None, queryset=ProviderAccount.objects.none())
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=_date_input())
+    end = forms.DateField(label=_("To"), widget=_date_input())
 
     def __init__(self, *args, **kwargs):
         from .providers import PROVIDERS, provider

@@ -126,6 +126,12 @@ class Payment(models.Model):
     release_date = models.DateTimeField(_("money release"), null=True, blank=True)
     # The payment's amount counted on its order (so the order is credited once).
     credited_to_order = models.BooleanField(default=False)
+    # Payments registered by hand: who typed it in and, when it was more than its order
+    # still waited for, who else allowed it (it stays pending until then).
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -133,6 +139,7 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
+        permissions = [("approve_payment", _("Can approve a payment registered by hand above what its order is due"))]
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_payment_id"], name="payment_one_per_provider_id"),
             models.CheckConstraint(condition=Q(gross__gte=0, fees__gte=0, net__gte=0, refunded__gte=0),
@@ -141,6 +148,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.get_provider_display()} {self.provider_payment_id}"
+
+    @property
+    def awaiting_approval(self):
+        """Registered by hand above what its order was due: no money counts until someone else approves."""
+        return self.provider == Provider.MANUAL and self.status == self.Status.PENDING and self.recorded_by_id is not None
 
     @property
     def refundable(self):

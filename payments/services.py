@@ -17,6 +17,7 @@ from backoffice.services import audit_record
 from backoffice.tasks import WAITING_TOO_LONG, send_after_commit
 from backoffice.templatetags.backoffice import money
 from orders.models import Order
+from orders.models import Status as OrderStatus
 from orders.services import OrderError, order_confirm_payment
 
 from .cashflow import payment_money_back
@@ -196,11 +197,11 @@ def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
 
 
 def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None,
-                  credited: bool = False) -> Payment:
+                  credited: bool = False, recorded_by=None) -> Payment:
     """Record what the provider says of a payment (once per provider payment id); when it
     is approved, credit its order — once; `credited`: the order already counts this money
-    (paid before the payment was recorded here, e.g. history brought in). Fees the provider
-    does not state come from its fee rule."""
+    (paid before the payment was recorded here, e.g. history brought in); `recorded_by`: who
+    registered it by hand. Fees the provider does not state come from its fee rule."""
     if data.net is None:
         data.fees = provider_fees(account.provider, data.method, data.gross)
         data.net = data.gross - data.fees
@@ -215,7 +216,7 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
         payment, created = Payment.objects.select_for_update().get_or_create(
             provider=account.provider, provider_payment_id=data.provider_payment_id,
             defaults={"account": account, "status": data.status, "order": _order_for(data.external_reference),
-                      "credited_to_order": credited, **fields},
+                      "credited_to_order": credited, "recorded_by": recorded_by, **fields},
         )
         applied = created or RANK.get(data.status, 0) >= RANK.get(payment.status, 0)
         if applied and not created:
@@ -235,7 +236,8 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
         payment_money_back(payment)
         if payment.status == Payment.Status.APPROVED and payment.order_id and not payment.credited_to_order:
             try:
-                order_confirm_payment(order=payment.order, amount=payment.gross,
+                # Its recorder is the one who put this money on the order (orders.order_override_validation asks).
+                order_confirm_payment(order=payment.order, amount=payment.gross, user=payment.recorded_by,
                                       reference=f"{payment.get_provider_display()} {payment.provider_payment_id}")
             except OrderError as exc:
                 # The money is real even when the order takes no payment (e.g. cancelled): finance sees it.
@@ -266,6 +268,9 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
     while it answers) and refuses more than what is left; the provider's later notification
     of the refund changes nothing more."""
     payment = Payment.objects.select_related("account").get(pk=payment.pk)
+    if payment.recorded_by_id is not None and payment.recorded_by_id == user.pk:
+        # Money in typed by hand and out by the same hand would be one person's say alone.
+        raise PaymentError(_("You registered this payment: someone else must refund it."))
     _refund_check(payment, amount)
     before = payment.refunded
     try:
@@ -293,16 +298,77 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
     return refund
 
 
-def payment_record_manual(*, account: ProviderAccount, order_number: int | None, method: str, amount: Decimal, paid_on, reference: str,
-                          payer_name: str, user) -> Payment:
-    """Money received outside a provider's API, recorded by finance: it credits its order
-    and settles on the day it was received, like any approved payment."""
+def _due(order: Order | None) -> Decimal:
+    """What the (locked) order still waits for: nothing once it takes no payment, nor without an order."""
+    if order is None or order.status not in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT):
+        return Decimal("0.00")
+    return max(order.total - order.paid_amount, Decimal("0.00"))
+
+
+def payment_record_manual(*, account: ProviderAccount, order_number: int | None, method: str, amount: Decimal,
+                          paid_on, reference: str, payer_name: str, user) -> Payment:
+    """Money received outside a provider's API (a Pix, a transfer, a boleto), registered by
+    hand: it credits its order and settles on the day it was received, like any approved
+    payment. More than its order still waits for (any amount without an order) stays
+    pending — no money counts — until someone else approves it (payment_approve)."""
+    if not amount.is_finite() or amount <= 0:
+        raise PaymentError(_("The payment must be greater than zero."))
+    reference = reference.strip()
     paid_at = timezone.make_aware(datetime.combine(paid_on, time(12)))
-    data = ProviderPayment(
-        provider_payment_id=reference.strip(), status=Payment.Status.APPROVED, status_detail="", method=method,
-        gross=amount, fees=None, net=None, paid_at=paid_at, release_date=paid_at, payer_name=payer_name,
-        external_reference=str(order_number or ""), raw={"recorded_by": user.get_username()},
+    with transaction.atomic():
+        # Locked, so two people typing the rest of the same order at once cannot both pass as due.
+        order = Order.objects.select_for_update().filter(number=order_number).first() if order_number else None
+        if Payment.objects.filter(provider=account.provider, provider_payment_id=reference).exists():
+            raise PaymentError(_("A payment with this reference was already recorded."))
+        data = ProviderPayment(
+            provider_payment_id=reference,
+            status=Payment.Status.PENDING if amount > _due(order) else Payment.Status.APPROVED,
+            status_detail="", method=method, gross=amount, fees=None, net=None, paid_at=paid_at, release_date=paid_at,
+            payer_name=payer_name, external_reference=str(order_number or ""),
+            raw={"recorded_by": user.get_username()},
+        )
+        payment = payment_apply(account=account, data=data, recorded_by=user)
+        audit_record(actor=user, action="payment.manual", obj=payment,
+                     after={"gross": str(amount), "method": method, "status": payment.status})
+    return payment
+
+
+def _awaiting_approval(payment: Payment) -> Payment:
+    payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+    if not payment.awaiting_approval:
+        raise PaymentError(_("This payment is not waiting for approval."))
+    return payment
+
+
+def _decided(payment: Payment, status: str, user) -> ProviderPayment:
+    """The stored payment, as payment_apply takes it, now `status` by `user`'s decision."""
+    return ProviderPayment(
+        provider_payment_id=payment.provider_payment_id, status=status, status_detail=payment.status_detail,
+        method=payment.method, gross=payment.gross, fees=payment.fees, net=payment.net, paid_at=payment.paid_at,
+        release_date=payment.release_date, payer_name=payment.payer_name, external_reference=payment.external_reference,
+        raw={"decided_by": user.get_username()},
     )
-    payment = payment_apply(account=account, data=data)
-    audit_record(actor=user, action="payment.manual", obj=payment, after={"gross": str(amount), "method": method})
+
+
+def payment_approve(*, payment: Payment, user) -> Payment:
+    """Someone other than its recorder allows a payment registered by hand above what its
+    order was due: then it counts (the order is credited, its receivable scheduled)."""
+    with transaction.atomic():
+        payment = _awaiting_approval(payment)
+        if payment.recorded_by_id == user.pk:
+            raise PaymentError(_("You registered this payment: someone else must approve it."))
+        payment.approved_by = user
+        payment.save(update_fields=["approved_by", "updated_at"])
+        payment = payment_apply(account=payment.account, data=_decided(payment, Payment.Status.APPROVED, user))
+        audit_record(actor=user, action="payment.approve", obj=payment, after={"gross": str(payment.gross)})
+    return payment
+
+
+def payment_decline(*, payment: Payment, user) -> Payment:
+    """A payment registered by hand above what its order was due is not allowed: it is kept
+    as rejected and no money counts."""
+    with transaction.atomic():
+        payment = payment_apply(account=payment.account,
+                                data=_decided(_awaiting_approval(payment), Payment.Status.REJECTED, user))
+        audit_record(actor=user, action="payment.decline", obj=payment, after={"gross": str(payment.gross)})
     return payment

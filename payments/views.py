@@ -4,6 +4,7 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
@@ -23,6 +24,7 @@ from backoffice.http import client_ip, flash_form_errors, redirect_back
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
+from orders.models import Status as OrderStatus
 
 from . import cashflow, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
@@ -96,7 +98,7 @@ def payment_list(request):
 @require("payments.view_payment")
 @require_GET
 def payment_detail(request, pk):
-    payment = get_object_or_404(Payment.objects.select_related("order", "account"), pk=pk)
+    payment = get_object_or_404(Payment.objects.select_related("order", "account", "recorded_by", "approved_by"), pk=pk)
     return render(request, "payments/payment_detail.html", {
         "payment": payment, "events": payment.events.all(), "receivables": payment.receivables.all(),
     })
@@ -120,21 +122,69 @@ def payment_refund(request, pk):
     return redirect_back(request, "payments:payment_detail", pk=payment.pk)
 
 
-@require("payments.add_payment")
+@require("orders.register_payment")
 def payment_new(request):
-    """Record money received outside a provider's API (Pix, transfer, boleto)."""
+    """Register money received outside a provider's API (Pix, transfer, boleto), from this
+    page or the order page's panel (`next`)."""
     form = ManualPaymentForm(request.POST or None, initial={"order": request.GET.get("order")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        payment = services.payment_record_manual(
-            account=data["account"], order_number=data["order"], method=data["method"], amount=data["amount"], paid_on=data["paid_on"],
-            reference=data["reference"], payer_name=data["payer_name"], user=request.user)
-        messages.success(request, _("Payment recorded."))
-        return redirect(_payment_url(payment))
+        try:
+            payment = services.payment_record_manual(
+                account=data["account"], order_number=data["order"], method=data["method"], amount=data["amount"],
+                paid_on=data["paid_on"], reference=data["reference"], payer_name=data["payer_name"], user=request.user)
+        except services.PaymentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if payment.awaiting_approval:
+                messages.warning(request, _("Payment recorded, waiting for approval: it is more than its order is due "
+                                            "(or it has no order), so it counts once someone else approves it."))
+            else:
+                messages.success(request, _("Payment recorded."))
+            if request.user.has_perm("payments.view_payment"):
+                return redirect_back(request, "payments:payment_detail", pk=payment.pk)
+            return redirect_back(request, "payments:payment_new")
+    if request.method == "POST" and request.POST.get("next"):
+        flash_form_errors(request, form)  # posted from the order page's panel: back there with the reasons
+        return redirect_back(request, "payments:payment_new")
     if not ProviderAccount.objects.filter(provider="manual", active=True).exists():
         messages.warning(request, _("Create a \"manual\" provider account first (Admin › Provider accounts)."))
     return render(request, "form_page.html", {"form": form, "title": _("Record a payment received"),
                                               "cancel_url": reverse("payments:payment_list")})
+
+
+def _decide(request, pk, decide, done):
+    payment = get_object_or_404(Payment, pk=pk)
+    try:
+        decide(payment=payment, user=request.user)
+    except services.PaymentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect_back(request, "payments:payment_detail", pk=payment.pk)
+
+
+@require("payments.approve_payment")
+@require_POST
+def payment_approve(request, pk):
+    """Allow a payment registered by hand above its order's due (not one's own)."""
+    return _decide(request, pk, services.payment_approve, _("Payment approved: the order is credited."))
+
+
+@require("payments.approve_payment")
+@require_POST
+def payment_decline(request, pk):
+    return _decide(request, pk, services.payment_decline, _("Payment declined: no money counts."))
+
+
+def order_manual_payment_panel(order) -> dict:
+    """The order page's form to register money received by hand, while the order waits for it."""
+    waiting = order.status in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT) and order.paid_amount < order.total
+    form = ManualPaymentForm(initial={"order": order.number})
+    if not (waiting and form.fields["account"].queryset.exists()):
+        return {}
+    form.fields["order"].widget = forms.HiddenInput()
+    return {"form": form, "left": order.total - order.paid_amount}
 
 
 WEBHOOK_COLUMNS = [

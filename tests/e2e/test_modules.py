@@ -143,7 +143,10 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
     from inventory.models import StockLevel, Warehouse
     from tests.factories import ProductFactory
 
+    from payments.models import ProviderAccount
+
     role_user("staff")
+    ProviderAccount.objects.create(provider="manual", name="Pix da loja")
     product = ProductFactory(sku="CAM-9", name="Camiseta listrada", price=Decimal("80.00"))
     services.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
                            unit_cost=Decimal("30"), user=None)
@@ -177,6 +180,9 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
     page.click("text=Fazer pedido")
     page.wait_for_url("**/orders/*/")
     assert StockLevel.objects.get(product=product).reserved == 2
+    # The Pix seen in the bank, registered in the payments panel: a real payment of the amount typed.
+    page.fill("[data-testid=manual-payment] input[name=amount]", "160,00")
+    page.fill("[data-testid=manual-payment] input[name=reference]", "E2E-PIX-1")
     for button in ("Registrar pagamento", "Marcar como faturado", "Marcar como enviado", "Marcar como entregue"):
         page.click(f"text={button}")
         page.wait_for_load_state("networkidle")

@@ -73,7 +73,7 @@ def test_a_catalog_file_with_bad_rows_imports_nothing_and_reports_each_row(clien
     assert set(rows) == {3, 4, 5, 6}
     assert "GTIN/EAN inválido" in rows[3]
     assert "O NCM tem 8 dígitos" in rows[4]
-    assert "Informe um número" in rows[5] and "active" in rows[5]
+    assert "dígitos de 0 a 9" in rows[5] and "active" in rows[5]
     assert "duplicada: igual à linha 2" in rows[6]
     assert not Product.objects.exists()
 
@@ -204,7 +204,7 @@ def test_impossible_variants_and_costs_are_reported_not_crashed_on(client_as):
     )
     record = upload(client_as("staff"), "inventory.catalog", csv_file(text))
     rows = report(record)
-    assert "cost: Informe um número" in rows[2]
+    assert "cost: Digite o valor com os dígitos de 0 a 9" in rows[2]
     assert "não pode ser variação de si mesmo" in rows[3]
     assert "“C” já é uma variação" in rows[5]
     assert not Product.objects.exists()

@@ -93,12 +93,41 @@ def test_a_failed_check_parks_the_order_in_the_validation_queue_until_fixed_or_o
     assert order.status == Status.PAID and order.in_validation_queue
     assert order.validation_failures == ["O cliente está bloqueado."]
     with pytest.raises(services.OrderError):
-        services.order_override_validation(order=order, user=role_user("staff"), reason=" ")
-    order = services.order_override_validation(order=order, user=role_user("staff", username="ana"), reason="cliente conhecido")
+        services.order_override_validation(order=order, user=role_user("manager"), reason=" ")
+    order = services.order_override_validation(order=order, user=role_user("manager", username="ana"),
+                                               reason="cliente conhecido da loja")
     assert order.status == Status.READY_TO_SHIP
     override = order.events.get(kind="override")
     assert override.actor.username == "ana" and "O cliente está bloqueado" in override.message
     assert AuditEvent.objects.filter(action="order.ready_to_ship", actor__username="ana").exists()
+
+
+@pytest.mark.parametrize("reason", ["x", "  cliente ok    ", "a" * 14 + "\n\t "])
+def test_an_override_needs_a_reason_of_at_least_15_characters(customer, address, shirt, role_user, reason):
+    customer.blocked = True
+    customer.save()
+    order = services.order_confirm_payment(order=place(customer, address, shirt), amount=Decimal("125.00"))
+    with pytest.raises(services.OrderError, match="pelo menos 15 caracteres"):
+        services.order_override_validation(order=order, user=role_user("manager"), reason=reason)
+    assert Order.objects.get(pk=order.pk).status == Status.PAID
+
+
+def test_who_put_a_payment_on_an_order_cannot_override_its_checks(customer, address, shirt, role_user):
+    admin = role_user("admin")
+    order = services.order_confirm_payment(order=place(customer, address, shirt), amount=Decimal("200.00"), user=admin)
+    assert order.in_validation_queue  # paid more than the total
+    with pytest.raises(services.OrderError, match="Você registrou um pagamento deste pedido"):
+        services.order_override_validation(order=order, user=admin, reason="pagamento a maior conferido")
+    order = services.order_override_validation(order=order, user=role_user("manager"),
+                                               reason="pagamento a maior conferido")
+    assert order.status == Status.READY_TO_SHIP
+
+
+def test_overriding_is_for_managers_and_admins_not_staff():
+    from django.contrib.auth.models import Group
+
+    holders = set(Group.objects.filter(permissions__codename="override_validation").values_list("name", flat=True))
+    assert holders == {"manager", "admin"}
 
 
 @pytest.mark.parametrize("change,message", [

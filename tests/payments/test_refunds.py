@@ -101,12 +101,13 @@ def test_finance_records_a_pix_received_by_hand_and_the_order_is_paid(client_as,
     assert "order" in wrong.context["form"].errors
 
 
-def test_refunds_of_a_payment_received_by_hand_add_up_and_stop_at_what_was_paid(client_as, order):
+def test_refunds_of_a_payment_received_by_hand_add_up_and_stop_at_what_was_paid(client_as, role_user, order):
     account = ProviderAccount.objects.create(provider="manual", name="Pix da loja")
     client = client_as("finance")
     client.post("/payments/new/", {"account": account.pk, "order": order.number, "method": "pix", "amount": "58,80",
                                    "paid_on": "2026-03-10", "reference": "E1234", "payer_name": "Maria da Silva"})
     payment = Payment.objects.get()
+    client.force_login(role_user("finance", username="fernanda"))  # not its recorder
     refund(client, payment, "20,00", order)
     refund(client, payment, "30,00", order)
     response = refund(client, payment, "10,00", order)
