@@ -86,6 +86,20 @@ def test_an_admin_unlocks_a_user_with_the_reset_command(client, role_user):
     assert _log_in(client, "staff", PASSWORD).status_code == 302
 
 
+def test_an_admin_unlocks_a_user_in_the_django_admin(client, role_user):
+    role_user("staff")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _log_in(client, "staff", "wrong")
+    client.force_login(role_user("admin", is_staff=True))
+    attempts = client.get("/admin/axes/accessattempt/")
+    assert attempts.status_code == 200 and "staff" in attempts.content.decode()
+    response = client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "select_across": "1",
+                                                          "index": "0", "post": "yes", "_selected_action": "x"})
+    assert response.status_code == 302
+    client.logout()
+    assert _log_in(client, "staff", PASSWORD).status_code == 302
+
+
 def _reset_link():
     (message,) = mail.outbox
     return re.search(rf"{re.escape(settings.SITE_URL)}(/password/reset/\S+/)", message.body).group(1)
