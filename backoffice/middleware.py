@@ -1,18 +1,18 @@
-"""Project middleware: the /healthz probe, the login requirement, the UI language."""
+"""Project middleware: the /healthz probe, no caching of pages, the login requirement, the UI language."""
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django_htmx.http import HttpResponseClientRedirect
 
 
 class HealthzMiddleware:
     """`/healthz` for load balancers: 200 when this web process reaches its database, else
-    503, and nothing else. Answered first, so that probes by IP address pass whatever
-    ALLOWED_HOSTS says and plain HTTP is not redirected to HTTPS."""
+    503, and nothing else (405 to a method other than GET and HEAD). Answered first, so that
+    probes by IP address pass whatever ALLOWED_HOSTS says and plain HTTP is not redirected to HTTPS."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,9 +22,23 @@ class HealthzMiddleware:
             return self.get_response(request)
         from .selectors import database_ok
 
-        ok = request.method in ("GET", "HEAD") and database_ok()
-        response = HttpResponse("ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain")
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponseNotAllowed(["GET", "HEAD"])
+        else:
+            ok = database_ok()
+            response = HttpResponse("ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain")
         add_never_cache_headers(response)
+        return response
+
+
+class NoStoreMiddleware(MiddlewareMixin):
+    """`Cache-Control: private, no-store` on every page and API answer: they show customers'
+    and staff's data, which neither a shared proxy nor the browser's disk may keep (a logged-out
+    user's pages would come back with the Back button). Static files are served before this
+    runs, by whitenoise, with their own long-lived headers."""
+
+    def process_response(self, request, response):
+        patch_cache_control(response, private=True, no_store=True)
         return response
 
 

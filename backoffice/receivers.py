@@ -1,6 +1,7 @@
-"""Audit rows for Django's own events: logins, failed logins and changes made in the Django
-admin (schedules, users, groups). Connected in BackofficeConfig.ready."""
+"""Audit rows for Django's own events: logins, failed logins, lockouts (django-axes) and changes
+made in the Django admin (schedules, users, groups). Connected in BackofficeConfig.ready."""
 
+from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -16,14 +17,20 @@ def on_login(sender, request, user, **kwargs):
     audit_record(actor=user, action="user.login", obj=user, ip_address=client_ip(request))
 
 
-def on_login_failed(sender, credentials, request=None, **kwargs):
+def _record_against_username(action, username, request):
     # Only a username that exists is kept: what people type there is sometimes their password.
-    username = str(credentials.get("username", ""))
-    user = get_user_model().objects.filter(username=username).first()
-    audit_record(
-        actor=None, action="user.login_failed", obj=user, note="" if user else "(unknown user)",
-        ip_address=client_ip(request),
-    )
+    user = get_user_model().objects.filter(username=str(username or "")).first()
+    audit_record(actor=None, action=action, obj=user, note="" if user else "(unknown user)",
+                 ip_address=client_ip(request))
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    _record_against_username("user.login_failed", credentials.get("username"), request)
+
+
+def on_locked_out(sender, request, username, **kwargs):
+    # Sent for the try that reaches the limit and for each one refused while locked.
+    _record_against_username("user.locked_out", username, request)
 
 
 def on_admin_change(sender, instance, created, **kwargs):
@@ -40,4 +47,5 @@ def on_admin_change(sender, instance, created, **kwargs):
 def connect():
     user_logged_in.connect(on_login, dispatch_uid="audit-login")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit-login-failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="audit-locked-out")
     post_save.connect(on_admin_change, sender=LogEntry, dispatch_uid="audit-admin-change")

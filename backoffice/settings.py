@@ -4,9 +4,11 @@ Each variable is documented in the README. `<NAME>_FILE` may hold the path of a 
 with the secret instead of the value itself (Docker/Kubernetes secrets).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
+    "csp",
     "backoffice",
     "inventory",
     "orders",
@@ -56,6 +60,9 @@ MIDDLEWARE = [
     "backoffice.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: static files keep their cache headers and carry no policy.
+    "backoffice.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backoffice.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +72,8 @@ MIDDLEWARE = [
     "backoffice.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -114,6 +123,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username, or from one
+# address, lock that username everywhere and that address for every username until
+# LOGIN_LOCKOUT_MINUTES pass without another try (or an admin unlocks: Django admin → Access
+# attempts, or `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`).
+AUTHENTICATION_BACKENDS = [
+    "backoffice.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The address the audit log records too, never a spoofable X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "backoffice.http.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A success does not clear the counters: it would clear the address's too, so an attacker with
+# one account of their own could go on guessing others' passwords.
+AXES_RESET_ON_SUCCESS = False
+# Logins and failures are in our audit log already.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,12 +188,31 @@ if env.str("SECURE_PROXY_SSL_HEADER", default=""):
     SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# A session ends after SESSION_IDLE_TIMEOUT seconds without a request (each request pushes it on).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+# Only this site's own files: no inline script or style, no eval, no framing. Bootstrap's CSS
+# draws its small icons (checkboxes, selects, close buttons) as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful login at INFO; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # The cache (e.g. PayPal's certificates and access tokens), shared by the web server and the

@@ -15,7 +15,7 @@ def scope_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0005_saved_filter'),
+        ('backoffice', '0006_admin_unlocks_logins'),
     ]
 
     operations = [

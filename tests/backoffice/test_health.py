@@ -63,6 +63,14 @@ def test_healthz_answers_anonymous_load_balancers_and_reveals_nothing(client):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_healthz_refuses_other_methods_than_get_and_head_with_405(client, method):
+    response = getattr(client, method)("/healthz")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head("/healthz").status_code == 200
+
+
 def test_healthz_answers_a_probe_by_ip_address_over_http_in_production(client, settings):
     settings.ALLOWED_HOSTS = ["loja.example.com"]
     settings.SECURE_SSL_REDIRECT = True

@@ -27,6 +27,14 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_idle_timeout_and_the_login_lockout_come_from_the_environment():
+    show = "from django.conf import settings as s; " \
+           "print(s.SESSION_COOKIE_AGE, s.SESSION_SAVE_EVERY_REQUEST, s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME)"
+    result = manage("shell", "--no-imports", "-c", show,
+                    SESSION_IDLE_TIMEOUT="900", LOGIN_FAILURE_LIMIT="5", LOGIN_LOCKOUT_MINUTES="120")
+    assert result.stdout.split() == ["900", "True", "5", "2:00:00"], result.stderr
+
+
 def test_debug_off_without_a_secret_key_fails_loudly():
     result = manage("check", DEBUG="0", ALLOWED_HOSTS="example.com")
     assert result.returncode != 0
