@@ -11,6 +11,8 @@ from .params import BoundedDateField, validate_date_in_range
 
 
 class BoundedDateRangeField(django_filters.fields.DateRangeField):
+    """A from–to range whose ends are each a date from 2000 to 2100."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields:

@@ -50,7 +50,8 @@ class AddressForm(forms.ModelForm):
         self.fields["uf"].choices = [("", "—")] + [(uf, uf) for uf in ufs]
         uf = self.data.get(self.add_prefix("uf")) or self.initial.get("uf") or (
             self.instance.city.uf if self.instance.pk else "")
-        # Only the chosen UF's cities are offered (and accepted); a UF that is none is not looked up.
+        # Only the chosen UF's cities are offered (and accepted); an unknown UF is not even looked up
+        # (PostgreSQL refuses a NUL byte in a query).
         self.fields["city"].queryset = City.objects.filter(uf=uf) if uf in ufs else City.objects.none()
         self.fields["city"].label_from_instance = lambda city: city.name
         if self.instance.pk:
@@ -100,7 +101,7 @@ class OrderForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         customer_id = self.data.get("customer") or self.initial.get("customer")
-        # An id: digits, and fewer than overflow the database's integers.
+        # An id is at most 18 digits: a longer number overflows the database's integers.
         if re.fullmatch(r"[0-9]{1,18}", str(customer_id or "")):
             self.fields["address"].queryset = Address.objects.filter(customer_id=customer_id).select_related("city")
 

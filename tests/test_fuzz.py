@@ -8,6 +8,7 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
+from django.db import transaction
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
@@ -31,15 +32,29 @@ HOSTILE = [
     "-1", "0", "-99999999999999999999", "99999999999999999999", "1e3", "NaN", "١٢٣",  # Arabic-Indic digits
     "x" * 5000, "[" * 1000, "%", "' OR 1=1 --", " ",
 ]
-# Read by every list screen (its table), whatever its filters.
-ALWAYS = ("page", "per_page", "sort", "export", "q", "o", "p", "_to_field", "_popup")  # and the admin's
+# Read by every list screen's table and the admin's change lists, whatever their filters.
+ALWAYS = ("page", "per_page", "sort", "export", "q", "o", "p", "_to_field", "_popup")
 SKIPPED = {"logout", "admin:logout"}  # logging out would end the walk
 
 
 @pytest.fixture(autouse=True)
-def answers_not_exceptions(client):
-    """A 500 is a failure to list with the others, not the end of the test."""
+def each_request_alone(client):
+    """A 500 is a failure listed with the others, not the end of the test; and each request
+    runs in a savepoint, as in production each runs in its own transaction: a database
+    error in one does not fail the ones after it."""
     client.raise_request_exception = False
+    request = client.request
+
+    def isolated(**environ):
+        with transaction.atomic():
+            return request(**environ)
+
+    client.request = isolated
+
+
+def _answer(response):
+    """What a failure is listed with: the status and the exception the view raised."""
+    return response.status_code, type(response.exc_info[1]).__name__ if response.exc_info else ""
 
 
 def _query(params: dict) -> str:
@@ -86,8 +101,8 @@ def test_no_hostile_query_parameter_gets_a_5xx(admin_client, name, url):
     for value in HOSTILE:
         response = admin_client.get(f"{url}?{_query(dict.fromkeys(parameters, value))}")
         if response.status_code >= 500:
-            failures.append((value[:20], response.status_code))
-    assert not failures, f"{url} with {parameters}: {failures}"
+            failures.append((value[:20], *_answer(response)))
+    assert not failures, f"{url} with {parameters}:\n" + "\n".join(map(repr, failures))
 
 
 def test_the_walk_reads_the_filters_of_the_list_screens(admin_client):
@@ -150,14 +165,14 @@ def test_no_hostile_webhook_gets_a_5xx_signed_or_not(client, accounts, provider)
             response = client.post(f"{account.webhook_path()}?{query}", body, content_type="application/json",
                                    headers=headers)
             if response.status_code >= 500:
-                failures.append((body[:20], signed, response.status_code))
+                failures.append((body[:20], signed, *_answer(response)))
     for value in HOSTILE:
         query = _query({"data.id": value, "type": value, "id": value, "topic": value})
         response = client.post(f"{account.webhook_path()}?{query}", b"{}", content_type="application/json",
                                headers=_signed(provider, account, b"{}", value))
         if response.status_code >= 500:
-            failures.append((f"?data.id={value[:20]}", True, response.status_code))
-    assert not failures, failures
+            failures.append((f"?data.id={value[:20]}", True, *_answer(response)))
+    assert not failures, "\n".join(map(repr, failures))
 
 
 ORDER = {
@@ -171,7 +186,7 @@ ORDER = {
 
 
 def _order_documents():
-    """The valid order with each field in turn replaced by each hostile value."""
+    """The valid order with each field in turn replaced by each hostile value, named."""
     paths = [(key,) for key in ORDER if key not in ("customer", "address", "items")]
     paths += [(section, key) for section in ("customer", "address") for key in ORDER[section]]
     paths += [("items", 0, key) for key in ORDER["items"][0]]
@@ -182,7 +197,8 @@ def _order_documents():
             for step in path[:-1]:
                 target = target[step]
             target[path[-1]] = value
-            yield json.dumps(document, ensure_ascii=False).encode(errors="surrogatepass")
+            yield ".".join(map(str, path)) + f"={value[:20]!r}", json.dumps(document, ensure_ascii=False).encode(
+                errors="surrogatepass")
 
 
 def test_no_hostile_order_posted_to_the_api_gets_a_5xx_and_every_answer_is_json(client):
@@ -191,12 +207,12 @@ def test_no_hostile_order_posted_to_the_api_gets_a_5xx_and_every_answer_is_json(
                             unit_cost=Decimal("1"), user=None)
     key = api_token_create(name="loja virtual")[1]
     failures = []
-    for body in [*BODIES, *_order_documents()]:
+    for case, body in [*((body[:20], body) for body in BODIES), *_order_documents()]:
         response = client.post("/api/orders/", body, content_type="application/json",
                                HTTP_AUTHORIZATION=f"Token {key}")
         if response.status_code >= 500 or not response["Content-Type"].startswith("application/json"):
-            failures.append((body[:40], response.status_code, response["Content-Type"]))
-    assert not failures, failures
+            failures.append((case, *_answer(response), response["Content-Type"]))
+    assert not failures, "\n".join(map(repr, failures))
 
 
 def test_no_hostile_survey_answer_gets_a_5xx(client, customer, address, role_user):
@@ -216,11 +232,11 @@ def test_no_hostile_survey_answer_gets_a_5xx(client, customer, address, role_use
         for data in ({"score": value}, {"score": "5", "comment": value}):
             response = client.post(url, _query(data), content_type="application/x-www-form-urlencoded")
             if response.status_code >= 500:
-                failures.append((data, response.status_code))
+                failures.append((data, *_answer(response)))
         response = client.get(f"/orders/survey/{quote(value, safe='', errors='surrogatepass')}/")
         if response.status_code >= 500:
-            failures.append(("token", value[:20], response.status_code))
-    assert not failures, failures
+            failures.append(("token", value[:20], *_answer(response)))
+    assert not failures, "\n".join(map(repr, failures))
 
 
 def test_no_hostile_login_or_health_probe_gets_a_5xx(client, settings):
@@ -230,11 +246,11 @@ def test_no_hostile_login_or_health_probe_gets_a_5xx(client, settings):
         response = client.post("/login/", _query({"username": value, "password": value, "next": value}),
                                content_type="application/x-www-form-urlencoded")
         if response.status_code >= 500:
-            failures.append(("login", value[:20], response.status_code))
+            failures.append(("login", value[:20], *_answer(response)))
     for value in HOSTILE:
         url = f"/healthz?{_query({'x': value})}"
         body = value.encode(errors="surrogatepass")
         for response in (client.get(url), client.post(url, body, content_type="application/json")):
             if response.status_code >= 500:
-                failures.append(("healthz", response.request["REQUEST_METHOD"], value[:20], response.status_code))
-    assert not failures, failures
+                failures.append(("healthz", response.request["REQUEST_METHOD"], value[:20], *_answer(response)))
+    assert not failures, "\n".join(map(repr, failures))
