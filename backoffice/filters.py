@@ -7,13 +7,36 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
+from .params import BoundedDateField, validate_date_in_range
+
+
+class BoundedDateRangeField(django_filters.fields.DateRangeField):
+    """A from–to range whose ends are each a date from 2000 to 2100."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields:
+            field.validators.append(validate_date_in_range)
+
+
+class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = BoundedDateRangeField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 def period_filter(**kwargs):
-    """A from–to date range with the browser's date pickers."""
-    return django_filters.DateFromToRangeFilter(
+    """A from–to date range with the browser's date pickers, each end from 2000 to 2100."""
+    return BoundedDateFromToRangeFilter(
         label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), **kwargs
     )
+
+
+def day_filter(**kwargs):
+    """One day with the browser's date picker, from 2000 to 2100."""
+    return BoundedDateFilter(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
 
 
 def yes_no_filter(label, **kwargs):

@@ -1,5 +1,7 @@
 """Forms of the customer and order screens."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -49,8 +51,9 @@ class AddressForm(forms.ModelForm):
         self.fields["uf"].choices = [("", "—")] + [(uf, uf) for uf in ufs]
         uf = self.data.get(self.add_prefix("uf")) or self.initial.get("uf") or (
             self.instance.city.uf if self.instance.pk else "")
-        # Only the chosen UF's cities are offered (and accepted).
-        self.fields["city"].queryset = City.objects.filter(uf=uf) if uf else City.objects.none()
+        # Only the chosen UF's cities are offered (and accepted); an unknown UF is not even looked up
+        # (PostgreSQL refuses a NUL byte in a query).
+        self.fields["city"].queryset = City.objects.filter(uf=uf) if uf in ufs else City.objects.none()
         self.fields["city"].label_from_instance = lambda city: city.name
         if self.instance.pk:
             self.initial.setdefault("uf", self.instance.city.uf)
@@ -96,7 +99,8 @@ class OrderForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         customer_id = self.data.get("customer") or self.initial.get("customer")
-        if str(customer_id or "").isdigit():
+        # An id is at most 18 digits: a longer number overflows the database's integers.
+        if re.fullmatch(r"[0-9]{1,18}", str(customer_id or "")):
             self.fields["address"].queryset = Address.objects.filter(customer_id=customer_id).select_related("city")
 
 

@@ -22,7 +22,7 @@ from inventory.services import InventoryError, ReservationLine, stock_consume, s
 from .models import (
     TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status, SurveyAnswer, Tag,
 )
-from .survey import survey_token
+from .survey import SURVEYED, survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
 
 CENT = Decimal("0.01")
@@ -420,7 +420,7 @@ def survey_send(*, order_id: int) -> bool:
     """E-mail the survey link of a delivered order, once. Returns whether it was sent now."""
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("customer").get(pk=order_id)
-        if (order.survey_sent_at or not order.customer.email or order.status not in (Status.DELIVERED, Status.CLOSED)
+        if (order.survey_sent_at or not order.customer.email or order.status not in SURVEYED
                 or SurveyAnswer.objects.filter(order=order).exists()):
             return False
         link = settings.SITE_URL.rstrip("/") + reverse("orders:survey", args=[survey_token(order)])
@@ -437,13 +437,15 @@ def survey_send(*, order_id: int) -> bool:
 
 
 def survey_answer(*, order: Order, score: int, comment: str = "") -> SurveyAnswer:
-    """Keep the customer's answer; an order is answered once."""
+    """Keep the customer's answer about a delivered order; an order is answered once."""
     if not 0 <= score <= 10:
         raise OrderError(_("Choose a score from 0 to 10."))
     with transaction.atomic():
         order = _locked(order)
         if SurveyAnswer.objects.filter(order=order).exists():
             raise OrderError(_("This survey was already answered. Thank you!"))
+        if order.status not in SURVEYED:
+            raise OrderError(_("This order was not delivered: there is nothing to answer about yet."))
         answer = SurveyAnswer.objects.create(order=order, score=score, comment=comment.strip()[:2000])
         _event(order, OrderEvent.Kind.NOTE, message=_("Survey answered: %(score)d.") % {"score": score})
     return answer

@@ -2,8 +2,12 @@
 
 from django.core import signing
 
+from .models import Status
+
 SALT = "orders.survey"
 MAX_AGE = 60 * 60 * 24 * 30  # the link works for 30 days after it is sent
+# The orders a survey is sent for and answered about: the customer has received them.
+SURVEYED = (Status.DELIVERED, Status.CLOSED)
 
 
 def survey_token(order) -> str:

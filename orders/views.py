@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from backoffice.http import flash_form_errors, redirect_back
+from backoffice.params import query_text
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
@@ -27,7 +28,7 @@ from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, Or
 from .models import TRANSITIONS, Customer, Order, Status, Tag
 from .panels import order_panels
 from .services import ItemInput
-from .survey import order_id_from_token
+from .survey import SURVEYED, order_id_from_token
 from .validators import clean_cep, format_document, uf_of_cep
 
 
@@ -144,8 +145,8 @@ def address_fields(request):
     form = AddressForm(data, prefix="address")
     # Only the UF and city fields are shown: no errors for the fields not filled in yet.
     form.errors.clear()
-    if data.get("city_q"):
-        form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=data["city_q"].strip())
+    if city_q := query_text(request, "city_q"):
+        form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
     return render(request, "orders/partials/address_city.html", {"address_form": form})
 
 
@@ -154,7 +155,7 @@ def address_fields(request):
 def customer_search(request):
     """HTMX: customers matching the typed name, document or e-mail, for the order form."""
     return render(request, "orders/partials/customer_results.html",
-                  {"customers": selectors.customer_search(request.GET.get("q", ""))})
+                  {"customers": selectors.customer_search(query_text(request, "q"))})
 
 
 @require("orders.view_customer")
@@ -321,6 +322,8 @@ def survey(request, token):
         return render(request, "orders/survey.html", {"state": "invalid"}, status=400)
     if hasattr(order, "survey_answer"):
         return render(request, "orders/survey.html", {"state": "answered", "order": order})
+    if order.status not in SURVEYED:  # signed, but no survey is sent before delivery: not a link we sent
+        return render(request, "orders/survey.html", {"state": "invalid"}, status=400)
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

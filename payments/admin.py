@@ -4,7 +4,7 @@ settlement rules, and read-only views of the inbox, payments, receivables and re
 from django import forms
 from django.contrib import admin
 
-from backoffice.admin import ReadOnlyAdmin
+from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin
 
 from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 
@@ -28,8 +28,9 @@ class ProviderAccountForm(forms.ModelForm):
 
 
 @admin.register(ProviderAccount)
-class ProviderAccountAdmin(admin.ModelAdmin):
+class ProviderAccountAdmin(SecretFieldsAdmin):
     form = ProviderAccountForm
+    secret_fields = ("access_token", "webhook_secret")
     list_display = ("name", "provider", "active", "webhook_url")
 
     @admin.display(description="webhook URL")

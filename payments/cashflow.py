@@ -2,6 +2,7 @@
 Settled receivables bring their gross in and their fee out; refunds and chargebacks shrink
 what is still to be released or take money out; finance enters everything else. All sums are Decimal."""
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -106,9 +107,7 @@ def period_bounds(kind: str, anchor: date) -> tuple[date, date]:
     if kind == "week":
         start = anchor - timedelta(days=anchor.weekday())
         return start, start + timedelta(days=6)
-    start = anchor.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following - timedelta(days=1)
+    return anchor.replace(day=1), anchor.replace(day=calendar.monthrange(anchor.year, anchor.month)[1])
 
 
 @dataclass

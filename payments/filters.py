@@ -1,11 +1,10 @@
 """Filters of the finance list screens."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.filters import period_filter
+from backoffice.filters import day_filter, period_filter
 
 from .models import CashEntry, Payment, Provider, Receivable, WebhookEvent
 
@@ -41,7 +40,7 @@ class WebhookEventFilter(django_filters.FilterSet):
 
 
 class ReceivableFilter(django_filters.FilterSet):
-    due_date = django_filters.DateFilter(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = day_filter(label=_("Day"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Receivable.Status.choices, empty_label=_("All"))
     provider = django_filters.ChoiceFilter(label=_("Provider"), field_name="payment__provider", choices=Provider.choices,
                                            empty_label=_("All"))

@@ -1,7 +1,7 @@
 """Payment screens and the providers' webhook endpoints."""
 
 import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.exports import FORMATS, export_response
 from backoffice.http import client_ip, flash_form_errors, redirect_back
+from backoffice.params import query_date, query_month
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 from backoffice.templatetags.backoffice import money
@@ -230,19 +231,11 @@ RECEIVABLE_COLUMNS = [
 ]
 
 
-def _month(value: str) -> date:
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @require("payments.view_receivable")
 @require_GET
 def receivable_calendar(request):
     """The month's expected settlements, day by day, and the list of them."""
-    month, last = cashflow.period_bounds("month", _month(request.GET.get("month", "")))
+    month, last = cashflow.period_bounds("month", query_month(request, "month"))
     in_month = Receivable.objects.filter(due_date__range=(month, last))
     totals = {}
     for row in in_month.values("due_date", "status").annotate(total=Sum("net"), count=Count("pk")):
@@ -273,20 +266,13 @@ CASH_COLUMNS = [
 ]
 
 
-def _anchor(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return timezone.localdate()
-
-
 @require("payments.view_cashentry")
 @require_GET
 def cash_flow(request):
     """A day, week or month of the register: opening + in − out = closing, the forecast, a
     chart of the days and the entries."""
     kind = request.GET.get("period") if request.GET.get("period") in cashflow.PERIODS else "month"
-    start, end = cashflow.period_bounds(kind, _anchor(request.GET.get("date", "")))
+    start, end = cashflow.period_bounds(kind, query_date(request, "date"))
     period = cashflow.cash_period(start, end)
     filterset = CashEntryFilter(request.GET, queryset=CashEntry.objects.filter(date__range=(start, end)))
     table = Table(request, filterset.qs, CASH_COLUMNS, default_sort="date", export_columns=CASH_COLUMNS[:-1])

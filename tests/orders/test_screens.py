@@ -192,6 +192,25 @@ def test_garbage_ids_and_customers_in_the_address_bar_are_no_500(ready):
     client, customer, product = ready
     assert client.post("/orders/bulk/", {"ids": ["abc"], "operation": "tag", "tag": "x"}).status_code == 302
     assert client.get("/orders/new/", {"customer": "abc"}).status_code == 200
+    # Beyond the database's integers (SQLite raised OverflowError listing the addresses).
+    assert client.get("/orders/new/", {"customer": "99999999999999999999"}).status_code == 200
+    assert client.get("/orders/customers/addresses/", {"customer": "99999999999999999999"}).status_code == 200
+
+
+@pytest.mark.parametrize("query", [
+    {"address-uf": "\x00"}, {"address-uf": "S\x00P"}, {"address-uf": "SP", "city_q": "campi\x00nas"},
+])
+def test_a_nul_byte_in_the_address_fields_offers_no_city_and_is_no_500(client_as, query):
+    # PostgreSQL refused the query (DataError): a NUL selects no UF and is no part of a city name.
+    response = client_as("staff").get("/orders/customers/address-fields/", query)
+    assert response.status_code == 200
+    cities = list(response.context["address_form"].fields["city"].queryset.values_list("name", flat=True))
+    assert cities == ([] if query["address-uf"] != "SP" else ["Campinas"])
+
+
+def test_a_nul_byte_in_the_customer_search_is_dropped(client_as, customer):
+    response = client_as("staff").get("/orders/customers/search/", {"q": "Ma\x00ria"})
+    assert response.status_code == 200 and list(response.context["customers"]) == [customer]
 
 
 def test_orders_are_found_by_a_formatted_document(ready):

@@ -88,3 +88,18 @@ def test_staff_see_the_nps_by_channel(client_as, delivered):
     page = client_as("manager").get("/orders/survey/answers/")
     assert page.context["nps"] == {"total": 1, "promoters": 1, "detractors": 0, "score": 100}
     assert [(r["channel"], r["score"]) for r in page.context["by_channel"]] == [("loja virtual", 100)]
+
+
+def test_a_signed_link_for_an_order_never_delivered_is_refused(client, customer, address):
+    product = ProductFactory(price=Decimal("50"))
+    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                            unit_cost=Decimal("20"), user=None)
+    order, _ = services.order_create(customer=customer, address=address, channel="web",
+                                     items=[services.ItemInput(product, 1, Decimal("50"))])
+    url = f"/orders/survey/{survey_token(order)}/"  # validly signed, but no survey is sent before delivery
+    page = client.get(url)
+    assert page.status_code == 400 and "não é válido" in page.content.decode()
+    assert client.post(url, {"score": "0"}).status_code == 400
+    with pytest.raises(services.OrderError, match="não foi entregue"):
+        services.survey_answer(order=order, score=0)
+    assert not SurveyAnswer.objects.exists()

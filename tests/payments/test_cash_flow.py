@@ -66,9 +66,46 @@ def test_a_month_opens_with_what_came_before_and_closes_with_opening_plus_in_min
     ("week", date(2026, 3, 18), (date(2026, 3, 16), date(2026, 3, 22))),
     ("month", date(2024, 2, 10), (date(2024, 2, 1), date(2024, 2, 29))),
     ("month", date(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 31))),
+    ("month", date(9999, 12, 31), (date(9999, 12, 1), date(9999, 12, 31))),  # no day after it to count back from
 ])
 def test_period_bounds(kind, anchor, bounds):
     assert period_bounds(kind, anchor) == bounds
+
+
+OUT_OF_RANGE = "A data pedida não é válida ou não está entre 2000 e 2100: mostrando o período atual."
+
+
+@pytest.mark.parametrize("query", [
+    {"date": "9999-12-31"}, {"date": "0001-01-01", "period": "week"}, {"date": "0001-01-01", "period": "day"},
+    {"date": "1999-12-31"}, {"date": "2101-01-01"}, {"date": "99999-01-01"}, {"date": "2026-02-30"}, {"date": "\x00"},
+])
+def test_a_date_out_of_range_or_no_date_shows_the_current_period_and_says_so(client_as, query):
+    # 9999-12-31 overflowed the period's following day, 0001-01-01's week began before year 1.
+    response = client_as("finance").get("/payments/cash-flow/", query)
+    assert response.status_code == 200
+    period = response.context["period"]
+    assert period.start <= timezone.localdate() <= period.end
+    assert OUT_OF_RANGE in response.content.decode()
+
+
+def test_the_first_and_last_days_of_the_range_are_shown_without_a_warning(client_as):
+    client = client_as("finance")
+    for day in (date(2000, 1, 1), date(2100, 12, 31)):
+        response = client.get("/payments/cash-flow/", {"date": day.isoformat(), "period": "week"})
+        assert response.context["period"].start <= day <= response.context["period"].end
+        assert OUT_OF_RANGE not in response.content.decode()
+    assert OUT_OF_RANGE not in client.get("/payments/cash-flow/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/payments/?created_at_after=0001-01-01&created_at_before=9999-12-31",
+                                 "/payments/webhooks/?received_at_after=9999-12-31",
+                                 "/payments/receivables/?due_date=0001-01-01",
+                                 "/orders/?placed_at_before=9999-12-31", "/audit/?created_at_after=0001-01-01"])
+def test_a_filter_date_out_of_range_is_a_form_error_not_a_500(client_as, url):
+    # The end of 9999-12-31 in São Paulo is past the last datetime once in UTC: an OverflowError.
+    response = client_as("admin").get(url)
+    assert response.status_code == 200
+    assert "Informe uma data entre 2000 e 2100." in response.content.decode()
 
 
 def test_receivables_settle_on_their_date_gross_in_and_fee_out_once(account):

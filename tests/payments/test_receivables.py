@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from payments.models import ProviderAccount, Receivable, SettlementRule
 from payments.providers.mercadopago import MercadoPago
@@ -47,3 +48,17 @@ def test_a_notification_repeated_does_not_schedule_twice_and_a_refund_cancels_wh
     assert Receivable.objects.count() == 3
     payment_apply(account=account, data=card_payment(status="refunded", transaction_amount_refunded=100.0))
     assert set(Receivable.objects.values_list("status", flat=True)) == {"cancelled"}
+
+
+@pytest.mark.parametrize("month", ["9999-12", "1-1", "0001-01", "2026-13", "2101-01", "\x00", "١٢-٢٠٢٦"])
+def test_a_month_out_of_range_or_no_month_shows_this_month_and_says_so(client_as, month):
+    # 9999-12 overflowed the month's following day; 1-1 reached the database as year 1 (DataError).
+    response = client_as("finance").get("/payments/receivables/", {"month": month})
+    assert response.status_code == 200
+    assert response.context["month"] == timezone.localdate().replace(day=1)
+    assert "A data pedida não é válida ou não está entre 2000 e 2100" in response.content.decode()
+
+
+def test_a_month_in_range_is_shown(client_as):
+    response = client_as("finance").get("/payments/receivables/", {"month": "2100-12"})
+    assert response.context["month"] == date(2100, 12, 1) and response.context["following"] == date(2101, 1, 1)
