@@ -158,7 +158,8 @@ def _signed(provider, account, body, data_id):
 
 
 @pytest.mark.parametrize("provider", ["mercadopago", "pagbank", "paypal"])
-def test_no_hostile_webhook_gets_a_5xx_signed_or_not(client, accounts, provider):
+def test_no_hostile_webhook_gets_a_5xx_signed_or_not(client, accounts, provider, settings):
+    settings.PAYMENTS_WEBHOOK_REJECTED_LIMIT = 10**6  # every case reaches the checks, none stops at the 429
     account = accounts[provider]
     failures, accepted = [], 0
     for body in BODIES:

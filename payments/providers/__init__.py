@@ -129,7 +129,7 @@ def json_object(body: bytes) -> dict:
     """A notification's body as a JSON object, or WebhookMalformed."""
     try:
         document = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; RecursionError: deep nesting
         raise WebhookMalformed("the body is not JSON") from exc
     if not isinstance(document, dict):
         raise WebhookMalformed("the body is not a JSON object")
