@@ -12,3 +12,10 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def login_username(request, credentials=None) -> str:
+    """The username axes counts failures for, as typed but cut to what its log holds (255):
+    Django's login forms do not check the length, and no user's name is longer."""
+    source = credentials if credentials else request.POST
+    return str(source.get("username") or "")[:255]

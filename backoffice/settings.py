@@ -136,6 +136,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=3
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The address the audit log records too, never a spoofable X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "backoffice.http.client_ip"
+AXES_USERNAME_CALLABLE = "backoffice.backends.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A success does not clear the counters: it would clear the address's too, so an attacker with
 # one account of their own could go on guessing others' passwords.
