@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import ApiToken, AuditEvent
+from .models import ApiToken, AuditEvent, TaskDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "object_repr")
     list_filter = ("action",)
+
+
+@admin.register(TaskDelivery)
+class TaskDeliveryAdmin(ReadOnlyAdmin):
+    """Deliveries that started and never finished: a worker died in them (or one runs now)."""
+
+    list_display = ("task_name", "key", "starts", "last_started_at")
