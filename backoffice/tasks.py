@@ -50,8 +50,8 @@ def delivery_guard(key: str, *, name: str, poisoned):
     """Run the block unless the delivery `key` already started settings.TASK_MAX_STARTS times
     without finishing: then `poisoned(starts=…)` marks the task's own row failed and
     TaskPoisoned is raised. The start is committed before the block runs and forgotten when it
-    returns or raises (a retry, which keeps its task id, is not a crash); only a worker that
-    died — out of memory, killed, over the hard time limit — leaves it counted."""
+    returns or raises an Exception (a retry, which keeps its task id, is not a crash); only a
+    worker that died — out of memory, killed, over the hard time limit — leaves it counted."""
     from .models import TaskDelivery
 
     if key in _running.get():
@@ -72,12 +72,24 @@ def delivery_guard(key: str, *, name: str, poisoned):
     token = _running.set(_running.get() | {key})
     try:
         yield
+    except Exception:
+        _finished(key, name)
+        raise
+    else:
+        _finished(key, name)
     finally:
+        # SystemExit and the like stay counted: the pool stops a child over its hard time limit
+        # with SIGTERM, which exits through here.
         _running.reset(token)
-        try:
-            TaskDelivery.objects.filter(key=key).delete()
-        except DatabaseError:  # the database went away meanwhile: one start more is counted
-            logger.warning("%s [%s]: its finish could not be recorded", name, key, exc_info=True)
+
+
+def _finished(key, name):
+    from .models import TaskDelivery
+
+    try:
+        TaskDelivery.objects.filter(key=key).delete()
+    except DatabaseError:  # the database went away meanwhile: one start more is counted
+        logger.warning("%s [%s]: its finish could not be recorded", name, key, exc_info=True)
 
 
 class GuardedTask(Task):
