@@ -8,7 +8,7 @@ from django_celery_results.models import TaskResult
 
 from backoffice.celery import app as celery_app
 from backoffice.models import ImportFile, TaskDelivery
-from backoffice.tasks import GuardedTask, TaskPoisoned, import_process_task
+from backoffice.tasks import GuardedTask, TaskPoisoned, delivery_guard, import_process_task
 from inventory.models import Product
 from payments.models import ProviderAccount, WebhookEvent
 from payments.tasks import process_webhook
@@ -92,3 +92,20 @@ def test_retries_are_not_crashes(mercadopago_api):  # noqa: F811
     event.refresh_from_db()
     assert event.status == "failed" and "404" in event.error
     assert not TaskDelivery.objects.exists()
+
+
+def test_a_delivery_the_pool_stopped_stays_counted_and_one_that_raised_is_forgotten():
+    refused = []
+    # Over the hard time limit the pool sends SIGTERM, which leaves the task as SystemExit.
+    for _ in range(3):
+        with pytest.raises(SystemExit), delivery_guard("stopped", name="a task", poisoned=None):
+            raise SystemExit(1)
+    assert TaskDelivery.objects.get(key="stopped").starts == 3
+    with pytest.raises(TaskPoisoned), delivery_guard("stopped", name="a task",
+                                                     poisoned=lambda starts: refused.append(starts)):
+        raise AssertionError("not run")
+    assert refused == [3]
+
+    with pytest.raises(ValueError), delivery_guard("raised", name="a task", poisoned=None):
+        raise ValueError("a bug, reported as the task's failure")
+    assert not TaskDelivery.objects.filter(key="raised").exists()
