@@ -93,8 +93,8 @@ BOMBS = {
     "a cell at XFD1048576": ("bomb.xlsx", lambda: xlsx(COUNT, XFD1048576="x"),
                              "A área usada da planilha tem 1048576 linhas por 16384 colunas"),
     # One text cell of 60 MB, in a file of about 70 KB.
-    "a huge text cell": ("text.xlsx", lambda: huge_text_xlsx(60 << 20),
-                         "O arquivo XLSX contém mais dados do que uma importação pode ter (xl/worksheets/sheet1.xml: 60 MB)"),
+    "a huge text cell": ("text.xlsx", lambda: huge_text_xlsx(60 << 20), "O arquivo XLSX contém mais dados do que "
+                         "uma importação pode ter (xl/worksheets/sheet1.xml: 60 MB)"),
     # openpyxl would cut the text at Excel's limit when writing: the sheet is written here.
     "a cell longer than Excel allows": ("long.xlsx", lambda: sheet_xlsx(
         b'<row><c t="inlineStr"><is><t>' + b"C" * (MAX_CELL_LENGTH + 1) + b"</t></is></c></row>"),

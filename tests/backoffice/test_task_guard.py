@@ -71,7 +71,8 @@ def test_a_delivery_that_crashed_fewer_times_runs_and_is_then_forgotten(waiting_
     assert not TaskDelivery.objects.exists()
 
 
-def test_a_webhook_whose_workers_died_three_times_is_failed_with_the_reason(mercadopago_api, results_stored):  # noqa: F811
+def test_a_webhook_whose_workers_died_three_times_is_failed_with_the_reason(
+        mercadopago_api, results_stored):  # noqa: F811
     account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
     event = WebhookEvent.objects.create(account=account, resource_id="20359978")
     crashed("webhook-task-id", 3)
