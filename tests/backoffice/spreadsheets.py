@@ -55,10 +55,10 @@ def huge_text_xlsx(size: int) -> bytes:
     return _rewrite(xlsx([["x"]]), SHEET, write, zipfile.ZIP_DEFLATED)
 
 
-def sheet_xlsx(xml: bytes) -> bytes:
+def sheet_xlsx(xml: bytes, compression=zipfile.ZIP_DEFLATED) -> bytes:
     """A workbook whose sheet is `xml` (its rows, without the sheet's envelope)."""
     return _rewrite(xlsx([["x"]]), SHEET, lambda stream: stream.write(MAIN + xml + b"</sheetData></worksheet>"),
-                    zipfile.ZIP_DEFLATED)
+                    compression)
 
 
 def _rewrite(workbook: bytes, name: str, write, compression) -> bytes:

@@ -3,6 +3,7 @@
 uploader and the admins; what the export quoted comes back as it was."""
 
 import codecs
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -112,6 +113,26 @@ def test_a_spreadsheet_bomb_is_rejected_with_its_reason(stored, case):
     assert expected in message(record)
 
 
+# What comes well after the row past the limit could not be read: it is not read, the file is
+# refused at that row (readers read ahead a few kilobytes; openpyxl, looking for the used range a
+# sheet does not declare, runs through the sheet's XML once, but reads no value).
+UNREADABLE_AFTER_THE_LIMIT = {
+    "csv": ("after.csv", count_csv_of(MAX_ROWS + 10_000) + b"\x81 not Windows-1252\n"),
+    "xlsx": ("after.xlsx", sheet_xlsx(
+        b'<row><c t="inlineStr"><is><t>sku</t></is></c><c t="inlineStr"><is><t>warehouse</t></is></c>'
+        b'<c t="inlineStr"><is><t>counted</t></is></c></row>' + b"<row><c><v>1</v></c></row>" * (MAX_ROWS + 10_000)
+        + b'<row><c t="n"><v>not a number</v></c></row>', compression=zipfile.ZIP_STORED)),
+}
+
+
+@pytest.mark.parametrize("fmt", UNREADABLE_AFTER_THE_LIMIT)
+def test_a_file_over_the_row_limit_is_refused_at_the_first_row_past_it_without_reading_on(stored, fmt):
+    name, content = UNREADABLE_AFTER_THE_LIMIT[fmt]
+    record = processed(stored(content, name=name, kind="inventory.count"))
+    assert record.status == "rejected"
+    assert message(record) == f"No máximo {MAX_ROWS} linhas por arquivo."
+
+
 def test_the_report_of_a_file_with_very_many_bad_rows_is_bounded(stored):
     rows = "".join(f"S{n},{'x' * 2000},bad,1\n" for n in range(3000))
     record = processed(stored((CATALOG_HEADER + rows).encode()))
@@ -121,12 +142,15 @@ def test_the_report_of_a_file_with_very_many_bad_rows_is_bounded(stored):
     assert all(len(error) <= 500 for item in record.report for error in item["errors"])
 
 
-def test_an_import_that_breaks_in_an_unexpected_way_ends_failed_not_waiting(stored):
+def test_an_import_that_breaks_in_an_unexpected_way_ends_failed_not_waiting(client, stored):
     record = stored(b"", name="gone.csv")
     record.file.storage.delete(record.file.name)  # the file is gone from the storage
     record = processed(record)
     assert record.status == "failed"
     assert "erro inesperado (FileNotFoundError)" in message(record)
+    client.force_login(record.uploaded_by)
+    page = client.get(f"/imports/{record.pk}/").content.decode()
+    assert "Nada foi importado: não foi possível processar o arquivo" in page and "every 1s" not in page
 
 
 def test_the_catch_up_job_goes_on_past_imports_that_fail_and_imports_the_valid_ones(stored, caplog):
