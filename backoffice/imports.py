@@ -28,8 +28,9 @@ MAX_CELL_LENGTH = 32_767  # Excel's own limit for a cell
 # inflated (the zip module never inflates a member beyond its declared size).
 MAX_MEMBER_SIZE = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # checked for members over a mebibyte (small ones cannot bomb)
-# A sheet declares its used range; openpyxl would otherwise pad every row to it.
-MAX_SHEET_ROWS = 1_048_576  # Excel's own limit: rows numbered beyond it are not read
+# A sheet declares its used range (A1:XFD1048576 for one far cell) and openpyxl pads every row to
+# it: a range over the limits is refused, and the rows are read without it.
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit: a row numbered beyond it is not read
 
 # A NUL byte or half of a UTF-16 surrogate pair is not text: the database refuses it.
 NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -140,7 +141,8 @@ def _csv_rows(handle):
 
 def _check_zip(handle):
     try:
-        members = zipfile.ZipFile(handle).infolist()
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise TableError(_("The XLSX file could not be read (%(error)s).") % {"error": type(exc).__name__}) from exc
     for member in members:
