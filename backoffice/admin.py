@@ -8,7 +8,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from .api import API_CHANNELS, api_channels_clean
-from .models import ApiToken, AuditEvent
+from .models import ApiToken, AuditEvent, TaskDelivery
 
 
 class SecretFieldsAdmin(admin.ModelAdmin):
@@ -78,3 +78,10 @@ class UserAdmin(SecretFieldsAdmin, auth_admin.UserAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "object_repr")
     list_filter = ("action",)
+
+
+@admin.register(TaskDelivery)
+class TaskDeliveryAdmin(ReadOnlyAdmin):
+    """Deliveries that started and never finished: a worker died in them (or one runs now)."""
+
+    list_display = ("task_name", "key", "starts", "last_started_at")

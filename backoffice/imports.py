@@ -5,15 +5,35 @@ ImportFile first, then a task reads it, validates every row, and applies the row
 transaction only when none is bad.
 """
 
+import codecs
 import csv
 import io
+import re
+import zipfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from .exports import FORMULA_PREFIXES
+
+# Every limit is checked while the file is read, so no file makes a worker read (or hold)
+# more than this: a file over a limit is refused as soon as the limit is passed.
 MAX_ROWS = 50_000
+MAX_COLUMNS = 100
+MAX_CELL_LENGTH = 32_767  # Excel's own limit for a cell
+# An XLSX is a zip of XML files; each is checked, by what the zip declares, before it is
+# inflated (the zip module never inflates a member beyond its declared size).
+MAX_MEMBER_SIZE = 50 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # checked for members over a mebibyte (small ones cannot bomb)
+# A sheet declares its used range (A1:XFD1048576 for one far cell) and openpyxl pads every row to
+# it: a range over the limits is refused, and the rows are read without it.
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit: a row numbered beyond it is not read
+
+# A NUL byte or half of a UTF-16 surrogate pair is not text: the database refuses it.
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class TableError(Exception):
@@ -57,10 +77,15 @@ IMPORTERS: dict[str, Importer] = {}
 
 
 def cell_text(value) -> str:
-    """A cell as text: stripped, "" for empty, and 12 rather than 12.0 for whole numbers."""
+    """A cell as text: stripped, "" for empty, 12 rather than 12.0 for whole numbers, and
+    without the quote our exports put before text that would run as a formula (so a
+    product named "=HYPERLINK(…)" goes out and comes back as it was)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value)
+    if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES["csv"]:
+        text = text[1:]
+    return text.strip()
 
 
 def register_importer(importer: Importer):
@@ -71,43 +96,140 @@ def _normalise(header) -> str:
     return str(header or "").strip().lower()
 
 
-def _csv_rows(raw: bytes):
-    for encoding in ("utf-8-sig", "cp1252"):
+def _csv_encoding(handle) -> str:
+    """UTF-16 when the file says so (Excel's "Unicode Text"), UTF-8 when every byte is, else
+    Windows-1252; read in chunks, never whole."""
+    if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        handle.seek(0)
+        return "utf-16"
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+    finally:
+        handle.seek(0)
+
+
+def _csv_rows(handle):
+    text = io.TextIOWrapper(handle, encoding=_csv_encoding(handle), newline="")
+    try:
         try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        text.seek(0)
+        reader = csv.reader(text, dialect)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield cells
+        except csv.Error as exc:
+            # Also what a quote left open does: the rest of the file becomes one cell.
+            raise TableError(_("Row %(row)d could not be read: a cell is longer than %(max)d characters or a quote "
+                               "is not closed.") % {"row": number + 1, "max": MAX_CELL_LENGTH}) from exc
+    except UnicodeError as exc:
+        raise TableError(_("The file is not text in UTF-8, UTF-16 or Windows-1252: save it again as “CSV UTF-8”."))\
+            from exc
+    finally:
+        text.detach()  # the caller closes the file
 
 
-def _xlsx_rows(raw: bytes):
+def _check_zip(handle):
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TableError(_("The XLSX file could not be read (%(error)s).") % {"error": type(exc).__name__}) from exc
+    for member in members:
+        too_large = member.file_size > MAX_MEMBER_SIZE
+        ratio = member.file_size / max(member.compress_size, 1)
+        if too_large or (member.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO):
+            raise TableError(_("The XLSX file holds more data than an import may have (%(member)s: %(size)d MB). "
+                               "Send at most %(max)d rows, or a CSV file.") % {
+                "member": member.filename[:100], "size": member.file_size // (1024 * 1024), "max": MAX_ROWS})
+    handle.seek(0)
+
+
+def _xlsx_rows(handle):
+    _check_zip(handle)
+    workbook = None
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > MAX_ROWS + 1 or (sheet.max_column or 0) > MAX_COLUMNS:
+            raise TableError(_("The sheet's used range is %(rows)d rows by %(columns)d columns; an import may have "
+                               "at most %(max_rows)d rows and %(max_columns)d columns (delete the rows and columns "
+                               "after your data).") % {"rows": sheet.max_row, "columns": sheet.max_column,
+                                                        "max_rows": MAX_ROWS + 1, "max_columns": MAX_COLUMNS})
+        # The declared range may be wrong: the real cells are read, never more than one
+        # column past the limit (so a cell far to the right is not padded to).
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(max_row=MAX_SHEET_ROWS, max_col=MAX_COLUMNS + 1, values_only=True)
+    except TableError:
+        raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise TableError(_("The XLSX file could not be read (%(error)s).") % {"error": type(exc).__name__}) from exc
-    sheet = workbook.worksheets[0]
-    return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        if workbook is not None:
+            workbook.close()
 
 
-def read_table(raw: bytes, name: str, importer: Importer) -> list[Row]:
-    """The file's data rows as dicts keyed by the importer's column names."""
+def _check_row(number, cells):
+    if not all(_blank(cell) for cell in cells[MAX_COLUMNS:]):
+        raise TableError(_("Row %(row)d has more than %(max)d columns.") % {"row": number, "max": MAX_COLUMNS})
+    for cell in cells:
+        if isinstance(cell, str):
+            if len(cell) > MAX_CELL_LENGTH:
+                raise TableError(_("Row %(row)d has a cell longer than %(max)d characters.") % {
+                    "row": number, "max": MAX_CELL_LENGTH})
+            if NOT_TEXT.search(cell):
+                raise TableError(_("Row %(row)d holds a character that is not text (such as a NUL byte): save the "
+                                   "file again as “CSV UTF-8” or XLSX.") % {"row": number})
+
+
+def _blank(cell) -> bool:
+    return cell is None or not str(cell).strip()
+
+
+def read_table(handle, name: str, importer: Importer) -> list[Row]:
+    """The data rows of the open (binary, seekable) file as dicts keyed by the importer's
+    column names; read as a stream, refused as soon as it passes a limit."""
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        table = _csv_rows(raw)
+        table = _csv_rows(handle)
     elif suffix == ".xlsx":
-        table = _xlsx_rows(raw)
+        table = _xlsx_rows(handle)
     else:
         raise TableError(_("Send a .csv or .xlsx file."))
-    # Numbered as the spreadsheet shows them (header = 1), blank lines skipped but counted.
-    numbered = [(n, row) for n, row in enumerate(table, start=1) if any(str(cell).strip() for cell in row)]
-    if not numbered:
+    header, rows = None, []
+    # Numbered as the spreadsheet shows them (header = 1), blank lines skipped but counted;
+    # the reader is closed here, while the file is still open.
+    with closing(table):
+        for number, cells in enumerate(table, start=1):
+            _check_row(number, cells)
+            if all(_blank(cell) for cell in cells):
+                continue
+            if header is None:
+                header = [_normalise(h) for h in cells]
+                _check_header(header, importer)
+            elif len(rows) == MAX_ROWS:
+                raise TableError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
+            else:
+                rows.append(Row(number, {h: (v.strip() if isinstance(v, str) else v)
+                                         for h, v in zip(header, cells) if h}))
+    if header is None:
         raise TableError(_("The file is empty."))
-    header = [_normalise(h) for h in numbered[0][1]]
+    if not rows:
+        raise TableError(_("The file has a header but no rows."))
+    return rows
+
+
+def _check_header(header, importer):
     known = set(importer.columns) | set(importer.optional_columns)
     missing = [c for c in importer.columns if c not in header]
     unknown = [h for h in header if h and h not in known]
@@ -123,11 +245,3 @@ def read_table(raw: bytes, name: str, importer: Importer) -> list[Row]:
         expected = ", ".join([*importer.columns, *importer.optional_columns])
         raise TableError(_("Wrong columns (%(problems)s). Expected: %(expected)s.") % {
             "problems": "; ".join(problems), "expected": expected})
-    if len(numbered) - 1 > MAX_ROWS:
-        raise TableError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
-    if len(numbered) == 1:
-        raise TableError(_("The file has a header but no rows."))
-    return [
-        Row(number, {h: (v.strip() if isinstance(v, str) else v) for h, v in zip(header, cells) if h})
-        for number, cells in numbered[1:]
-    ]

@@ -66,6 +66,7 @@ class ImportFile(models.Model):
         PENDING = "pending", _("waiting")
         DONE = "done", _("imported")
         REJECTED = "rejected", _("rejected")
+        FAILED = "failed", _("failed")  # not the file's fault: a bug, the time limit, a worker it stopped
 
     kind = models.CharField(_("kind"), max_length=50)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
@@ -88,6 +89,25 @@ class ImportFile(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.original_name}"
+
+
+class TaskDelivery(models.Model):
+    """A task delivery that started and has not finished: the poison-task guard's counter
+    (backoffice.tasks.GuardedTask). A row outlives its delivery only when the worker died."""
+
+    key = models.CharField(_("key"), max_length=255, unique=True)  # the Celery task id, or the task's own key
+    task_name = models.CharField(_("task"), max_length=200)
+    starts = models.PositiveIntegerField(_("starts"), default=0)
+    last_started_at = models.DateTimeField(_("last started"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("task delivery")
+        verbose_name_plural = _("task deliveries")
+        ordering = ["-last_started_at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.task_name} [{self.key}]"
 
 
 class ApiToken(models.Model):

@@ -2,9 +2,11 @@
 
 import json
 import logging
+from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
@@ -86,16 +88,33 @@ def import_upload(*, importer, uploaded_file, user) -> ImportFile:
 
 def import_process(*, import_id: int) -> ImportFile:
     """Validate every row of a waiting import; apply all of them in one transaction, or none.
-    Safe to repeat: a finished import is left as it is."""
+    Whatever goes wrong ends the import rejected or failed with its reason, never waiting
+    (but a database briefly away is raised, for the task to retry). Safe to repeat: a
+    finished import is left as it is."""
+    try:
+        return _import_run(import_id)
+    except (OperationalError, InterfaceError):
+        raise
+    except SoftTimeLimitExceeded:
+        logger.warning("Import %s stopped at the time limit", import_id)
+        return import_fail(import_id=import_id, message=_("processing took longer than the time limit; the file was "
+                                                          "kept for the team."))
+    except Exception as exc:
+        # A bug must not leave the import waiting forever: it fails, kept, and logged.
+        logger.exception("Import %s failed", import_id)
+        return import_fail(import_id=import_id, message=_("unexpected error (%(error)s); the file was kept for the "
+                                                          "team.") % {"error": type(exc).__name__})
+
+
+def _import_run(import_id):
     with transaction.atomic():
         record = ImportFile.objects.select_for_update().get(pk=import_id)
         if record.status != ImportFile.Status.PENDING:
             return record
         importer = IMPORTERS[record.kind]
-        with record.file.open("rb") as handle:
-            raw = handle.read()
         try:
-            rows = read_table(raw, record.original_name, importer)
+            with record.file.open("rb") as handle:
+                rows = read_table(handle, record.original_name, importer)
         except TableError as exc:
             return _import_finish(record, ImportFile.Status.REJECTED, [{"row": None, "errors": [str(exc)]}])
         record.rows_total = len(rows)
@@ -112,7 +131,6 @@ def import_process(*, import_id: int) -> ImportFile:
                     except RowError as exc:
                         raise _RowRefused(row.number, str(exc)) from exc
                     except Exception as exc:
-                        # A bug must not leave the import waiting forever: it is refused, kept, and logged.
                         logger.exception("Import %s failed at row %s", record.pk, row.number)
                         raise _RowRefused(row.number, _("unexpected error (%(error)s); the file was kept for the team.")
                                           % {"error": type(exc).__name__}) from exc
@@ -123,14 +141,50 @@ def import_process(*, import_id: int) -> ImportFile:
         return _import_finish(record, ImportFile.Status.DONE, [])
 
 
+def import_fail(*, import_id: int, message: str) -> ImportFile:
+    """End a waiting import as failed with `message` (not the file's content: a bug, the time
+    limit, a worker it stopped); a finished one is left as it is."""
+    with transaction.atomic():
+        record = ImportFile.objects.select_for_update().get(pk=import_id)
+        if record.status != ImportFile.Status.PENDING:
+            return record
+        return _import_finish(record, ImportFile.Status.FAILED, [{"row": None, "errors": [message]}])
+
+
+def import_stopped_the_worker(*, import_id: int, starts: int) -> ImportFile:
+    """The poison-task guard's verdict on an import whose processing never finished."""
+    return import_fail(import_id=import_id, message=_("processing stopped the worker %(count)d times; the file was "
+                                                      "kept for the team.") % {"count": starts})
+
+
 class _RowRefused(Exception):
     def __init__(self, row, message):
         self.row, self.message = row, message
 
 
+# The report is bounded: the first rows' errors are enough to fix a file.
+REPORT_MAX_ROWS = 1000
+REPORT_MAX_ERRORS = 20
+REPORT_MAX_TEXT = 500
+
+
+def _saveable(report):
+    """The report as the database can keep it: bounded, no NUL, no half surrogate pair."""
+
+    def text(message):
+        return str(message).encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:REPORT_MAX_TEXT]
+
+    kept = [{"row": item["row"], "errors": [text(e) for e in item["errors"][:REPORT_MAX_ERRORS]]}
+            for item in report[:REPORT_MAX_ROWS]]
+    if len(report) > REPORT_MAX_ROWS:
+        kept.append({"row": None, "errors": [_("… and %(count)d more rows with errors.") % {
+            "count": len(report) - REPORT_MAX_ROWS}]})
+    return kept
+
+
 def _import_finish(record, status, report):
     record.status = status
-    record.report = report
+    record.report = _saveable(report)
     record.finished_at = timezone.now()
     record.save(update_fields=["status", "report", "rows_total", "rows_applied", "finished_at"])
     audit_record(
@@ -141,10 +195,19 @@ def _import_finish(record, status, report):
 
 
 def imports_catch_up(*, limit: int = 20) -> int:
-    """Process the uploads left waiting (stored while the broker was down); how many."""
+    """Process the uploads left waiting (stored while the broker was down); how many. Each
+    through its task's poison-task guard, under the import's own count; one that fails is
+    logged and the next one is processed."""
+    from .tasks import delivery_guard, import_delivery_key
+
     waiting = ImportFile.objects.filter(status=ImportFile.Status.PENDING,
                                         created_at__lt=timezone.now() - WAITING_TOO_LONG)
     ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
     for pk in ids:
-        import_process(import_id=pk)
+        try:
+            with delivery_guard(import_delivery_key(None, pk), name="imports_catch_up",
+                                poisoned=partial(import_stopped_the_worker, import_id=pk)):
+                import_process(import_id=pk)
+        except Exception:
+            logger.exception("Catching up import %s failed", pk)
     return len(ids)

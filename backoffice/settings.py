@@ -244,6 +244,21 @@ CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Backstops against a task that runs away (they act with the prefork pool, not with --pool=solo):
+# past the soft limit the task is told (SoftTimeLimitExceeded), past the hard one its process is
+# killed and the task delivered again, as when a worker dies; a process that grew past the memory
+# limit is replaced after its task. A delivery started TASK_MAX_STARTS times without finishing is
+# not run again but marked failed (backoffice.tasks.GuardedTask). 0 turns a limit off. The limits
+# travel with each message, as the process that sends the task has them.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60) or None
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT",
+                                      default=(CELERY_TASK_TIME_LIMIT or 0) * 14 // 15) or None
+# Celery waits for the soft limit before it starts counting to the hard one.
+if CELERY_TASK_TIME_LIMIT and CELERY_TASK_SOFT_TIME_LIMIT and CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be less than CELERY_TASK_TIME_LIMIT.")
+CELERY_TASK_ACKS_ON_TIMEOUT = False
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512 * 1024) or None  # KiB
+TASK_MAX_STARTS = env.int("TASK_MAX_STARTS", default=3)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -26,7 +26,7 @@ from .filters import AuditEventFilter
 from .imports import IMPORTERS
 from .models import ImportFile, SavedFilter
 from .http import client_ip
-from .roles import require
+from .roles import require, role_of
 from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule
 
@@ -148,6 +148,10 @@ def import_template(request, kind, fmt):
 def import_detail(request, pk):
     record = get_object_or_404(ImportFile, pk=pk)
     importer = _importer(record.kind, request.user)
+    # The report quotes the file's rows: only its uploader and the admins see it (a 404 for others tells nothing).
+    user = request.user
+    if record.uploaded_by_id != user.pk and not (user.is_superuser or "admin" in role_of(user)):
+        raise Http404
     template = "backoffice/import_detail.html"
     return render(request, f"{template}#status" if request.htmx else template, {"record": record, "importer": importer})
 

@@ -9,10 +9,18 @@ from django.conf import settings
 from backoffice.tasks import RETRY_TRANSIENT
 
 from . import cashflow, services
+from .models import WebhookEvent
 from .providers import ProviderError
 
 
-@shared_task(autoretry_for=(ProviderError, *RETRY_TRANSIENT["autoretry_for"]), retry_backoff=True, max_retries=5)
+def _webhook_poisoned(task, starts, event_id):
+    # Kept failed with the reason, ready to replay once the cause is fixed.
+    WebhookEvent.objects.filter(pk=event_id).update(
+        status=WebhookEvent.Status.FAILED, error=f"processing stopped the worker {starts} times")
+
+
+@shared_task(autoretry_for=(ProviderError, *RETRY_TRANSIENT["autoretry_for"]), retry_backoff=True, max_retries=5,
+             poisoned=_webhook_poisoned)
 def process_webhook(event_id):
     """Process a stored notification (a processed one is left alone, so reruns are safe)."""
     services.webhook_process(event_id=event_id)
