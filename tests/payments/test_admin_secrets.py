@@ -46,7 +46,7 @@ def test_each_secret_field_is_declared_by_its_admin():
     "/admin/auth/user/?password__startswith={guess}",
 ])
 def test_a_lookup_through_a_secret_answers_400_whether_the_guess_is_right_or_not(admin_client, account, url):
-    api_token_create(name="loja virtual")
+    api_token_create(name="loja virtual", integration="loja-virtual", channels=["web"])
     WebhookEvent.objects.create(account=account, body="{}")
     token_digest = ApiToken.objects.get().digest
     rights = {"webhook_secret": "sandbox-", "access_token": "APP_USR", "digest": token_digest[:4],
