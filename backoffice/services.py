@@ -9,11 +9,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
 from .models import AuditEvent, ImportFile
+from .text import storable
 from .tasks import WAITING_TOO_LONG
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def job_run_now(*, job, actor) -> str:
                 headers={**json.loads(job.headers or "{}"), "periodic_task_name": job.name},
                 **{name: value for name, value in options.items() if value is not None},
             )
-        except OperationalError as exc:
+        except BrokerUnreachable as exc:
             raise JobNotQueued(_("The job could not be queued: the broker is unreachable (%(error)s).") % {
                 "error": exc}) from exc
     return result.id
@@ -170,11 +171,8 @@ REPORT_MAX_TEXT = 500
 
 def _saveable(report):
     """The report as the database can keep it: bounded, no NUL, no half surrogate pair."""
-
-    def text(message):
-        return str(message).encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:REPORT_MAX_TEXT]
-
-    kept = [{"row": item["row"], "errors": [text(e) for e in item["errors"][:REPORT_MAX_ERRORS]]}
+    kept = [{"row": item["row"],
+             "errors": [storable(str(error), REPORT_MAX_TEXT) for error in item["errors"][:REPORT_MAX_ERRORS]]}
             for item in report[:REPORT_MAX_ROWS]]
     if len(report) > REPORT_MAX_ROWS:
         kept.append({"row": None, "errors": [_("… and %(count)d more rows with errors.") % {

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -195,9 +195,17 @@ def server_error(request):
     connections are checked before reuse (CONN_HEALTH_CHECKS). Rendered without the request,
     so nothing here touches the database."""
     error = sys.exc_info()[1]
-    if not isinstance(error, (OperationalError, InterfaceError)):
+    unavailable = isinstance(error, (OperationalError, InterfaceError))
+    if unavailable:
+        logger.warning("database unavailable: %s", error)
+    if request.path.startswith("/api/"):  # machines are answered in JSON, whatever happened
+        response = JsonResponse({"error": _("The database is not answering right now. Try again in a minute.")
+                                 if unavailable else _("Internal error: the request was not processed.")},
+                                status=503 if unavailable else 500)
+    elif unavailable:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    else:
         return defaults.server_error(request)
-    logger.warning("database unavailable: %s", error)
-    response = HttpResponse(loader.render_to_string("503.html"), status=503)
-    response["Retry-After"] = "30"
+    if unavailable:
+        response["Retry-After"] = "30"
     return response

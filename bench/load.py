@@ -79,7 +79,10 @@ def main(argv=None):
     from django.db import connection
 
     connection.close()
-    web, url = core.start_web(args.web_workers, port)
+    # Every stage's notifications are signed before the first stage: the signed times must stay
+    # within the webhook tolerance for the whole run.
+    web, url = core.start_web(args.web_workers, port, env={
+        "PAYMENTS_WEBHOOK_TOLERANCE_SECONDS": str(600 + len(stages) * args.stage_seconds * 2)})
     worker = core.start_worker(url)
     # Each gunicorn worker loads its code and templates before the first stage is timed.
     core.browse(url, cookie, ["/orders/", "/orders/?status=paid", f"/orders/{json.loads(order_pks)[0]}/"]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.services import audit_record
 from backoffice.tasks import WAITING_TOO_LONG, send_after_commit
+from backoffice.text import storable
 from backoffice.templatetags.backoffice import money
 from orders.models import Order
 from orders.models import Status as OrderStatus
@@ -42,12 +43,6 @@ class WebhookThrottled(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"too many rejected notifications: retry after {retry_after} s")
         self.retry_after = retry_after
-
-
-def _storable(text: str, limit: int | None = None) -> str:
-    """`text` (its first `limit` characters) as every database keeps it: PostgreSQL's text and
-    jsonb refuse NUL, and UTF-8 has no lone surrogates."""
-    return text[:limit].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
 def _rejection_counted(*, account: ProviderAccount, client: str | None) -> int:
@@ -94,10 +89,10 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
     kept = KEPT_HEADERS + handler.signature_headers
     text = body if refusal is None else body[:settings.PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES]
     event = WebhookEvent.objects.create(
-        account=account, status=status, error=_storable(error, TEXT_CHARS), resource_id=resource,
-        headers={k: _storable(v, HEADER_CHARS) for k, v in headers.items() if k.lower() in kept},
-        query=_storable("&".join(f"{k}={v}" for k, v in query.items()), TEXT_CHARS),
-        body=_storable(text.decode("utf-8", errors="replace")), body_size=len(body),
+        account=account, status=status, error=storable(error, TEXT_CHARS), resource_id=resource,
+        headers={k: storable(v, HEADER_CHARS) for k, v in headers.items() if k.lower() in kept},
+        query=storable("&".join(f"{k}={v}" for k, v in query.items()), TEXT_CHARS),
+        body=storable(text.decode("utf-8", errors="replace")), body_size=len(body),
         body_sha256=hashlib.sha256(body).hexdigest(),
     )
     if refusal is not None:

@@ -74,3 +74,18 @@ def test_a_body_just_under_the_limit_is_read_and_judged_on_its_fields(client, ke
 def test_on_postgresql_nul_and_surrogates_are_stored_as_rejected_rows(client, key, body):
     assert post(client, body, key).status_code == 400
     assert OrderInbox.objects.get().status == "rejected"
+
+
+def test_the_api_answers_json_even_when_the_database_is_unreachable(monkeypatch):
+    from django.db import OperationalError, connection
+    from django.test import Client
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    client = Client(raise_request_exception=False)
+    response = client.post("/api/orders/", json.dumps(ORDER), content_type="application/json",
+                           HTTP_AUTHORIZATION="Token whatever")
+    assert (response.status_code, response["Content-Type"], response["Retry-After"]) == (503, "application/json", "30")
+    assert response.json()["error"] == "O banco de dados não está respondendo agora. Tente de novo em um minuto."
