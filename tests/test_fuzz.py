@@ -16,12 +16,12 @@ from django.utils.datastructures import MultiValueDict
 from backoffice.api import api_token_create
 from inventory import services as inventory
 from inventory.models import Warehouse
-from orders import services as orders
 from orders.survey import survey_token
 from payments.models import ProviderAccount
 from payments.sandbox import mercadopago, pagbank, paypal
 from tests.backoffice.test_url_permissions import URLS
 from tests.factories import ProductFactory
+from tests.orders.test_survey import delivered  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -221,17 +221,8 @@ def test_no_hostile_order_posted_to_the_api_gets_a_5xx_and_every_answer_is_json(
     assert not failures, "\n".join(map(repr, failures))
 
 
-def test_no_hostile_survey_answer_gets_a_5xx(client, customer, address, role_user):
-    product = ProductFactory(price=Decimal("50"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
-    order, _ = orders.order_create(customer=customer, address=address, channel="web",
-                                   items=[orders.ItemInput(product, 1, Decimal("50"))])
-    staff = role_user("staff")
-    orders.order_confirm_payment(order=order, amount=Decimal("50"))
-    orders.order_invoice(order=order, user=staff)
-    orders.order_ship(order=order, user=staff)
-    orders.order_deliver(order=order, user=staff)
+def test_no_hostile_survey_answer_gets_a_5xx(client, delivered):
+    order = delivered
     url = f"/orders/survey/{survey_token(order)}/"
     failures = []
     for value in HOSTILE:
