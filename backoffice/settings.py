@@ -192,6 +192,7 @@ X_FRAME_OPTIONS = "DENY"
 # A session ends after SESSION_IDLE_TIMEOUT seconds without a request (each request pushes it on).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "backoffice.sessions"
 # Only this site's own files: no inline script or style, no eval, no framing. Bootstrap's CSS
 # draws its small icons (checkboxes, selects, close buttons) as data: SVG images.
 CONTENT_SECURITY_POLICY = {

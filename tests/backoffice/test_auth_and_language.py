@@ -151,6 +151,21 @@ def test_a_session_ends_after_the_idle_timeout_and_each_request_pushes_it_on(cli
     assert client.get("/")["Location"].startswith("/login/")
 
 
+def test_a_database_lost_while_the_session_is_saved_is_a_503_not_a_400(client_as, monkeypatch):
+    from django.db import OperationalError
+
+    client = client_as("staff")
+    client.raise_request_exception = False
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    # The page was served; the database went away before its session was saved.
+    monkeypatch.setattr(Session, "save", unreachable)
+    response = client.get("/")
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
+
+
 def test_a_user_changes_their_password(client, role_user):
     user = role_user("finance")
     client.force_login(user)
