@@ -1,15 +1,12 @@
 """Form fields shared by every app."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# ASCII digits only: Decimal() and str.isdigit() also take "1e3", "Infinity" and other
-# scripts' digits ("١٢٥"), which nobody types as an amount of money on purpose.
-AMOUNT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+from .money import DECIMAL_PLACES, MAX_DIGITS, parse_amount
 
 
 class AmountField(forms.DecimalField):
@@ -20,9 +17,9 @@ class AmountField(forms.DecimalField):
         "invalid": _("Type the amount with the digits 0 to 9 and at most one comma or point, e.g. 125,90."),
     }
 
-    def __init__(self, *, min_value=Decimal("0"), **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
+    def __init__(self, *, min_value=Decimal(0), **kwargs):  # the refusal reads "at least 0", not "0.00"
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         # Shown in the reader's format ("125,90" in pt-BR); read by to_python below, not by the locale.
         super().__init__(min_value=min_value, localize=True, **kwargs)
@@ -31,6 +28,7 @@ class AmountField(forms.DecimalField):
         text = "" if value in self.empty_values else str(value).strip()
         if not text:
             return None
-        if not AMOUNT.fullmatch(text):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return Decimal(text.replace(",", "."))
+        try:
+            return parse_amount(text)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -19,7 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .exports import FORMATS, export_response
-from .templatetags.backoffice import dt, money
+from .money import format_money
+from .templatetags.backoffice import dt
 
 EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
 
@@ -61,7 +62,7 @@ class Column:
         if value is None or value == "":
             return EMPTY
         if self.kind == "money":
-            return money(value)
+            return format_money(value)
         if self.kind == "datetime":
             return format_html('<span class="text-nowrap">{}</span>', dt(value))
         if self.kind == "bool":

@@ -11,13 +11,14 @@ still made sure of).
 import random
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import product as cartesian
 
 from django.contrib.auth import get_user_model
 from stdnum import ean
 
 from backoffice.demo import demo_seeder
+from backoffice.money import cents
 
 from .models import Movement, Origin, Product, State, StockLevel, Warehouse
 from .services import (
@@ -36,7 +37,6 @@ from .services import (
     stock_write_off,
 )
 
-CENT = Decimal("0.01")
 N, FD, FL = Origin.NATIONAL, Origin.FOREIGN_DIRECT, Origin.FOREIGN_LOCAL
 
 
@@ -237,10 +237,6 @@ def gtin13(body12: str) -> str:
     return body12 + str((10 - total % 10) % 10)
 
 
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _size(entry):
     return entry if isinstance(entry, tuple) else (entry, re.sub(r"[^0-9A-Z]", "", entry.upper()))
 
@@ -266,9 +262,9 @@ class _Catalog:
 
     def _product(self, item, *, sku, name, parent=None, variant_label="", stocked=True):
         rnd = self.rnd
-        price = _money(item.price)
+        price = cents(item.price)
         # Variants cost what their parent costs.
-        cost = parent.cost if parent is not None else _money(price * Decimal(rnd.uniform(0.38, 0.62)))
+        cost = parent.cost if parent is not None else cents(price * Decimal(rnd.uniform(0.38, 0.62)))
         gross = Decimal(item.weight)
         product = Product(
             sku=sku, name=name, parent=parent, variant_label=variant_label,
@@ -360,7 +356,7 @@ class _History:
     # -- steps ----------------------------------------------------------------
 
     def _receive(self, product, warehouse, quantity):
-        unit_cost = _money(product.cost * Decimal(self.rnd.uniform(0.92, 1.08)))
+        unit_cost = cents(product.cost * Decimal(self.rnd.uniform(0.92, 1.08)))
         stock_receive(
             product=product, warehouse=warehouse, quantity=quantity, unit_cost=unit_cost, user=self.user,
             supplier=self.rnd.choice(self.suppliers), reference=f"NF-e {self.rnd.randint(1000, 99999)}",

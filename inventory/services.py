@@ -8,7 +8,7 @@ check constraints on StockLevel are the last line of defence.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
@@ -16,6 +16,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.money import cents
 from backoffice.services import audit_record
 
 from .models import (
@@ -222,7 +223,7 @@ def stock_receive(*, product, warehouse, quantity: int, unit_cost: Decimal, user
         )
         average = (product.cost * held + unit_cost * quantity) / (held + quantity)
         Product.objects.filter(pk=product.pk).update(
-            cost=average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            cost=cents(average)
         )
     return movement
 

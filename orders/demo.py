@@ -13,13 +13,14 @@ import random
 import unicodedata
 from collections import Counter as Tally
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from backoffice.demo import demo_seeder
+from backoffice.money import ZERO, cents
 from inventory.models import Product
 from inventory.selectors import availability
 
@@ -41,7 +42,6 @@ from .services import (
 )
 from .validators import CEP_RANGES, clean_document, uf_of_cep
 
-CENT = Decimal("0.01")
 DAYS = 90
 IBGE_CSV = Path(__file__).resolve().parent / "data" / "ibge" / "municipios.csv"
 
@@ -155,10 +155,6 @@ CANCELLED_SHARE, HELD_SHARE, QUEUE_SHARE = 0.09, 0.01, 0.015
 OVERRIDE_SHARE = 0.03  # of the orders that get past payment: overpaid, then released by a manager
 PARTIAL_SHARE = 0.2  # of the orders awaiting payment: the first of two payments arrived
 SURVEY_SHARE = 0.45  # of the delivered and closed orders
-
-
-def _money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _ascii(text: str) -> str:
@@ -416,9 +412,9 @@ class _Orders:
         items = []
         for product, quantity in self.stock.pick(count):
             gross = product.price * quantity
-            discount = Decimal("0.00")
+            discount = ZERO
             if rnd.random() < 0.15 and gross >= 20:  # a coupon or a promotion
-                discount = _money(gross * Decimal(rnd.choice([5, 10, 10, 15])) / 100)
+                discount = cents(gross * Decimal(rnd.choice([5, 10, 10, 15])) / 100)
             items.append(ItemInput(product, quantity, product.price, discount))
         return items
 
@@ -426,7 +422,7 @@ class _Orders:
         rnd = self.rnd
         subtotal = sum(item.unit_price * item.quantity - item.discount for item in items)
         if channel == Channel.WEB and subtotal >= 199 or rnd.random() < 0.15:
-            return Decimal("0.00")  # free shipping
+            return ZERO  # free shipping
         return Decimal(f"{rnd.randint(9, 29)}.90")
 
     def _payment_reference(self):
@@ -476,7 +472,7 @@ class _Orders:
         rnd, staff = self.rnd, self.staff
         if target == Status.AWAITING_PAYMENT:
             if rnd.random() < PARTIAL_SHARE:
-                order_confirm_payment(order=order, amount=_money(order.total / 2),
+                order_confirm_payment(order=order, amount=cents(order.total / 2),
                                       reference="cartão 1 de 2 (pagamento dividido)")
             return self._count(order)
         if target == Status.CANCELLED and rnd.random() < 0.7:

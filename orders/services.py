@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.money import MAX_AMOUNT, ZERO, cents, format_money
 from backoffice.services import audit_record
 from backoffice.tasks import send_after_commit
-from backoffice.templatetags.backoffice import money
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (
@@ -25,9 +25,7 @@ from .models import (
 from .survey import SURVEYED, survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
 
-CENT = Decimal("0.01")
 # The largest amount a MoneyField holds.
-MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class OrderError(Exception):
@@ -92,7 +90,7 @@ class ItemInput:
     product: object  # inventory.Product
     quantity: int
     unit_price: Decimal
-    discount: Decimal = Decimal("0.00")
+    discount: Decimal = ZERO
 
 
 def _lock_order_counter() -> Counter:
@@ -119,7 +117,7 @@ def _received(integration, channel, external_id):
 
 
 def order_create(*, customer: Customer, address: Address, items: list[ItemInput], channel: str,
-                 external_id: str = "", integration: str = "", shipping: Decimal = Decimal("0.00"), notes: str = "",
+                 external_id: str = "", integration: str = "", shipping: Decimal = ZERO, notes: str = "",
                  placed_at=None, user=None) -> tuple[Order, bool]:
     """Receive an order and reserve its stock (or hold it as out of stock).
     Idempotent per (integration, channel, external id): the same order received again is
@@ -130,16 +128,16 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     for item in items:
         if item.quantity <= 0 or item.unit_price < 0 or item.discount < 0:
             raise OrderError(_("%(sku)s: quantity, price and discount cannot be negative.") % {"sku": item.product.sku})
-        gross = (item.unit_price * item.quantity).quantize(CENT)
+        gross = cents(item.unit_price * item.quantity)
         if item.discount > gross:
             raise OrderError(_("%(sku)s: the discount is larger than the item.") % {"sku": item.product.sku})
         lines.append((item, gross, gross - item.discount))
     if shipping < 0:
         raise OrderError(_("Shipping cannot be negative."))
-    items_total = sum((gross for _item, gross, _net in lines), Decimal("0.00"))
+    items_total = sum((gross for _item, gross, _net in lines), ZERO)
     if items_total + shipping > MAX_AMOUNT:
         raise OrderError(_("The order total is too large."))
-    discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
+    discount_total = sum((item.discount for item, _gross, _net in lines), ZERO)
     city = address.city
     with transaction.atomic():
         counter = _lock_order_counter()
@@ -229,7 +227,7 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
         order.paid_amount += amount
         order.save(update_fields=["paid_amount", "updated_at"])
         _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of %(amount)s %(reference)s") % {
-            "amount": money(amount), "reference": reference})
+            "amount": format_money(amount), "reference": reference})
         if order.status == Status.AWAITING_PAYMENT and order.paid_amount >= order.total:
             _move(order, Status.PAID, actor=user, message=reference)
             _validate(order, user)
@@ -257,7 +255,7 @@ def validation_failures(order: Order) -> list[str]:
         failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.") % {"code": order.ship_city_code, "uf": order.ship_uf})
     if order.paid_amount != order.total:
         failures.append(_("Paid %(paid)s, but the order totals %(total)s.") % {
-            "paid": money(order.paid_amount), "total": money(order.total)})
+            "paid": format_money(order.paid_amount), "total": format_money(order.total)})
     if customer.blocked:
         failures.append(_("The customer is blocked."))
     return failures
@@ -407,8 +405,8 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
         return order_create(
             customer=customer, address=address, channel=data["channel"], external_id=data["external_id"],
             integration=integration,
-            shipping=data.get("shipping") or Decimal("0.00"), notes=data.get("notes") or "", user=user,
-            items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or Decimal("0.00"))
+            shipping=data.get("shipping") or ZERO, notes=data.get("notes") or "", user=user,
+            items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or ZERO)
                    for item in items],
         )
 

@@ -1,8 +1,6 @@
 """Customer and order screens: lists, customer registration, the staff order form, the
 order page with its timeline and the pipeline actions."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from backoffice.http import flash_form_errors, redirect_back
+from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
@@ -231,7 +230,7 @@ def order_new(request):
             ItemInput(
                 product=row["product"], quantity=row["quantity"],
                 unit_price=row["unit_price"] if row["unit_price"] is not None else row["product"].price,
-                discount=row["discount"] or Decimal("0.00"),
+                discount=row["discount"] or ZERO,
             )
             for row in items.cleaned_data if row.get("product")
         ]

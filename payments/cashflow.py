@@ -2,7 +2,6 @@
 Settled receivables bring their gross in and their fee out; refunds and chargebacks shrink
 what is still to be released or take money out; finance enters everything else. All sums are Decimal."""
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,13 +9,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
+from backoffice.money import ZERO
 from backoffice.services import audit_record
 
 from .models import CashEntry, Payment, Receivable
 
-ZERO = Decimal("0.00")
 Category = CashEntry.Category
 In, Out = CashEntry.Direction.IN, CashEntry.Direction.OUT
 
@@ -95,19 +93,6 @@ def cash_entry_realize(*, entry: CashEntry, on: date, user) -> CashEntry:
             audit_record(actor=user, action="cash.realize", obj=entry, before=before,
                          after={"status": entry.status, "date": str(entry.date)})
     return entry
-
-
-PERIODS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
-
-
-def period_bounds(kind: str, anchor: date) -> tuple[date, date]:
-    """The first and last day of the day/week (Monday–Sunday)/month holding `anchor`."""
-    if kind == "day":
-        return anchor, anchor
-    if kind == "week":
-        start = anchor - timedelta(days=anchor.weekday())
-        return start, start + timedelta(days=6)
-    return anchor.replace(day=1), anchor.replace(day=calendar.monthrange(anchor.year, anchor.month)[1])
 
 
 @dataclass

@@ -16,10 +16,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
+from backoffice.dates import month_after, month_before, period_bounds
 from backoffice.demo import demo_seeder
+from backoffice.money import cents
 from orders.models import Channel, Order
 
-from .cashflow import cash_entry_create, period_bounds, receivables_settle
+from .cashflow import cash_entry_create, receivables_settle
 from .models import CashEntry, ProviderAccount, SettlementRule
 from .providers import provider
 from .sandbox import sandbox
@@ -58,8 +60,8 @@ def _months(today: date, back: int) -> list[date]:
     """The first days of the `back` months before today's, today's month's and the next's."""
     starts = [today.replace(day=1)]
     for _ in range(back):
-        starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
-    return starts + [period_bounds("month", today)[1] + timedelta(days=1)]
+        starts.insert(0, month_before(starts[0]))
+    return starts + [month_after(today)]
 
 
 def _pay_orders(rnd, accounts, log):
@@ -97,8 +99,7 @@ def _expenses(rnd, today, user, log):
                 .exclude(channel__in=OWN_CHANNELS).aggregate(total=Sum("paid_amount"))["total"])
         if sold and last < today:
             cash_entry_create(user=user, date=last, category=CashEntry.Category.MARKETPLACE_FEES,
-                              description="Comissões dos marketplaces", amount=(sold * MARKETPLACE_FEE).quantize(
-                                  Decimal("0.01")))
+                              description="Comissões dos marketplaces", amount=cents(sold * MARKETPLACE_FEE))
             count += 1
     log(f"{count} expenses entered by finance (the next month's scheduled)")
 

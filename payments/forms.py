@@ -1,12 +1,11 @@
 """Forms of the finance screens."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.forms import AmountField
+from backoffice.money import CENT
 from orders.models import Order
 
 from .models import CashEntry, Payment, ProviderAccount
@@ -14,7 +13,7 @@ from .sandbox import SANDBOXES
 
 
 def _amount_field(label):
-    return AmountField(label=label, min_value=Decimal("0.01"))
+    return AmountField(label=label, min_value=CENT)
 
 
 def _date_input():

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.money import ZERO, cents, format_money
 from backoffice.services import audit_record
 from backoffice.tasks import WAITING_TOO_LONG, send_after_commit
 from backoffice.text import storable
-from backoffice.templatetags.backoffice import money
 from orders.models import Order
 from orders.models import Status as OrderStatus
 from orders.services import OrderError, order_confirm_payment
@@ -186,8 +186,8 @@ def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
     """What the provider keeps of `gross` by its fee rule for the method (0 without one)."""
     rule = SettlementRule.objects.filter(provider=provider_code, method=method).first()
     if rule is None:
-        return Decimal("0.00")
-    fee = (gross * rule.fee_percent / 100 + rule.fee_fixed).quantize(Decimal("0.01"))
+        return ZERO
+    fee = cents(gross * rule.fee_percent / 100 + rule.fee_fixed)
     return min(fee, gross)
 
 
@@ -253,8 +253,8 @@ def _refund_check(payment: Payment, amount: Decimal) -> None:
     if not left:
         raise PaymentError(_("Only an approved payment can be refunded (this one is %(status)s).")
                            % {"status": payment.get_status_display()})
-    if not Decimal("0") < amount <= left:
-        raise PaymentError(_("The refund must be more than zero and at most %(left)s.") % {"left": money(left)})
+    if not ZERO < amount <= left:
+        raise PaymentError(_("The refund must be more than zero and at most %(left)s.") % {"left": format_money(left)})
 
 
 def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> Refund:
@@ -296,8 +296,8 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
 def _due(order: Order | None) -> Decimal:
     """What the (locked) order still waits for: nothing once it takes no payment, nor without an order."""
     if order is None or order.status not in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT):
-        return Decimal("0.00")
-    return max(order.total - order.paid_amount, Decimal("0.00"))
+        return ZERO
+    return max(order.total - order.paid_amount, ZERO)
 
 
 def payment_record_manual(*, account: ProviderAccount, order_number: int | None, method: str, amount: Decimal,

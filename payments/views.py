@@ -2,7 +2,6 @@
 
 import calendar
 from datetime import timedelta
-from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -19,12 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from backoffice.dates import PERIODS, month_after, month_before, period_bounds
 from backoffice.exports import FORMATS, export_response
 from backoffice.http import client_ip, flash_form_errors, redirect_back
+from backoffice.money import ZERO, format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
-from backoffice.templatetags.backoffice import money
 from orders.models import Status as OrderStatus
 
 from . import cashflow, services
@@ -119,7 +119,7 @@ def payment_refund(request, pk):
         except services.PaymentError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Refund of %(amount)s recorded.") % {"amount": money(form.cleaned_data["amount"])})
+            messages.success(request, _("Refund of %(amount)s recorded.") % {"amount": format_money(form.cleaned_data["amount"])})
     return redirect_back(request, "payments:payment_detail", pk=payment.pk)
 
 
@@ -235,7 +235,7 @@ RECEIVABLE_COLUMNS = [
 @require_GET
 def receivable_calendar(request):
     """The month's expected settlements, day by day, and the list of them."""
-    month, last = cashflow.period_bounds("month", query_month(request, "month"))
+    month, last = period_bounds("month", query_month(request, "month"))
     in_month = Receivable.objects.filter(due_date__range=(month, last))
     totals = {}
     for row in in_month.values("due_date", "status").annotate(total=Sum("net"), count=Count("pk")):
@@ -245,11 +245,11 @@ def receivable_calendar(request):
     filterset = ReceivableFilter(request.GET, queryset=in_month.select_related("payment"))
     table = Table(request, filterset.qs, RECEIVABLE_COLUMNS, default_sort="due_date")
     month_total = sum((sums[Receivable.Status.EXPECTED][0] for sums in totals.values()
-                       if Receivable.Status.EXPECTED in sums), Decimal("0.00"))
+                       if Receivable.Status.EXPECTED in sums), ZERO)
     return table_response(
         request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,
         keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=weeks,
-        previous=(month - timedelta(days=1)).replace(day=1), following=last + timedelta(days=1), month_total=month_total,
+        previous=month_before(month), following=month_after(month), month_total=month_total,
     )
 
 
@@ -271,14 +271,14 @@ CASH_COLUMNS = [
 def cash_flow(request):
     """A day, week or month of the register: opening + in − out = closing, the forecast, a
     chart of the days and the entries."""
-    kind = request.GET.get("period") if request.GET.get("period") in cashflow.PERIODS else "month"
-    start, end = cashflow.period_bounds(kind, query_date(request, "date"))
+    kind = request.GET.get("period") if request.GET.get("period") in PERIODS else "month"
+    start, end = period_bounds(kind, query_date(request, "date"))
     period = cashflow.cash_period(start, end)
     filterset = CashEntryFilter(request.GET, queryset=CashEntry.objects.filter(date__range=(start, end)))
     table = Table(request, filterset.qs, CASH_COLUMNS, default_sort="date", export_columns=CASH_COLUMNS[:-1])
     return table_response(
         request, "payments/cash_flow.html", table, filename=f"cash-flow-{start}-{end}", filter=filterset,
-        keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=cashflow.PERIODS.items(),
+        keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=PERIODS.items(),
         previous=start - timedelta(days=1), following=end + timedelta(days=1), chart=_chart(period.days),
         overdue=cashflow.overdue_scheduled().count(),
     )
@@ -344,7 +344,7 @@ def releases(request):
                                       provider_payment_id__in={r.provider_payment_id for r in rows}).select_related("order")
         payments = {p.provider_payment_id: p for p in ours}
         rows = [(release, payments.get(release.provider_payment_id)) for release in rows]
-        totals = {name: sum((getattr(release, name) for release, payment in rows), Decimal("0.00"))
+        totals = {name: sum((getattr(release, name) for release, payment in rows), ZERO)
                   for name in ("gross", "fee", "net")}
         if request.GET.get("export") in FORMATS:
             return export_response(

@@ -1,7 +1,6 @@
 """Filters used by every template: money and dates in São Paulo time."""
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
@@ -9,26 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backoffice.jobs import PERIODIC_JOBS
+from backoffice.money import format_money
 from backoffice.models import SavedFilter
 
 register = template.Library()
-CENT = Decimal("0.01")
-
-
-@register.filter
-def money(value):
-    """`R$ 1.234,56` (pt-BR) / `R$ 1,234.56` (en); empty for None."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    if not amount.is_finite():
-        return ""
-    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    text = formats.number_format(abs(amount), 2, use_l10n=True, force_grouping=True)
-    return f"-R$\u00a0{text}" if amount < 0 else f"R$\u00a0{text}"
+register.filter("money", format_money)
 
 
 @register.filter

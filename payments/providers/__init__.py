@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from backoffice.money import ZERO
+
 
 class WebhookRejected(Exception):
     """The notification failed the provider's authentication (answered 401)."""
@@ -45,7 +47,7 @@ class ProviderPayment:
     # method (SettlementRule) computes them.
     fees: Decimal | None
     net: Decimal | None
-    refunded: Decimal = Decimal("0.00")
+    refunded: Decimal = ZERO
     brand: str = ""
     installments: int = 1
     fee_details: list = field(default_factory=list)

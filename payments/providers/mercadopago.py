@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from backoffice.money import ZERO, cents
+
 from . import (PaymentProvider, ProviderError, ProviderPayment, Release, ReportPending, WebhookIgnored,
                WebhookMalformed, WebhookRejected, http_call, http_json, json_object, same_digest, when,
                within_tolerance)
@@ -27,7 +29,6 @@ METHODS = {
     "credit_card": "credit_card", "debit_card": "debit_card", "ticket": "boleto", "bank_transfer": "pix",
     "account_money": "wallet", "prepaid_card": "debit_card",
 }
-CENT = Decimal("0.01")
 PAYMENT_ID = re.compile(r"[0-9]{1,20}")
 # A ts this large counts milliseconds (as seconds it would be past the year 5000).
 MILLISECONDS = 10**11
@@ -35,7 +36,7 @@ MILLISECONDS = 10**11
 
 def _money(value) -> Decimal:
     # JSON numbers arrive as floats: go through their shortest text, never binary fractions.
-    return Decimal(str(value or 0)).quantize(CENT)
+    return cents(str(value or 0))
 
 
 # The release report's columns that move the balance besides the gross (negative: kept by Mercado Pago).
@@ -44,7 +45,7 @@ FEE_COLUMNS = ("MP_FEE_AMOUNT", "FINANCING_FEE_AMOUNT", "SHIPPING_FEE_AMOUNT", "
 
 def _report_money(row: dict, column: str) -> Decimal:
     try:
-        return Decimal((row.get(column) or "0").strip() or "0").quantize(CENT)
+        return cents((row.get(column) or "0").strip() or "0")
     except InvalidOperation as exc:
         raise ProviderError(f"release report: {column} is not a number ({row.get(column)!r})") from exc
 
@@ -64,7 +65,7 @@ def release_rows(text: str) -> list[Release]:
             date=when(row["DATE"].strip()), kind=(row.get("DESCRIPTION") or "").strip() or "release",
             provider_payment_id=(row.get("SOURCE_ID") or "").strip(),
             external_reference=(row.get("EXTERNAL_REFERENCE") or "").strip(),
-            gross=_report_money(row, "GROSS_AMOUNT"), fee=-sum((_report_money(row, c) for c in FEE_COLUMNS), Decimal(0)),
+            gross=_report_money(row, "GROSS_AMOUNT"), fee=-sum((_report_money(row, c) for c in FEE_COLUMNS), ZERO),
             net=net, description=(row.get("PAYMENT_METHOD") or "").strip(),
         ))
     return releases
@@ -170,14 +171,14 @@ class MercadoPago(PaymentProvider):
         gross = _money(data.get("transaction_amount"))
         details = data.get("transaction_details") or {}
         collector_fees = sum((_money(fee.get("amount")) for fee in data.get("fee_details") or []
-                              if fee.get("fee_payer") != "payer"), Decimal("0.00"))
+                              if fee.get("fee_payer") != "payer"), ZERO)
         # What the store receives is the provider's own figure when it gives one.
         net = (_money(details["net_received_amount"]) if details.get("net_received_amount") is not None
                else gross - collector_fees)
-        fees = max(gross - net, Decimal("0.00"))
+        fees = max(gross - net, ZERO)
         refunded = _money(data.get("transaction_amount_refunded"))
         status = STATUSES.get(data.get("status"), "pending")
-        if status == "refunded" and Decimal("0") < refunded < gross:
+        if status == "refunded" and ZERO < refunded < gross:
             status = "partially_refunded"
         payer = data.get("payer") or {}
         identification = payer.get("identification") or {}

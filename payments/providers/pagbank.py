@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from backoffice.money import cents
+
 from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
                http_json, json_object, same_digest, when)
 
@@ -23,8 +25,8 @@ METHODS = {"CREDIT_CARD": "credit_card", "DEBIT_CARD": "debit_card", "BOLETO": "
 RESOURCE_ID = re.compile(r"([A-Z]{4})_[\w-]{1,90}", re.ASCII)
 
 
-def _money(cents) -> Decimal:
-    return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
+def _money(value) -> Decimal:
+    return cents(Decimal(int(value or 0)) / 100)
 
 
 def _paid(charge) -> Decimal:

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.money import ZERO, cents
+
 from . import (PaymentProvider, ProviderError, ProviderPayment, Release, WebhookIgnored, WebhookMalformed,
                WebhookRejected, http_json, json_object, when, within_tolerance)
 
@@ -29,7 +31,6 @@ STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
     "REFUNDED": "refunded", "PARTIALLY_REFUNDED": "partially_refunded",
 }
-CENT = Decimal("0.01")
 CERT_SECONDS = 24 * 3600
 # Transaction Search's event codes by their first three characters (developer.paypal.com,
 # "Transaction event codes"): T00 payments, T04 bank withdrawals, T11 reversals and refunds,
@@ -43,7 +44,7 @@ CAPTURE_LINK = re.compile(r"/v2/payments/captures/([A-Za-z0-9]{1,64})/?$")
 
 def _money(amount) -> Decimal:
     # PayPal sends amounts as strings ("2.51"): straight to Decimal, never through float.
-    return Decimal(str((amount or {}).get("value") or 0)).quantize(CENT)
+    return cents(str((amount or {}).get("value") or 0))
 
 
 def _up_capture(resource: dict) -> str:
@@ -229,7 +230,7 @@ class PayPal(PaymentProvider):
 
     def refund(self, account, payment_id, amount):
         answer = self._api(account, "POST", f"/v2/payments/captures/{payment_id}/refund",
-                           body={"amount": {"value": str(amount.quantize(CENT)), "currency_code": "BRL"}},
+                           body={"amount": {"value": str(cents(amount)), "currency_code": "BRL"}},
                            headers={"PayPal-Request-Id": str(uuid.uuid4())})
         if not answer.get("id") or answer.get("status") in ("FAILED", "CANCELLED"):
             raise ProviderError(f"PayPal refused the refund of {payment_id}: {answer.get('status')}")
@@ -253,13 +254,13 @@ class PayPal(PaymentProvider):
             {"type": "platform_fee", **fee} for fee in platform]
         fees = net = None  # None: the provider's fee rule (SettlementRule) fills them in
         if breakdown.get("net_amount") or breakdown.get("paypal_fee"):
-            fees = _money(breakdown.get("paypal_fee")) + sum(map(_money, platform), Decimal("0.00"))
+            fees = _money(breakdown.get("paypal_fee")) + sum(map(_money, platform), ZERO)
             net = _money(breakdown["net_amount"]) if breakdown.get("net_amount") else gross - fees
         # REFUNDED means everything went back; a partial refund's amount is only in the order's refunds.
         refunds = [_money(refund.get("amount")) for unit in order.get("purchase_units") or []
                    for refund in (unit.get("payments") or {}).get("refunds") or []
                    if refund.get("status") == "COMPLETED" and _up_capture(refund) == capture_id]
-        refunded = gross if status == "refunded" else min(sum(refunds, Decimal("0.00")), gross)
+        refunded = gross if status == "refunded" else min(sum(refunds, ZERO), gross)
         payer = order.get("payer") or {}
         name = payer.get("name") or {}
         paid = {"approved": capture.get("update_time") or capture.get("create_time"), "pending": None,

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from backoffice.money import cents
+
 from ..providers import when
 from ..providers.mercadopago import MercadoPago, signature_manifest
 from . import CONTRACTS, Notification, SandboxAPI
@@ -139,7 +141,7 @@ class MercadoPagoSandbox(SandboxAPI):
     def pay(self, account, *, order, amount, installments, at=None):
         """An approved credit-card payment in `installments`, its fee kept by the provider."""
         now = at or timezone.now()
-        fee = (amount * CARD_FEE).quantize(Decimal("0.01"))
+        fee = cents(amount * CARD_FEE)
         payment = sample_payment(
             id=_new_id(), external_reference=str(order.number), transaction_amount=float(amount),
             installments=installments, date_created=now.isoformat(), date_approved=now.isoformat(),
@@ -148,7 +150,7 @@ class MercadoPagoSandbox(SandboxAPI):
         )
         payment["transaction_details"].update(
             net_received_amount=float(amount - fee), total_paid_amount=float(amount),
-            installment_amount=float((amount / installments).quantize(Decimal("0.01"))))
+            installment_amount=float(cents(amount / installments)))
         first, _, last = order.customer.name.partition(" ")
         payment["payer"].update(email=order.customer.email, first_name=first, last_name=last,
                                 identification={"number": order.customer.document,

@@ -20,6 +20,8 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.money import ZERO, cents
+
 from ..models import ProviderAccount
 from ..providers import when
 from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
@@ -149,7 +151,7 @@ class PayPalSandbox(SandboxAPI):
         refunds = order["purchase_units"][0]["payments"]["refunds"]
         gross = Decimal(capture["amount"]["value"])
         done = sum((Decimal(r["amount"]["value"]) for r in refunds
-                    if r["links"][1]["href"].endswith(f"/captures/{capture['id']}")), Decimal("0"))
+                    if r["links"][1]["href"].endswith(f"/captures/{capture['id']}")), ZERO)
         currency = capture["amount"]["currency_code"]
         amount = request.get("amount") or {"value": str(gross - done), "currency_code": currency}
         if amount.get("currency_code") != currency:
@@ -212,7 +214,7 @@ class PayPalSandbox(SandboxAPI):
     def pay(self, account, *, order, amount, installments, at=None):
         """A capture completed at once (PayPal's installments are the buyer's card's business)."""
         now = (at or timezone.now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        fee = (amount * FEE_PERCENT + FEE_FIXED).quantize(Decimal("0.01"))
+        fee = cents(amount * FEE_PERCENT + FEE_FIXED)
         value = lambda figure: {"currency_code": "BRL", "value": str(figure)}  # noqa: E731
         capture = sample_capture(uuid.uuid4().hex[:17].upper(), order.number, uuid.uuid4().hex[:17].upper(),
                                  amount=value(amount), create_time=now, update_time=now)

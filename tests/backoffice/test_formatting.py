@@ -7,7 +7,8 @@ import pytest
 from django.utils import translation
 
 from backoffice.exports import spreadsheet_value
-from backoffice.templatetags.backoffice import dt, money
+from backoffice.money import format_money as money
+from backoffice.templatetags.backoffice import dt
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from payments.cashflow import cash_period, period_bounds, receivables_settle
+from backoffice.dates import period_bounds
+from payments.cashflow import cash_period, receivables_settle
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable
 from payments.providers.mercadopago import MercadoPago
 from payments.services import payment_apply
@@ -59,17 +60,6 @@ def test_a_month_opens_with_what_came_before_and_closes_with_opening_plus_in_min
         assert f'data-testid="{testid}">{text}<' in page
     listed = [(e.category, e.status) for e in response.context["table"].page.object_list]
     assert ("payroll", "scheduled") in listed and ("sales", "realized") in listed and len(listed) == 5
-
-
-@pytest.mark.parametrize("kind, anchor, bounds", [
-    ("day", date(2026, 3, 18), (date(2026, 3, 18), date(2026, 3, 18))),
-    ("week", date(2026, 3, 18), (date(2026, 3, 16), date(2026, 3, 22))),
-    ("month", date(2024, 2, 10), (date(2024, 2, 1), date(2024, 2, 29))),
-    ("month", date(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 31))),
-    ("month", date(9999, 12, 31), (date(9999, 12, 1), date(9999, 12, 31))),  # no day after it to count back from
-])
-def test_period_bounds(kind, anchor, bounds):
-    assert period_bounds(kind, anchor) == bounds
 
 
 OUT_OF_RANGE = "A data pedida não é válida ou não está entre 2000 e 2100: mostrando o período atual."

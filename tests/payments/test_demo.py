@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from backoffice.dates import period_bounds
 from orders.models import Channel, Order
-from payments.cashflow import cash_period, period_bounds
+from payments.cashflow import cash_period
 from payments.demo import OWN_CHANNELS
 from payments.models import CashEntry, Payment, PaymentEvent, ProviderAccount, Receivable, SandboxDocument
 from payments.sandbox import sandbox
