@@ -10,6 +10,7 @@ class BackofficeConfig(AppConfig):
 
     def ready(self):
         from . import receivers, tasks
+        from .celery import app as celery_app
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
         from .navigation import NavItem, register_nav
 
@@ -37,5 +38,7 @@ class BackofficeConfig(AppConfig):
                 every_seconds=300,
             )
         )
+        # Every app's tasks, registered in this process as in a worker: services queue them by name.
+        celery_app.autodiscover_tasks(force=True)
         post_migrate.connect(periodic_jobs_install, sender=self)
         receivers.connect()

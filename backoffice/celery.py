@@ -1,5 +1,5 @@
 """The Celery app: configured from Django settings (CELERY_*), tasks autodiscovered in every app,
-every task guarded against a delivery that keeps killing its worker (backoffice.tasks.GuardedTask)."""
+every task guarded against a delivery that keeps killing its worker (backoffice.queueing.GuardedTask)."""
 
 import os
 from pathlib import Path
@@ -8,7 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
-app = Celery("backoffice", task_cls="backoffice.tasks:GuardedTask")
+app = Celery("backoffice", task_cls="backoffice.queueing:GuardedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -93,7 +93,7 @@ class ImportFile(models.Model):
 
 class TaskDelivery(models.Model):
     """A task delivery that started and has not finished: the poison-task guard's counter
-    (backoffice.tasks.GuardedTask). A row outlives its delivery only when the worker died."""
+    (backoffice.queueing.GuardedTask). A row outlives its delivery only when the worker died."""
 
     key = models.CharField(_("key"), max_length=255, unique=True)  # the Celery task id, or the task's own key
     task_name = models.CharField(_("task"), max_length=200)

@@ -14,8 +14,8 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
 from .models import AuditEvent, ImportFile
+from .queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
 from .text import storable
-from .tasks import WAITING_TOO_LONG
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +76,12 @@ def job_run_now(*, job, actor) -> str:
 
 def import_upload(*, importer, uploaded_file, user) -> ImportFile:
     """Keep the uploaded file, then have a worker process it (after commit)."""
-    from .tasks import import_process_task, send_after_commit
-
     with transaction.atomic():
         record = ImportFile.objects.create(
             kind=importer.kind, file=uploaded_file, original_name=uploaded_file.name[:200], uploaded_by=user
         )
         audit_record(actor=user, action="import.upload", obj=record)
-        send_after_commit(import_process_task, record.pk)
+        send_after_commit("backoffice.tasks.import_process_task", record.pk)
     return record
 
 
@@ -192,18 +190,22 @@ def _import_finish(record, status, report):
     return record
 
 
+def import_delivery_key(import_id: int) -> str:
+    """The poison-task guard's count of an import: one, whether its own task or the catch-up
+    job runs it."""
+    return f"import:{import_id}"
+
+
 def imports_catch_up(*, limit: int = 20) -> int:
     """Process the uploads left waiting (stored while the broker was down); how many. Each
     through its task's poison-task guard, under the import's own count; one that fails is
     logged and the next one is processed."""
-    from .tasks import delivery_guard, import_delivery_key
-
     waiting = ImportFile.objects.filter(status=ImportFile.Status.PENDING,
                                         created_at__lt=timezone.now() - WAITING_TOO_LONG)
     ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
     for pk in ids:
         try:
-            with delivery_guard(import_delivery_key(None, pk), name="imports_catch_up",
+            with delivery_guard(import_delivery_key(pk), name="imports_catch_up",
                                 poisoned=partial(import_stopped_the_worker, import_id=pk)):
                 import_process(import_id=pk)
         except Exception:

@@ -249,7 +249,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # past the soft limit the task is told (SoftTimeLimitExceeded), past the hard one its process is
 # killed and the task delivered again, as when a worker dies; a process that grew past the memory
 # limit is replaced after its task. A delivery started TASK_MAX_STARTS times without finishing is
-# not run again but marked failed (backoffice.tasks.GuardedTask). 0 turns a limit off. The limits
+# not run again but marked failed (backoffice.queueing.GuardedTask). 0 turns a limit off. The limits
 # travel with each message, as the process that sends the task has them.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60) or None
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT",

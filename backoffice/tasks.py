@@ -1,118 +1,10 @@
-"""Platform tasks, and how the apps send theirs."""
+"""Platform tasks: the worker heartbeat and spreadsheet imports."""
 
-import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import timedelta
-
-from celery import Task, shared_task
-from django.conf import settings
-from django.db import DatabaseError, OperationalError, transaction
+from celery import shared_task
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnreachable
 
-logger = logging.getLogger(__name__)
-
-
-# Retried with backoff when the database is briefly unreachable; tasks are acks_late
-# (CELERY_TASK_ACKS_LATE) and safe to repeat.
-RETRY_TRANSIENT = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
-
-# What still waits this long after it was stored was not queued (the broker was down) or its
-# task was lost: the catch-up jobs (every five minutes) process it.
-WAITING_TOO_LONG = timedelta(minutes=5)
-
-
-def send_after_commit(task, *args) -> None:
-    """Queue `task(*args)` once the current transaction commits. With the broker down the
-    request still succeeds and what it stored stays waiting (logged as a warning), caught up
-    by a job: process_waiting_imports here, payments.process_waiting_webhooks."""
-
-    def send():
-        try:
-            task.delay(*args)
-        except BrokerUnreachable as exc:
-            logger.warning("broker unreachable, %s%r not queued: %s", task.name, args, exc)
-
-    transaction.on_commit(send)
-
-
-class TaskPoisoned(Exception):
-    """A delivery that already started TASK_MAX_STARTS times without finishing."""
-
-
-# The deliveries running in this process: a task retried eagerly runs inside its first run.
-_running: ContextVar[frozenset] = ContextVar("running_deliveries", default=frozenset())
-
-
-@contextmanager
-def delivery_guard(key: str, *, name: str, poisoned):
-    """Run the block unless the delivery `key` already started settings.TASK_MAX_STARTS times
-    without finishing: then `poisoned(starts=…)` marks the task's own row failed and
-    TaskPoisoned is raised. The start is committed before the block runs and forgotten when it
-    returns or raises an Exception (a retry, which keeps its task id, is not a crash); only a
-    worker that died — out of memory, killed, over the hard time limit — leaves it counted."""
-    from .models import TaskDelivery
-
-    if key in _running.get():
-        yield
-        return
-    with transaction.atomic():
-        delivery, _ = TaskDelivery.objects.select_for_update().get_or_create(key=key, defaults={"task_name": name})
-        starts = delivery.starts
-        if starts < settings.TASK_MAX_STARTS:
-            delivery.starts = starts + 1
-        delivery.save()
-    if starts >= settings.TASK_MAX_STARTS:
-        logger.error("%s [%s] started %d times without finishing: not run again", name, key, starts)
-        poisoned(starts=starts)
-        # The row stays, so the same delivery is refused again; the admin lists it.
-        raise TaskPoisoned(f"started {starts} times without finishing (its worker died: out of memory, killed or "
-                           f"over the time limit); not run again")
-    token = _running.set(_running.get() | {key})
-    try:
-        yield
-    except Exception:
-        _finished(key, name)
-        raise
-    else:
-        _finished(key, name)
-    finally:
-        # SystemExit and the like stay counted: the pool stops a child over its hard time limit
-        # with SIGTERM, which exits through here.
-        _running.reset(token)
-
-
-def _finished(key, name):
-    from .models import TaskDelivery
-
-    try:
-        TaskDelivery.objects.filter(key=key).delete()
-    except DatabaseError:  # the database went away meanwhile: one start more is counted
-        logger.warning("%s [%s]: its finish could not be recorded", name, key, exc_info=True)
-
-
-class GuardedTask(Task):
-    """Every task's base class (backoffice.celery): a poison-task guard. Tasks are acks_late and
-    rejected when their worker is lost, so a task that kills its worker would be delivered
-    again, forever; through `delivery_guard` a delivery that started TASK_MAX_STARTS times
-    without finishing is marked failed (FAILURE in the result backend, and `poisoned` marks the
-    task's own row failed) instead of being run again. A task passes `poisoned=` (a function of
-    the task, the number of starts and the task's arguments) and, when its work may also be
-    run outside its own delivery, `delivery_key=` (a function of the task and the arguments)."""
-
-    def delivery_key(self, *args, **kwargs) -> str:
-        return self.request.id
-
-    def poisoned(self, starts, *args, **kwargs) -> None:
-        """Mark the task's own row failed; most tasks have none."""
-
-    def __call__(self, *args, **kwargs):
-        if self.request.id is None:  # called as a function, not delivered
-            return super().__call__(*args, **kwargs)
-        with delivery_guard(self.delivery_key(*args, **kwargs), name=self.name,
-                            poisoned=lambda starts: self.poisoned(starts, *args, **kwargs)):
-            return self.run(*args, **kwargs)
+from . import services
+from .queueing import RETRY_TRANSIENT
 
 
 @shared_task
@@ -121,28 +13,21 @@ def heartbeat():
     return timezone.now().isoformat()
 
 
-def import_delivery_key(task, import_id) -> str:
-    """One count per import, whether its own task or the catch-up job runs it."""
-    return f"import:{import_id}"
+def _import_delivery_key(task, import_id) -> str:
+    return services.import_delivery_key(import_id)
 
 
 def _import_poisoned(task, starts, import_id):
-    from .services import import_stopped_the_worker
-
-    import_stopped_the_worker(import_id=import_id, starts=starts)
+    services.import_stopped_the_worker(import_id=import_id, starts=starts)
 
 
-@shared_task(delivery_key=import_delivery_key, poisoned=_import_poisoned, **RETRY_TRANSIENT)
+@shared_task(delivery_key=_import_delivery_key, poisoned=_import_poisoned, **RETRY_TRANSIENT)
 def import_process_task(import_id):
     """Process an uploaded spreadsheet (a finished one is left alone, so reruns are safe)."""
-    from .services import import_process
-
-    import_process(import_id=import_id)
+    services.import_process(import_id=import_id)
 
 
 @shared_task(**RETRY_TRANSIENT)
 def process_waiting_imports():
     """Catch up on the uploads stored while the broker was down (their task never queued)."""
-    from .services import imports_catch_up
-
-    return imports_catch_up()
+    return services.imports_catch_up()

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from backoffice.tasks import RETRY_TRANSIENT
+from backoffice.queueing import RETRY_TRANSIENT
 
 from . import services
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.money import MAX_AMOUNT, ZERO, cents, format_money
+from backoffice.queueing import send_after_commit
 from backoffice.services import audit_record
-from backoffice.tasks import send_after_commit
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (
@@ -321,11 +321,9 @@ def order_ship(*, order: Order, user, note: str = "") -> Order:
 
 def order_deliver(*, order: Order, user=None, note: str = "") -> Order:
     """The carrier delivered the parcel; the post-sale survey goes out after commit."""
-    from .tasks import send_survey
-
     with transaction.atomic():
         order = _move(_locked(order), Status.DELIVERED, actor=user, message=note)
-        send_after_commit(send_survey, order.pk)
+        send_after_commit("orders.tasks.send_survey", order.pk)
     return order
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from backoffice.tasks import RETRY_TRANSIENT
+from backoffice.queueing import RETRY_TRANSIENT
 
 from . import services
 

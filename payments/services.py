@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.money import ZERO, cents, format_money
+from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
 from backoffice.services import audit_record
-from backoffice.tasks import WAITING_TOO_LONG, send_after_commit
 from backoffice.text import storable
 from orders.models import Order
 from orders.models import Status as OrderStatus
@@ -73,8 +73,6 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
     WebhookMalformed raised; past the limit of rejections for the account or the `client`
     address, WebhookThrottled is raised and nothing kept. Authentic ones are never limited:
     they are verified before anything is refused."""
-    from .tasks import process_webhook
-
     handler = provider(account.provider)
     status, error, resource, refusal = WebhookEvent.Status.RECEIVED, "", "", None
     try:
@@ -98,7 +96,7 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
     if refusal is not None:
         raise refusal
     if status == WebhookEvent.Status.RECEIVED:
-        send_after_commit(process_webhook, event.pk)
+        send_after_commit("payments.tasks.process_webhook", event.pk)
     return event
 
 
@@ -136,13 +134,11 @@ def webhooks_catch_up(*, limit: int = 500) -> int:
 
 def webhook_replay(*, event: WebhookEvent, user) -> None:
     """Queue a failed event again."""
-    from .tasks import process_webhook
-
     with transaction.atomic():
         WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(
             status=WebhookEvent.Status.RECEIVED)
         audit_record(actor=user, action="webhook.replay", obj=event)
-        send_after_commit(process_webhook, event.pk)
+        send_after_commit("payments.tasks.process_webhook", event.pk)
 
 
 # When nothing else is configured (SettlementRule): card installments D+30, D+60, …;

@@ -6,7 +6,7 @@ import urllib.request
 from celery import shared_task
 from django.conf import settings
 
-from backoffice.tasks import RETRY_TRANSIENT
+from backoffice.queueing import RETRY_TRANSIENT
 
 from . import cashflow, services
 from .models import WebhookEvent

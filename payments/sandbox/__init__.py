@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.utils.module_loading import import_string
 
-from backoffice.tasks import send_after_commit
+from backoffice.queueing import send_after_commit
 
 from ..models import ProviderAccount, SandboxDocument
 from ..providers import ProviderPayment
@@ -114,8 +114,6 @@ def sandbox_pay(*, account, order, installments: int = 1) -> None:
     """Play the buyer paying what is left of `order` at the account's provider: the sandbox
     keeps the payment and delivers the signed notification to our webhook endpoint once this
     transaction commits (a task, like the provider's own delivery)."""
-    from ..tasks import sandbox_deliver
-
     notification = sandbox(account.provider).pay(account, order=order, amount=order.total - order.paid_amount,
                                                  installments=installments)
-    send_after_commit(sandbox_deliver, notification.path, notification.headers, notification.body.decode())
+    send_after_commit("payments.tasks.sandbox_deliver", notification.path, notification.headers, notification.body.decode())

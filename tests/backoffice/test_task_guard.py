@@ -8,7 +8,8 @@ from django_celery_results.models import TaskResult
 
 from backoffice.celery import app as celery_app
 from backoffice.models import ImportFile, TaskDelivery
-from backoffice.tasks import GuardedTask, TaskPoisoned, delivery_guard, import_process_task
+from backoffice.queueing import GuardedTask, TaskPoisoned, delivery_guard
+from backoffice.tasks import import_process_task
 from inventory.models import Product
 from payments.models import ProviderAccount, WebhookEvent
 from payments.tasks import process_webhook

@@ -41,7 +41,7 @@ def test_with_the_broker_down_notifications_are_kept_and_caught_up_when_it_is_ba
     account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
                                              webhook_secret=SECRET)
     mercadopago_api.payments["20359978"] = sample_payment(external_reference=str(order.number))
-    with caplog.at_level(logging.WARNING, logger="backoffice.tasks"), \
+    with caplog.at_level(logging.WARNING, logger="backoffice.queueing"), \
             django_capture_on_commit_callbacks(execute=True):
         response = notify(client, account, "20359978")
     assert response.status_code == 200  # the provider is told it arrived: no retries for days
