@@ -119,7 +119,8 @@ def payment_refund(request, pk):
         except services.PaymentError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Refund of %(amount)s recorded.") % {"amount": format_money(form.cleaned_data["amount"])})
+            messages.success(request, _("Refund of %(amount)s recorded.") % {
+                "amount": format_money(form.cleaned_data["amount"])})
     return redirect_back(request, "payments:payment_detail", pk=payment.pk)
 
 

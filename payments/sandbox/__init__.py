@@ -116,4 +116,5 @@ def sandbox_pay(*, account, order, installments: int = 1) -> None:
     transaction commits (a task, like the provider's own delivery)."""
     notification = sandbox(account.provider).pay(account, order=order, amount=order.total - order.paid_amount,
                                                  installments=installments)
-    send_after_commit("payments.tasks.sandbox_deliver", notification.path, notification.headers, notification.body.decode())
+    send_after_commit("payments.tasks.sandbox_deliver", notification.path, notification.headers,
+                      notification.body.decode())
