@@ -18,7 +18,8 @@ class BackofficeConfig(AppConfig):
             NavItem(_("Home"), "home", "house", order=0),
             NavItem(_("Jobs"), "jobs", "clock-history", "django_celery_beat.view_periodictask", _("Operations"), 90),
             NavItem(_("Health"), "health", "heart-pulse", "backoffice.view_health", _("Operations"), 90),
-            NavItem(_("Audit log"), "audit_list", "journal-text", "backoffice.view_auditevent", _("Administration"), 95),
+            NavItem(_("Audit log"), "audit_list", "journal-text", "backoffice.view_auditevent", _("Administration"),
+                    95),
         )
 
         register_periodic_job(

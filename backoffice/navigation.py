@@ -35,7 +35,8 @@ def navigation(request):
         if item.permission is None or user.has_perm(item.permission):
             entries.append({"item": item, "url": reverse(item.url_name), "active": False})
     # The entry whose URL is the longest prefix of the page's path is the current one.
-    matching = [e for e in entries if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(e["url"]))]
+    matching = [e for e in entries
+                if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(e["url"]))]
     if matching:
         max(matching, key=lambda e: len(e["url"]))["active"] = True
     sections: dict[str, list] = {}

@@ -135,7 +135,8 @@ def _import_run(import_id):
                                           % {"error": type(exc).__name__}) from exc
                 importer.finish(rows, user=record.uploaded_by, reference=reference)
         except _RowRefused as refused:
-            return _import_finish(record, ImportFile.Status.REJECTED, [{"row": refused.row, "errors": [refused.message]}])
+            return _import_finish(record, ImportFile.Status.REJECTED,
+                                  [{"row": refused.row, "errors": [refused.message]}])
         record.rows_applied = len(rows)
         return _import_finish(record, ImportFile.Status.DONE, [])
 

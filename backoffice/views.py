@@ -99,7 +99,8 @@ def job_run(request, pk):
     except services.JobNotQueued as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.") % {"job": job.name})
+        messages.success(request, _("“%(job)s” was queued; its outcome appears here when it finishes.")
+                         % {"job": job.name})
     return redirect("jobs")
 
 

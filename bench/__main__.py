@@ -46,7 +46,8 @@ def main(argv=None):
 
     began = time.perf_counter()
     seeding = core.prepare_store(args.orders)
-    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    user, _ = get_user_model().objects.get_or_create(username="bench",
+                                                     defaults={"is_staff": True, "is_superuser": True})
     connection.close()
     web, url = core.start_web(args.web_workers, port)
     bench = SimpleNamespace(url=url, cookie=core.session_cookie(user), requests=args.requests, buyers=args.buyers,

@@ -18,7 +18,8 @@ class InventoryConfig(AppConfig):
         register_nav(
             NavItem(_("Products"), "inventory:product_list", "box-seam", "inventory.view_product", section),
             NavItem(_("Receive goods"), "inventory:receipt", "truck", "inventory.receive_stock", section),
-            NavItem(_("Stock ledger"), "inventory:movement_list", "journal-arrow-up", "inventory.view_movement", section),
+            NavItem(_("Stock ledger"), "inventory:movement_list", "journal-arrow-up", "inventory.view_movement",
+                    section),
             NavItem(_("Low stock"), "inventory:low_stock", "exclamation-triangle", "inventory.view_product", section),
             NavItem(_("Warehouses"), "inventory:warehouse_list", "buildings", "inventory.view_warehouse", section),
         )

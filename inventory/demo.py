@@ -58,7 +58,8 @@ class Item:
 
 
 P, M, G, GG = "P", "M", "G", "GG"
-BRANCO, PRETO, AZUL, ROSA, CINZA = ("Branco", "BR"), ("Preto", "PT"), ("Azul", "AZ"), ("Rosa", "RS"), ("Cinza Mescla", "CZ")
+BRANCO, PRETO, AZUL, ROSA, CINZA = (("Branco", "BR"), ("Preto", "PT"), ("Azul", "AZ"), ("Rosa", "RS"),
+                                    ("Cinza Mescla", "CZ"))
 
 # NCM: 6109.10.00 cotton T-shirts; 6110.20.00 cotton sweaters; 6103.42.00 men's cotton shorts
 # (knitted); 6203.42.00 men's cotton trousers; 6204.62.00 women's cotton trousers; 6205.20.00
@@ -87,7 +88,8 @@ FAMILIES = [
     Item("TEN", "Tênis de Corrida Leve", "64041100", "229.90", "0.850", (12, 20, 32), origins=(N, N, FL),
          colors=(PRETO, BRANCO), sizes=("37", "38", "39", "40", "41", "42")),
     Item("CHI", "Chinelo de Borracha Tradicional", "64022000", "34.90", "0.250", (4, 12, 28),
-         colors=(AZUL, PRETO, ROSA), sizes=(("35/36", "3536"), ("37/38", "3738"), ("39/40", "3940"), ("41/42", "4142"))),
+         colors=(AZUL, PRETO, ROSA),
+         sizes=(("35/36", "3536"), ("37/38", "3738"), ("39/40", "3940"), ("41/42", "4142"))),
     Item("CAP", "Capinha de Silicone Aveludada", "39269090", "39.90", "0.040", (1, 9, 17), origins=(FL,),
          sizes=(("iPhone 13", "IP13"), ("iPhone 14", "IP14"), ("iPhone 15", "IP15"), ("Galaxy A54", "GA54"),
                 ("Moto G84", "MG84"))),
@@ -177,9 +179,12 @@ STANDALONE = [
     Item("BRI", "Xadrez Escolar com Tabuleiro", "95049090", "29.90", "0.450", (4, 25, 25)),
     Item("BRI", "Baralho Duplo", "95044000", "24.90", "0.200", (4, 9, 13)),
     # Beauty
-    Item("BEL", "Perfume Floral Feminino 100 ml", "33030010", "199.90", "0.350", (14, 8, 8), cest="2000700", origins=PERFUME),
-    Item("BEL", "Perfume Amadeirado Masculino 100 ml", "33030010", "219.90", "0.350", (14, 8, 8), cest="2000700", origins=PERFUME),
-    Item("BEL", "Perfume Cítrico Unissex 50 ml", "33030010", "149.90", "0.200", (11, 6, 6), cest="2000700", origins=PERFUME),
+    Item("BEL", "Perfume Floral Feminino 100 ml", "33030010", "199.90", "0.350", (14, 8, 8), cest="2000700",
+         origins=PERFUME),
+    Item("BEL", "Perfume Amadeirado Masculino 100 ml", "33030010", "219.90", "0.350", (14, 8, 8), cest="2000700",
+         origins=PERFUME),
+    Item("BEL", "Perfume Cítrico Unissex 50 ml", "33030010", "149.90", "0.200", (11, 6, 6), cest="2000700",
+         origins=PERFUME),
     Item("BEL", "Colônia Lavanda 250 ml", "33030020", "69.90", "0.330", (20, 7, 7), cest="2000800"),
     Item("BEL", "Colônia Infantil Suave 200 ml", "33030020", "49.90", "0.280", (18, 6, 6), cest="2000800"),
     Item("BEL", "Body Splash Frutas Vermelhas 200 ml", "33030020", "59.90", "0.260", (18, 6, 6), cest="2000800"),
@@ -195,7 +200,8 @@ STANDALONE = [
     Item("BEL", "Creme Hidratante Facial 50 g", "33049910", "59.90", "0.090", (6, 7, 7), cest="2001400"),
     Item("BEL", "Loção Hidratante Corporal 400 ml", "33049910", "39.90", "0.450", (20, 7, 7), cest="2001400"),
     Item("BEL", "Creme para Mãos Manteiga de Karité 75 g", "33049910", "24.90", "0.090", (14, 4, 4), cest="2001400"),
-    Item("BEL", "Sérum Facial Vitamina C 30 ml", "33049990", "89.90", "0.080", (11, 4, 4), cest="2001500", origins=PERFUME),
+    Item("BEL", "Sérum Facial Vitamina C 30 ml", "33049990", "89.90", "0.080", (11, 4, 4), cest="2001500",
+         origins=PERFUME),
     Item("BEL", "Base Líquida Cobertura Média 30 ml", "33049990", "64.90", "0.070", (11, 4, 4), cest="2001500"),
     Item("BEL", "Água Micelar 200 ml", "33049990", "34.90", "0.230", (17, 6, 6), cest="2001500"),
     # Books

@@ -32,7 +32,8 @@ class ProductFilter(django_filters.FilterSet):
 class MovementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Movement.Kind.choices, empty_label=_("All"))
-    warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.all(), empty_label=_("All"))
+    warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.all(),
+                                                 empty_label=_("All"))
     created_at = period_filter()
 
     class Meta:

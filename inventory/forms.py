@@ -92,7 +92,8 @@ def _warehouse_field(label=_("Warehouse")):
 
 
 class ReceiptForm(forms.Form):
-    product = ProductCodeField(label=_("SKU or GTIN"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+    product = ProductCodeField(label=_("SKU or GTIN"),
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     warehouse = _warehouse_field()
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     unit_cost = AmountField(label=_("Unit cost (R$)"))

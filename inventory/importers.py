@@ -138,7 +138,8 @@ class CountImporter(Importer):
     return_url_name = "inventory:movement_list"
 
     def clean_rows(self, rows):
-        products = dict(Product.objects.filter(sku__in=[_text(r.data.get("sku")) for r in rows]).values_list("sku", "pk"))
+        products = dict(Product.objects.filter(sku__in=[_text(r.data.get("sku")) for r in rows])
+                        .values_list("sku", "pk"))
         warehouses = dict(Warehouse.objects.filter(active=True).values_list("code", "pk"))
         for row in rows:
             sku, code, counted = (_text(row.data.get(k)) for k in ("sku", "warehouse", "counted"))

@@ -119,7 +119,8 @@ class State(models.TextChoices):
 
 class StockLevel(models.Model):
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="levels")
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="levels")
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="levels")
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     damaged = models.IntegerField(_("damaged"), default=0)
@@ -180,7 +181,8 @@ class Movement(models.Model):
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="movements")
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="movements")
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="movements")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices)
@@ -244,7 +246,8 @@ class Reservation(models.Model):
 
     reference = models.CharField(_("reference"), max_length=100, db_index=True)
     line = models.CharField(_("line"), max_length=100)
-    level = models.ForeignKey(StockLevel, verbose_name=_("stock level"), on_delete=models.PROTECT, related_name="reservations")
+    level = models.ForeignKey(StockLevel, verbose_name=_("stock level"), on_delete=models.PROTECT,
+                              related_name="reservations")
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -270,7 +273,8 @@ class Reservation(models.Model):
 class ReorderAlert(models.Model):
     """A SKU found at or under its reorder point by the daily check, with a suggested purchase."""
 
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="reorder_alerts")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE,
+                                related_name="reorder_alerts")
     day = models.DateField(_("day"))
     available = models.IntegerField(_("available"))
     reorder_point = models.PositiveIntegerField(_("reorder point"))

@@ -76,7 +76,8 @@ def product_set_active(request, pk):
     product = get_object_or_404(Product, pk=pk)
     active = request.POST.get("active") == "1"
     services.product_set_active(product=product, active=active, user=request.user)
-    messages.success(request, _("Product activated.") if active else _("Product deactivated: it can no longer be sold."))
+    messages.success(request,
+                     _("Product activated.") if active else _("Product deactivated: it can no longer be sold."))
     return redirect("inventory:product_detail", pk=pk)
 
 
@@ -270,7 +271,8 @@ def _warehouse_form_page(request, warehouse):
             messages.success(request, _("Warehouse %(name)s saved.") % {"name": warehouse.name})
             return redirect("inventory:warehouse_list")
     title = _("Edit %(name)s") % {"name": warehouse.name} if warehouse.pk else _("New warehouse")
-    return render(request, "form_page.html", {"form": form, "title": title, "cancel_url": reverse("inventory:warehouse_list")})
+    return render(request, "form_page.html",
+                  {"form": form, "title": title, "cancel_url": reverse("inventory:warehouse_list")})
 
 
 @require("inventory.add_warehouse")

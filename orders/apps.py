@@ -22,5 +22,6 @@ class OrdersConfig(AppConfig):
             NavItem(_("Orders"), "orders:order_list", "receipt", "orders.view_order", section, 40),
             NavItem(_("New order"), "orders:order_new", "cart-plus", "orders.add_order", section, 40),
             NavItem(_("Customers"), "orders:customer_list", "people", "orders.view_customer", section, 40),
-            NavItem(_("Satisfaction (NPS)"), "orders:survey_list", "emoji-smile", "orders.view_surveyanswer", section, 40),
+            NavItem(_("Satisfaction (NPS)"), "orders:survey_list", "emoji-smile", "orders.view_surveyanswer", section,
+                    40),
         )

@@ -242,16 +242,19 @@ class _Customers:
         words = _ascii(name).split()
         if company:
             # An .example domain: the demo never e-mails a real person or company.
-            domain = "".join(w for w in words if w not in {"ltda", "me", "epp", "sa", "de", "da", "do", "dos", "das", "e"})
+            domain = "".join(w for w in words
+                             if w not in {"ltda", "me", "epp", "sa", "de", "da", "do", "dos", "das", "e"})
             return f"{rnd.choice(['contato', 'compras', 'financeiro'])}@{domain[:30]}.example"
         first, last = words[0], words[-1]
-        local = rnd.choice([f"{first}.{last}", f"{first}{last}", f"{first}_{last}", f"{first}.{last}{rnd.randint(1, 99)}",
+        local = rnd.choice([f"{first}.{last}", f"{first}{last}", f"{first}_{last}",
+                            f"{first}.{last}{rnd.randint(1, 99)}",
                             f"{first}{rnd.randint(1970, 2006)}"])
         return f"{local}@{rnd.choice(EMAIL_PROVIDERS)}.example"
 
     def _street(self):
         rnd = self.rnd
-        name = rnd.choice(STREET_NAMES) if rnd.random() < 0.35 else f"{self.faker.first_name()} {self.faker.last_name()}"
+        name = (rnd.choice(STREET_NAMES) if rnd.random() < 0.35
+                else f"{self.faker.first_name()} {self.faker.last_name()}")
         return f"{rnd.choice(STREET_KINDS)} {name}"
 
     def _complement(self, company):
@@ -259,7 +262,8 @@ class _Customers:
         if rnd.random() > (0.5 if company else 0.35):
             return ""
         if company:
-            return rnd.choice([f"Sala {rnd.randint(1, 20)}{rnd.randint(1, 9):02d}", f"Loja {rnd.randint(1, 30)}", "Galpão 2"])
+            return rnd.choice([f"Sala {rnd.randint(1, 20)}{rnd.randint(1, 9):02d}", f"Loja {rnd.randint(1, 30)}",
+                               "Galpão 2"])
         return rnd.choice([f"Apto {rnd.randint(1, 25)}{rnd.randint(1, 8):02d}",
                            f"Bloco {rnd.choice('ABCD')}, Apto {rnd.randint(11, 184)}",
                            f"Casa {rnd.randint(1, 4)}", "Fundos", f"Casa {rnd.randint(1, 40)} – Condomínio"])
@@ -371,7 +375,8 @@ class _Orders:
         rnd = self.rnd
         now = timezone.localtime()
         hours = list(range(24))
-        hour_weights = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 3, 4, 5, 5, 5, 4.5, 4.5, 4.5, 4.5, 5, 5.5, 6, 7, 7, 5, 2.5]
+        hour_weights = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 3, 4, 5, 5,
+                        5, 4.5, 4.5, 4.5, 4.5, 5, 5.5, 6, 7, 7, 5, 2.5]
         placed = []
         for _ in range(n):
             day = int(DAYS * rnd.random() ** 1.3)

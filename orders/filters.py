@@ -36,7 +36,8 @@ class OrderFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("All"))
     placed_at = period_filter()
     ship_uf = django_filters.CharFilter(label=_("UF"), method="by_uf", max_length=2)
-    payment = django_filters.ChoiceFilter(label=_("Payment"), choices=PAYMENT_STATES, method="by_payment", empty_label=_("All"))
+    payment = django_filters.ChoiceFilter(label=_("Payment"), choices=PAYMENT_STATES, method="by_payment",
+                                          empty_label=_("All"))
     queue = django_filters.BooleanFilter(
         label=_("Validation queue"), method="in_queue",
         widget=forms.Select(choices=[("", _("All")), ("true", _("Yes"))]),

@@ -65,7 +65,8 @@ class AddressForm(forms.ModelForm):
         cleaned = super().clean()
         cep, city = cleaned.get("cep"), cleaned.get("city")
         if cep and city and uf_of_cep(cep) != city.uf:
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.") % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
+                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
         return cleaned
 
 
@@ -160,7 +161,8 @@ class IntakeForm(forms.Form):
             self.add_error("state_registration", _("A company needs its state registration (IE) or ISENTO."))
         cep, city = cleaned.get("cep"), cleaned.get("city_ibge")
         if cep and city and uf_of_cep(cep) != city.uf:
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.") % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
+                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
         return cleaned
 
 

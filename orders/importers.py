@@ -44,7 +44,8 @@ class OrderImporter(Importer):
             elif first.cleaned:
                 if {k: v for k, v in order_form.cleaned_data.items() if k != "shipping"} != {
                         k: v for k, v in first.cleaned["order"].items() if k != "shipping"}:
-                    row.errors.append(_("the order columns differ from row %(row)d of the same order") % {"row": first.number})
+                    row.errors.append(_("the order columns differ from row %(row)d of the same order")
+                                      % {"row": first.number})
                     continue
             if first.cleaned:
                 sku = item_form.cleaned_data["sku"].sku

@@ -205,7 +205,8 @@ def order_bulk(request):
             except services.OrderError as exc:
                 refused.append(f"#{order.number}: {exc}")
         if done:
-            messages.success(request, ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", done) % {"count": done})
+            messages.success(request, ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", done)
+                             % {"count": done})
         for line in refused:
             messages.error(request, line)
     elif operation == "tag":
@@ -214,7 +215,8 @@ def order_bulk(request):
         except services.OrderError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, ngettext("%(count)d order tagged.", "%(count)d orders tagged.", count) % {"count": count})
+            messages.success(request, ngettext("%(count)d order tagged.", "%(count)d orders tagged.", count)
+                             % {"count": count})
     if request.htmx:
         return HttpResponseClientRefresh()  # the list, as filtered, with the messages
     return redirect_back(request, "orders:order_list")

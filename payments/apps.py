@@ -18,7 +18,8 @@ class PaymentsConfig(AppConfig):
         section = _("Finance")
         register_nav(
             NavItem(_("Payments"), "payments:payment_list", "credit-card", "payments.view_payment", section, 60),
-            NavItem(_("Receivables"), "payments:receivable_calendar", "calendar3", "payments.view_receivable", section, 60),
+            NavItem(_("Receivables"), "payments:receivable_calendar", "calendar3", "payments.view_receivable", section,
+                    60),
             NavItem(_("Provider releases"), "payments:releases", "bank", "payments.view_receivable", section, 60),
             NavItem(_("Cash flow"), "payments:cash_flow", "graph-up", "payments.view_cashentry", section, 60),
             NavItem(_("Webhook inbox"), "payments:webhook_list", "inbox", "payments.view_webhookevent", section, 60),
@@ -30,7 +31,8 @@ class PaymentsConfig(AppConfig):
         ))
         register_order_panel(OrderPanel("payments/partials/order_manual_payment.html", "orders.register_payment",
                                         order_manual_payment_panel))
-        register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment", sandbox_panel))
+        register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment",
+                                        sandbox_panel))
         register_periodic_job(PeriodicJob(
             name="payments.process_waiting_webhooks",
             task="payments.tasks.process_waiting_webhooks",

@@ -42,8 +42,8 @@ class WebhookEventFilter(django_filters.FilterSet):
 class ReceivableFilter(django_filters.FilterSet):
     due_date = day_filter(label=_("Day"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Receivable.Status.choices, empty_label=_("All"))
-    provider = django_filters.ChoiceFilter(label=_("Provider"), field_name="payment__provider", choices=Provider.choices,
-                                           empty_label=_("All"))
+    provider = django_filters.ChoiceFilter(label=_("Provider"), field_name="payment__provider",
+                                           choices=Provider.choices, empty_label=_("All"))
 
     class Meta:
         model = Receivable
@@ -51,7 +51,8 @@ class ReceivableFilter(django_filters.FilterSet):
 
 
 class CashEntryFilter(django_filters.FilterSet):
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=CashEntry.Category.choices, empty_label=_("All"))
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=CashEntry.Category.choices,
+                                           empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CashEntry.Status.choices, empty_label=_("All"))
 
     class Meta:

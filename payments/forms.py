@@ -32,7 +32,8 @@ class ManualPaymentForm(forms.Form):
     account = forms.ModelChoiceField(label=_("Account"), empty_label=None,
                                      queryset=ProviderAccount.objects.filter(provider="manual", active=True))
     order = forms.IntegerField(label=_("Order number"), min_value=1, required=False)
-    method = forms.ChoiceField(label=_("Method"), choices=[(m, Payment.Method(m).label) for m in ("pix", "transfer", "boleto")])
+    method = forms.ChoiceField(label=_("Method"),
+                               choices=[(m, Payment.Method(m).label) for m in ("pix", "transfer", "boleto")])
     amount = _amount_field(_("Amount (R$)"))
     paid_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=_date_input())
     reference = forms.CharField(label=_("Reference"), max_length=100,

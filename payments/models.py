@@ -24,7 +24,8 @@ class ProviderAccount(models.Model):
     client_id = models.CharField(_("client id"), max_length=200, blank=True,
                                  help_text=_("PayPal: the REST app's client id."))
     access_token = models.CharField(_("API access token"), max_length=300, blank=True,
-                                    help_text=_("PayPal: the REST app's secret. PagBank: the token (it also signs the webhooks)."))
+                                    help_text=_("PayPal: the REST app's secret. PagBank: the token "
+                                                "(it also signs the webhooks)."))
     webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True,
                                       help_text=_("Mercado Pago: the webhook's secret signature."))
     webhook_id = models.CharField(_("webhook id"), max_length=100, blank=True,
@@ -65,7 +66,8 @@ class WebhookEvent(models.Model):
     body = models.TextField(_("body"), blank=True)
     body_size = models.PositiveIntegerField(_("body size"), default=0)
     body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
+                              db_index=True)
     error = models.TextField(_("error"), blank=True)
     resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
@@ -103,7 +105,8 @@ class Payment(models.Model):
         TRANSFER = "transfer", _("transfer")
         WALLET = "wallet", _("provider balance")
 
-    account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="payments")
+    account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
+                                related_name="payments")
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     provider_payment_id = models.CharField(_("provider payment id"), max_length=100)
     order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True,
@@ -152,7 +155,8 @@ class Payment(models.Model):
     @property
     def awaiting_approval(self):
         """Registered by hand above what its order was due: no money counts until someone else approves."""
-        return self.provider == Provider.MANUAL and self.status == self.Status.PENDING and self.recorded_by_id is not None
+        return (self.provider == Provider.MANUAL and self.status == self.Status.PENDING
+                and self.recorded_by_id is not None)
 
     @property
     def refundable(self):
@@ -170,7 +174,8 @@ class PaymentEvent(models.Model):
                                       null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=20, choices=Payment.Status.choices)
-    applied = models.BooleanField(_("applied"), default=True, help_text=_("False when a late, older status was ignored."))
+    applied = models.BooleanField(_("applied"), default=True,
+                                  help_text=_("False when a late, older status was ignored."))
     raw = models.JSONField(_("provider data"), default=dict)
 
     class Meta:
@@ -212,13 +217,15 @@ class Receivable(models.Model):
         SETTLED = "settled", _("settled")
         CANCELLED = "cancelled", _("cancelled")
 
-    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="receivables")
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE,
+                                related_name="receivables")
     number = models.PositiveSmallIntegerField(_("installment"))
     due_date = models.DateField(_("expected on"), db_index=True)
     gross = MoneyField(_("gross"))
     fee = MoneyField(_("fee"))
     net = MoneyField(_("net"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.EXPECTED, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.EXPECTED,
+                              db_index=True)
 
     class Meta:
         verbose_name = _("receivable")
@@ -227,7 +234,8 @@ class Receivable(models.Model):
         default_permissions = ("view",)
         constraints = [
             models.UniqueConstraint(fields=["payment", "number"], name="receivable_one_per_installment"),
-            models.CheckConstraint(condition=Q(gross__gte=0, fee__gte=0, net__gte=0), name="receivable_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(gross__gte=0, fee__gte=0, net__gte=0),
+                                   name="receivable_amounts_not_negative"),
         ]
 
     def __str__(self):

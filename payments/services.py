@@ -279,7 +279,8 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
                                        created_by=user)
         before = {"status": payment.status, "refunded": str(payment.refunded)}
         payment.refunded = min(refunded, payment.gross)
-        payment.status = Payment.Status.REFUNDED if payment.refunded >= payment.gross else Payment.Status.PARTIALLY_REFUNDED
+        payment.status = (Payment.Status.REFUNDED if payment.refunded >= payment.gross
+                          else Payment.Status.PARTIALLY_REFUNDED)
         payment.save(update_fields=["refunded", "status", "updated_at"])
         PaymentEvent.objects.create(payment=payment, status=payment.status,
                                     raw={"refund": str(amount), "provider_refund_id": refund_id, "reason": reason})

@@ -222,7 +222,8 @@ def webhook_replay(request, pk):
 
 RECEIVABLE_COLUMNS = [
     Column("due_date", gettext_lazy("Expected on"), sort="due_date", kind="datetime"),
-    Column("payment", gettext_lazy("Payment"), accessor=lambda r: str(r.payment), link=lambda r: _payment_url(r.payment)),
+    Column("payment", gettext_lazy("Payment"), accessor=lambda r: str(r.payment),
+           link=lambda r: _payment_url(r.payment)),
     Column("number", gettext_lazy("Installment"), accessor=lambda r: f"{r.number}/{r.payment.installments}"),
     Column("method", gettext_lazy("Method"), accessor=lambda r: r.payment.get_method_display()),
     Column("status", gettext_lazy("Status"), display=True, sort="status", kind="badge"),
@@ -342,7 +343,8 @@ def releases(request):
             error = _("%(provider)s did not answer: %(error)s") % {"provider": account.get_provider_display(),
                                                                  "error": exc}
         ours = Payment.objects.filter(provider=account.provider,
-                                      provider_payment_id__in={r.provider_payment_id for r in rows}).select_related("order")
+                                      provider_payment_id__in={r.provider_payment_id for r in rows}
+                                      ).select_related("order")
         payments = {p.provider_payment_id: p for p in ours}
         rows = [(release, payments.get(release.provider_payment_id)) for release in rows]
         totals = {name: sum((getattr(release, name) for release, payment in rows), ZERO)

@@ -61,7 +61,8 @@ def client_as(client, role_user):
 
 @pytest.fixture
 def customer(db):
-    return Customer.objects.create(kind="person", name="Maria da Silva", document="39053344705", email="maria@example.com")
+    return Customer.objects.create(kind="person", name="Maria da Silva", document="39053344705",
+                                   email="maria@example.com")
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from django.db import connection
 def database_url() -> str:
     """The test database, for a process of its own."""
     db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}")
 
 
 def start_worker(*options: str, **env: str) -> subprocess.Popen:

@@ -32,7 +32,8 @@ def bootstrap(field, size=""):
     """Render a form field's widget with Bootstrap's class (and `is-invalid` after an error)."""
     widget = field.field.widget
     kind = getattr(widget, "input_type", None)
-    css = {"select": "form-select", "checkbox": "form-check-input", "radio": "form-check-input"}.get(kind, "form-control")
+    css = {"select": "form-select", "checkbox": "form-check-input",
+           "radio": "form-check-input"}.get(kind, "form-control")
     if size and css != "form-check-input":
         css += f" {css}-{size}"
     if field.errors:

@@ -148,8 +148,8 @@ def check(product_ids):
 @scenario("stock reservations")
 def stock_reservations(bench):
     run, products = create_stock(units=bench.units)
-    measure, reservations, errors = run_buyers(reserve_through_service, f"stock_reserve, {bench.buyers} buyers", run=run,
-                         products=products, buyers=bench.buyers, seconds=bench.seconds)
+    measure, reservations, errors = run_buyers(reserve_through_service, f"stock_reserve, {bench.buyers} buyers",
+                                               run=run, products=products, buyers=bench.buyers, seconds=bench.seconds)
     oversold, mismatched = check(products)
     bare_run, bare_products = create_stock(units=bench.units)
     anchor, _, bare_errors = run_buyers(reserve_bare, "bare conditional UPDATE", run=bare_run, products=bare_products,

@@ -113,7 +113,8 @@ def payment_webhooks(bench):
     worker.stop()
     accepted.unit = "events/s"
     return [
-        Result("webhooks accepted", accepted, healthz, notes=[f"{count} Mercado Pago notifications, {SENDERS} senders"]),
+        Result("webhooks accepted", accepted, healthz,
+               notes=[f"{count} Mercado Pago notifications, {SENDERS} senders"]),
         Result("webhooks processed", processed, anchor_processing,
                notes=["worker with 2 pool processes on Redis; each event fetches the payment from the sandbox API "
                       "over HTTP and credits its order"]),

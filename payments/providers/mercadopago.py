@@ -191,5 +191,6 @@ class MercadoPago(PaymentProvider):
             fee_details=data.get("fee_details") or [], paid_at=when(data.get("date_approved")),
             release_date=when(data.get("money_release_date")), payer_name=name,
             payer_document="".join(ch for ch in str(identification.get("number") or "") if ch.isalnum())[:14],
-            payer_email=payer.get("email") or "", external_reference=str(data.get("external_reference") or ""), raw=data,
+            payer_email=payer.get("email") or "", external_reference=str(data.get("external_reference") or ""),
+            raw=data,
         )

@@ -106,7 +106,8 @@ class PayPalSandbox(SandboxAPI):
         order_id = capture["supplementary_data"]["related_ids"]["order_id"]
         order = self.orders.get(order_id) or {
             "id": order_id, "intent": "CAPTURE", "status": "COMPLETED",
-            "payer": payer or {"name": {"given_name": "Maria", "surname": "Silva"}, "email_address": "maria@example.com",
+            "payer": payer or {"name": {"given_name": "Maria", "surname": "Silva"},
+                               "email_address": "maria@example.com",
                                "payer_id": "QYR5Z8XDVJNXQ", "tax_info": {"tax_id": "191.191.191-00",
                                                                           "tax_id_type": "BR_CPF"}},
             "purchase_units": [{"reference_id": "default", "payments": {"captures": [], "refunds": []}}],
@@ -174,13 +175,15 @@ class PayPalSandbox(SandboxAPI):
     def transactions(self, query):
         """Transaction Search over the captures and refunds kept here: 31 days at most, paged."""
         try:
-            start, end = (datetime.strptime(query[name][0], "%Y-%m-%dT%H:%M:%S%z") for name in ("start_date", "end_date"))
+            start, end = (datetime.strptime(query[name][0], "%Y-%m-%dT%H:%M:%S%z")
+                          for name in ("start_date", "end_date"))
             page_size, page = int(query.get("page_size", ["100"])[0]), int(query.get("page", ["1"])[0])
         except (KeyError, ValueError):
             return _error(400, "INVALID_REQUEST", "Request is not well-formed, syntactically incorrect, or violates "
                           "schema.", "INVALID_PARAMETER_SYNTAX")
         if not timedelta(0) <= end - start <= timedelta(days=31) or not 1 <= page_size <= 500 or page < 1:
-            return _error(400, "INVALID_REQUEST", "Date range or page is out of the allowed range.", "RESULTSET_TOO_LARGE")
+            return _error(400, "INVALID_REQUEST", "Date range or page is out of the allowed range.",
+                          "RESULTSET_TOO_LARGE")
         rows = []
         for capture in self.captures.values():
             made = when(capture.get("create_time"))

@@ -170,7 +170,8 @@ def test_a_user_changes_their_password(client, role_user):
     user = role_user("finance")
     client.force_login(user)
     response = client.post(
-        "/password/", {"old_password": PASSWORD, "new_password1": "pix-boleto-2026!", "new_password2": "pix-boleto-2026!"}
+        "/password/",
+        {"old_password": PASSWORD, "new_password1": "pix-boleto-2026!", "new_password2": "pix-boleto-2026!"},
     )
     assert response.status_code == 302
     user.refresh_from_db()

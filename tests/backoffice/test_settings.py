@@ -67,7 +67,8 @@ def test_a_killed_workers_tasks_come_back_within_the_visibility_timeout_on_redis
     restore them, if the worker died holding it, expires no later (kombu's own is 300 s)."""
     show = "from django.conf import settings; o = settings.CELERY_BROKER_TRANSPORT_OPTIONS; " \
            "print(o['visibility_timeout'], o['unacked_restore_interval'], o['unacked_mutex_expire'])"
-    short = manage("shell", "--no-imports", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/0", CELERY_VISIBILITY_TIMEOUT="3")
+    short = manage("shell", "--no-imports", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+                   CELERY_VISIBILITY_TIMEOUT="3")
     default = manage("shell", "--no-imports", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
     assert (short.stdout.split(), default.stdout.split()) == (["3", "3", "3"], ["3600", "60", "300"]), \
         short.stderr + default.stderr

@@ -50,8 +50,10 @@ def test_a_catalog_file_creates_and_then_updates_products(client_as):
     done = upload(client, "inventory.catalog", csv_file(CATALOG))
     assert (done.status, done.rows_applied) == ("done", 2)
     shirt = Product.objects.get(sku="CAM-1")
-    assert (str(shirt.price), str(shirt.cost), shirt.gtin, shirt.reorder_point) == ("59.90", "20.50", "7891000315507", 5)
-    again = upload(client, "inventory.catalog", csv_file("sku,name,ncm,price\nCAM-1,Camiseta azul marinho,61091000,64.90\n"))
+    assert ((str(shirt.price), str(shirt.cost), shirt.gtin, shirt.reorder_point)
+            == ("59.90", "20.50", "7891000315507", 5))
+    again = upload(client, "inventory.catalog",
+                   csv_file("sku,name,ncm,price\nCAM-1,Camiseta azul marinho,61091000,64.90\n"))
     assert again.status == "done"
     shirt.refresh_from_db()
     assert (shirt.name, str(shirt.price), shirt.gtin) == ("Camiseta azul marinho", "64.90", "7891000315507")
@@ -131,7 +133,8 @@ def test_a_cycle_count_turns_counted_quantities_into_adjustments(client_as, stoc
 
 def test_a_bad_cycle_count_changes_nothing_and_reports_every_bad_row(client_as, stocked):
     stocked(10, sku="A")
-    bad = "sku,warehouse,counted\nA,principal,7\nNOPE,principal,1\nA,nowhere,2\nA,principal,-3\nA,principal,dez\nA,principal,9\n"
+    bad = ("sku,warehouse,counted\nA,principal,7\nNOPE,principal,1\nA,nowhere,2\nA,principal,-3\n"
+           "A,principal,dez\nA,principal,9\n")
     record = upload(client_as("staff"), "inventory.count", csv_file(bad))
     rows = report(record)
     assert record.status == "rejected"
@@ -149,7 +152,8 @@ def test_a_count_the_domain_refuses_rolls_back_the_rows_before_it(client_as, sto
 
     a, b = stocked(10, sku="A"), stocked(10, sku="B")
     services.stock_reserve(reference="order:1", lines=[services.ReservationLine("1", b.pk, 8)])
-    record = upload(client_as("staff"), "inventory.count", csv_file("sku,warehouse,counted\nA,principal,5\nB,principal,1\n"))
+    record = upload(client_as("staff"), "inventory.count",
+                    csv_file("sku,warehouse,counted\nA,principal,5\nB,principal,1\n"))
     assert record.status == "rejected"
     assert "só há 2" in report(record)[3]
     assert StockLevel.objects.get(product=a).on_hand == 10
@@ -188,7 +192,8 @@ def test_the_template_lists_the_columns(client_as):
 
 
 def test_variants_may_come_before_their_parent_in_the_file(client_as):
-    text = "sku,name,ncm,price,variant_of,variant_label\nCAM-AZ-M,Camiseta azul M,61091000,59.9,CAM,Azul / M\nCAM,Camiseta,61091000,59.9,,\n"
+    text = ("sku,name,ncm,price,variant_of,variant_label\nCAM-AZ-M,Camiseta azul M,61091000,59.9,CAM,Azul / M\n"
+            "CAM,Camiseta,61091000,59.9,,\n")
     record = upload(client_as("staff"), "inventory.catalog", csv_file(text))
     assert record.status == "done", record.report
     assert Product.objects.get(sku="CAM-AZ-M").parent == Product.objects.get(sku="CAM")
@@ -212,7 +217,8 @@ def test_impossible_variants_and_costs_are_reported_not_crashed_on(client_as):
 
 def test_a_count_over_the_limit_is_reported(client_as, stocked):
     stocked(1, sku="A")
-    record = upload(client_as("staff"), "inventory.count", csv_file("sku,warehouse,counted\nA,principal,99999999999999\n"))
+    record = upload(client_as("staff"), "inventory.count",
+                    csv_file("sku,warehouse,counted\nA,principal,99999999999999\n"))
     assert "no máximo 1000000" in report(record)[2]
 
 

@@ -111,7 +111,8 @@ def test_an_inline_count_through_htmx_returns_the_stock_block(client_as, stocked
 def test_roles_without_stock_permissions_cannot_adjust(client_as, stocked, main_warehouse):
     product = stocked(10)
     response = client_as("manager").post(
-        f"/inventory/products/{product.pk}/stock/adjust/", {"adjust-warehouse": main_warehouse.pk, "adjust-counted": "0"}
+        f"/inventory/products/{product.pk}/stock/adjust/",
+        {"adjust-warehouse": main_warehouse.pk, "adjust-counted": "0"},
     )
     assert response.status_code == 403
     assert product.levels.get().on_hand == 10
@@ -121,7 +122,8 @@ def test_a_huge_quantity_is_a_form_error_not_a_crash(client_as, stocked, main_wa
     product = stocked(1)
     response = client_as("staff").post(
         f"/inventory/products/{product.pk}/stock/return/",
-        {"return-warehouse": main_warehouse.pk, "return-quantity": "99999999999999999999", "return-to_state": "sellable"},
+        {"return-warehouse": main_warehouse.pk, "return-quantity": "99999999999999999999",
+         "return-to_state": "sellable"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -147,5 +149,6 @@ def test_the_daily_alerts_are_listed_and_exported(client_as, stocked):
     client = client_as("manager")
     page = client.get("/inventory/low-stock/alerts/")
     assert [a.product.sku for a in page.context["table"].page.object_list] == [low.sku]
-    export = b"".join(client.get("/inventory/low-stock/alerts/", {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    export = b"".join(client.get("/inventory/low-stock/alerts/", {"export": "csv"})
+                      .streaming_content).decode("utf-8-sig")
     assert low.sku in export

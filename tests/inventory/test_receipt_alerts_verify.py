@@ -55,7 +55,8 @@ def test_the_daily_check_flags_low_skus_with_a_suggestion_from_the_last_30_days(
     alerts = {a.product_id: a for a in ReorderAlert.objects.all()}
     assert set(alerts) == {busy.pk, calm.pk}
     # busy: 3 available, 16 shipped in 30 days (not the one 45 days ago): 5 + 16 - 3 + 1
-    assert (alerts[busy.pk].available, alerts[busy.pk].sold_last_30_days, alerts[busy.pk].suggested_quantity) == (3, 16, 19)
+    assert ((alerts[busy.pk].available, alerts[busy.pk].sold_last_30_days, alerts[busy.pk].suggested_quantity)
+            == (3, 16, 19))
     assert (alerts[calm.pk].sold_last_30_days, alerts[calm.pk].suggested_quantity) == (0, 3)
 
 

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 def test_an_order_reserves_all_its_lines_or_none(stocked):
     shirt, mug = stocked(5), stocked(1)
     with pytest.raises(InsufficientStock) as refused:
-        services.stock_reserve(reference="order:1", lines=[ReservationLine("1", shirt.pk, 2), ReservationLine("2", mug.pk, 3)])
+        services.stock_reserve(reference="order:1",
+                               lines=[ReservationLine("1", shirt.pk, 2), ReservationLine("2", mug.pk, 3)])
     assert [(s.sku, s.requested, s.available) for s in refused.value.shortages] == [(mug.sku, 3, 1)]
     assert f"{mug.sku}: 3 pedidos, 1 disponíveis" in str(refused.value)
     assert not Reservation.objects.exists()
@@ -31,7 +32,8 @@ def test_a_line_takes_from_warehouses_in_priority_order_and_may_split(stocked, m
 def test_a_reservation_can_be_limited_to_one_warehouse(stocked, second_warehouse):
     product = stocked(5)
     with pytest.raises(InsufficientStock):
-        services.stock_reserve(reference="order:1", lines=[ReservationLine("1", product.pk, 1)], warehouse=second_warehouse)
+        services.stock_reserve(reference="order:1", lines=[ReservationLine("1", product.pk, 1)],
+                               warehouse=second_warehouse)
 
 
 def test_reserving_the_same_order_again_changes_nothing(stocked):
@@ -82,7 +84,8 @@ def test_a_line_with_an_impossible_quantity_is_refused(stocked, quantity):
 def test_repeated_lines_unknown_and_inactive_products_are_refused(stocked):
     product, old = stocked(5), stocked(5, sku="OLD-1", active=False)
     with pytest.raises(services.InventoryError, match="Linha 1 aparece duas vezes"):
-        services.stock_reserve(reference="o:1", lines=[ReservationLine("1", product.pk, 1), ReservationLine("1", product.pk, 1)])
+        services.stock_reserve(reference="o:1",
+                               lines=[ReservationLine("1", product.pk, 1), ReservationLine("1", product.pk, 1)])
     with pytest.raises(services.InventoryError, match="Produto desconhecido: 999999"):
         services.stock_reserve(reference="o:1", lines=[ReservationLine("1", 999999, 1)])
     with pytest.raises(services.InventoryError, match="Produtos inativos não podem ser vendidos: OLD-1"):

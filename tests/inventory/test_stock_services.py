@@ -26,7 +26,8 @@ def test_a_receipt_adds_units_and_averages_the_cost(main_warehouse, role_user):
     assert product.cost == Decimal("6.50")
     assert level(product, main_warehouse).on_hand == 40
     receipt = Movement.objects.filter(product=product).order_by("pk").first()
-    assert (receipt.kind, receipt.supplier, receipt.reference, receipt.user.username) == ("receipt", "Fornecedor A", "NF 123", "staff")
+    assert ((receipt.kind, receipt.supplier, receipt.reference, receipt.user.username)
+            == ("receipt", "Fornecedor A", "NF 123", "staff"))
 
 
 def test_a_count_adjusts_the_sellable_units_up_or_down_and_a_matching_count_does_nothing(stocked, main_warehouse):
@@ -122,7 +123,8 @@ def test_the_ledger_is_append_only(stocked):
         movement.delete()
 
 
-def test_stock_changed_is_sent_after_commit_with_the_new_available(stocked, main_warehouse, django_capture_on_commit_callbacks):
+def test_stock_changed_is_sent_after_commit_with_the_new_available(stocked, main_warehouse,
+                                                                   django_capture_on_commit_callbacks):
     product = stocked(10)
     received = []
 

@@ -40,7 +40,8 @@ def test_a_web_store_posts_an_order_and_posting_it_again_changes_nothing(client,
     assert first.status_code == 201, first.content
     body = first.json()
     order = Order.objects.get()
-    assert (body["number"], body["status"], body["total"], body["created"]) == (order.number, "awaiting_payment", "132.30", True)
+    assert ((body["number"], body["status"], body["total"], body["created"])
+            == (order.number, "awaiting_payment", "132.30", True))
     assert order.customer.document == "39053344705" and order.ship_city_name == "São Paulo"
     again = post(client, ORDER, key)
     assert again.status_code == 200 and again.json()["created"] is False
@@ -73,7 +74,8 @@ def test_a_body_that_is_no_order_gets_a_400_and_is_kept(client, key, body):
 
 @pytest.mark.parametrize("header", ["", "Token wrong", "Bearer x"])
 def test_without_a_valid_token_the_api_answers_401_and_keeps_nothing(client, key, header):
-    response = client.post("/api/orders/", json.dumps(ORDER), content_type="application/json", HTTP_AUTHORIZATION=header)
+    response = client.post("/api/orders/", json.dumps(ORDER), content_type="application/json",
+                           HTTP_AUTHORIZATION=header)
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
     assert not OrderInbox.objects.exists()
 

@@ -14,7 +14,8 @@ from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "channel,external_id,document,name,cep,street,number,district,city_ibge,sku,quantity,unit_price,shipping,state_registration\n"
+HEADER = ("channel,external_id,document,name,cep,street,number,district,city_ibge,sku,quantity,unit_price,shipping,"
+          "state_registration\n")
 GOOD = (
     HEADER
     + "web,A-1,390.533.447-05,Maria,01310-100,Av Paulista,1000,Bela Vista,3550308,CAM-1,2,59.90,10,\n"

@@ -65,7 +65,8 @@ def test_the_same_external_order_received_twice_lands_once(customer, address, sh
     assert Order.objects.count() == 1 and StockLevel.objects.get(product=shirt).reserved == 2
 
 
-def test_full_payment_validates_and_releases_for_shipping_then_shipping_consumes_stock(customer, address, shirt, role_user):
+def test_full_payment_validates_and_releases_for_shipping_then_shipping_consumes_stock(customer, address, shirt,
+                                                                                      role_user):
     staff = role_user("staff")
     order = place(customer, address, shirt)
     order = services.order_confirm_payment(order=order, amount=Decimal("100.00"), reference="pix E2E1")
@@ -85,7 +86,8 @@ def test_full_payment_validates_and_releases_for_shipping_then_shipping_consumes
         "new", "awaiting_payment", "paid", "ready_to_ship", "invoiced", "shipped", "delivered", "closed"]
 
 
-def test_a_failed_check_parks_the_order_in_the_validation_queue_until_fixed_or_overridden(customer, address, shirt, role_user):
+def test_a_failed_check_parks_the_order_in_the_validation_queue_until_fixed_or_overridden(customer, address, shirt,
+                                                                                          role_user):
     customer.blocked = True
     customer.save()
     order = place(customer, address, shirt)
@@ -224,7 +226,8 @@ def test_a_cancelled_order_takes_no_payment(customer, address, shirt, role_user)
         services.order_confirm_payment(order=order, amount=Decimal("125.00"))
 
 
-def test_an_order_paid_while_it_waited_for_stock_is_validated_once_the_stock_arrives(customer, address, shirt, role_user):
+def test_an_order_paid_while_it_waited_for_stock_is_validated_once_the_stock_arrives(customer, address, shirt,
+                                                                                    role_user):
     order = place(customer, address, shirt, quantity=20)
     services.order_confirm_payment(order=order, amount=order.total)
     assert Order.objects.get(pk=order.pk).status == Status.NEW

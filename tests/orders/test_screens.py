@@ -108,8 +108,8 @@ def test_staff_place_an_order_by_gtin_and_move_it_through_the_pipeline(ready):
 def test_an_order_form_without_items_or_with_an_unknown_code_is_refused(ready):
     client, customer, product = ready
     form = {"customer": customer.pk, "address": customer.addresses.get().pk, "channel": "phone", "shipping": "0",
-            "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "50",
-            "items-0-product": "", "items-0-quantity": "1"}
+            "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+            "items-MAX_NUM_FORMS": "50", "items-0-product": "", "items-0-quantity": "1"}
     assert "Adicione pelo menos um item" in client.post("/orders/new/", form).content.decode()
     form["items-0-product"] = "NOPE"
     assert "Nenhum produto ativo tem o SKU ou GTIN “NOPE”" in client.post("/orders/new/", form).content.decode()

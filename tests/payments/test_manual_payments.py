@@ -70,7 +70,8 @@ def test_a_payment_by_hand_needs_a_plain_amount_above_zero(client_as, account, o
 def test_the_service_refuses_a_payment_of_nothing(role_user, account, order):
     with pytest.raises(services.PaymentError):
         services.payment_record_manual(account=account, order_number=order.number, method="pix", amount=Decimal("0"),
-                                       paid_on=order.placed_at.date(), reference="X", payer_name="", user=role_user("staff"))
+                                       paid_on=order.placed_at.date(), reference="X", payer_name="",
+                                       user=role_user("staff"))
     assert not Payment.objects.exists()
 
 

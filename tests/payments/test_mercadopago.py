@@ -57,7 +57,8 @@ def test_a_signed_notification_creates_the_payment_and_the_order_is_paid(client,
     assert event.status == "received" and event.resource_id == "20359978"  # stored before processing
     process_all()
     payment = Payment.objects.get()
-    assert (payment.status, payment.gross, payment.net, payment.fees) == ("approved", Decimal("58.80"), Decimal("56.16"), Decimal("2.64"))
+    assert ((payment.status, payment.gross, payment.net, payment.fees)
+            == ("approved", Decimal("58.80"), Decimal("56.16"), Decimal("2.64")))
     assert (payment.method, payment.brand, payment.payer_document) == ("credit_card", "visa", "19119119100")
     assert [(m, p, h["authorization"]) for m, p, h, _ in fake.requests] == [
         ("GET", "/v1/payments/20359978", "Bearer APP_USR-token")]

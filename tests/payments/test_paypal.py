@@ -139,7 +139,8 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, account, fake, o
 
 
 def test_a_certificate_url_off_paypal_is_never_fetched(client, account, fake, order):
-    elsewhere = serve(PayPalSandbox(client=("AZ-client-id", "EL-app-secret")))  # would record any request for the certificate
+    # would record any request for the certificate
+    elsewhere = serve(PayPalSandbox(client=("AZ-client-id", "EL-app-secret")))
     try:
         body = json.dumps(completed_event(fake.add_capture(sample_capture(CAPTURE, order.number)))).encode()
         for url in (f"{elsewhere.url}/v1/notifications/certs/CERT-1", f"https://{elsewhere.url[7:]}/cert.pem"):

@@ -61,7 +61,8 @@ def test_finance_refunds_part_then_the_rest_from_the_order_page(client_as, paid,
 
 
 @pytest.mark.parametrize("amount", ["0", "58,81", "abc"])
-def test_a_refund_beyond_what_was_paid_is_refused_and_asks_nothing_of_the_provider(client_as, paid, fake, order, amount):
+def test_a_refund_beyond_what_was_paid_is_refused_and_asks_nothing_of_the_provider(client_as, paid, fake, order,
+                                                                                    amount):
     before = len(fake.requests)
     response = refund(client_as("finance"), paid, amount, order)
     assert len(fake.requests) == before

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         drift = ledger_drift()
         for level, wrong in drift:
-            details = ", ".join(f"{field} stored {stored} but ledger says {expected}" for field, (stored, expected) in wrong.items())
+            details = ", ".join(f"{field} stored {stored} but ledger says {expected}"
+                                for field, (stored, expected) in wrong.items())
             self.stdout.write(self.style.ERROR(f"DRIFT {level}: {details}"))
         total = StockLevel.objects.count()
         if drift:
