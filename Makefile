@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench load messages clean
+.PHONY: install run test lint bench load messages clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ run: install
 # .ci/run runs it again with DATABASE_URL and CELERY_BROKER_URL set to PostgreSQL and Redis.
 test: install
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-memory://} CACHE_URL=$${CACHE_URL:-locmemcache://} $(PY) -m pytest $(PYTEST_ARGS)
+
+# The lint gate (ruff: pycodestyle, pyflakes, isort; configured in pyproject.toml), run by .ci/run before the tests.
+lint: install
+	$(PY) -m ruff check .
 
 # Benchmarks on PostgreSQL (BENCH_DATABASE_URL) and Redis: seeds a store of 1,000,000 orders
 # once (later runs reuse it), measures each scenario beside its anchor, prints one table and
