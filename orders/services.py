@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -95,13 +95,19 @@ class ItemInput:
     discount: Decimal = Decimal("0.00")
 
 
-def _lock_order_counter() -> Counter:
-    """The order-number counter, locked: order creations take turns from here on."""
-    Counter.objects.get_or_create(name="order")
-    return Counter.objects.select_for_update().get(name="order")
+# The PostgreSQL sequence of order numbers (migration 0013).
+ORDER_NUMBERS = "orders_order_number"
 
 
-def _next_number(counter: Counter) -> int:
+def _next_number() -> int:
+    """The next order number: unique and increasing, not gap-free (an intake rolled back
+    leaves a gap). PostgreSQL takes it from a sequence, so intakes never wait for each
+    other; SQLite runs one writer at a time, so its counter row is taken in turn anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [ORDER_NUMBERS])
+            return cursor.fetchone()[0]
+    counter, _created = Counter.objects.get_or_create(name="order")
     counter.value += 1
     counter.save(update_fields=["value"])
     return counter.value
@@ -142,20 +148,27 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
     city = address.city
     with transaction.atomic():
-        counter = _lock_order_counter()
-        # Checked under the lock, so the same order sent twice at once still lands once.
         existing = _received(integration, channel, external_id) if external_id else None
         if existing:
             return existing, False
-        order = Order.objects.create(
-            number=_next_number(counter), channel=channel, external_id=external_id, integration=integration,
-            customer=customer,
-            ship_recipient=address.recipient or customer.name, ship_cep=address.cep, ship_street=address.street,
-            ship_number=address.number, ship_complement=address.complement, ship_district=address.district,
-            ship_city_code=city.code, ship_city_name=city.name, ship_uf=city.uf,
-            items_total=items_total, discount_total=discount_total, shipping_total=shipping,
-            total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
-        )
+        try:
+            # In a savepoint: the same order sent twice at once meets the unique constraint
+            # here (on PostgreSQL, once the first is committed), and the second returns the first.
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=_next_number(), channel=channel, external_id=external_id, integration=integration,
+                    customer=customer,
+                    ship_recipient=address.recipient or customer.name, ship_cep=address.cep,
+                    ship_street=address.street, ship_number=address.number, ship_complement=address.complement,
+                    ship_district=address.district, ship_city_code=city.code, ship_city_name=city.name,
+                    ship_uf=city.uf, items_total=items_total, discount_total=discount_total, shipping_total=shipping,
+                    total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
+                )
+        except IntegrityError:
+            existing = _received(integration, channel, external_id) if external_id else None
+            if existing is None:
+                raise
+            return existing, False
         OrderItem.objects.bulk_create([
             OrderItem(order=order, product=item.product, sku=item.product.sku, name=item.product.name,
                       quantity=item.quantity, unit_price=item.unit_price, discount=item.discount, total=net)
@@ -376,12 +389,21 @@ def orders_tag(*, orders: list[Order], name: str, user) -> int:
 # Orders from outside (JSON API, spreadsheet) ------------------------------------
 
 
+def _lock_document(document):
+    """Intakes of one CPF/CNPJ take turns (until commit), so that two at once cannot both
+    register its customer; others run alongside. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The two-key form: a key space apart from the reservations' one-key locks.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('orders.customer'), hashtext(%s))", [document])
+
+
 def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None) -> tuple[Order, bool]:
     """An order validated by IntakeForm/IntakeItemForm: its customer is found by CPF/CNPJ
     (or registered), its address found or added, then it is created — once per integration
     ("" for spreadsheets), channel and external id."""
     with transaction.atomic():
-        _lock_order_counter()  # one intake at a time: no duplicate customer or order
+        _lock_document(data["document"])
         existing = _received(integration, data["channel"], data["external_id"])
         if existing:
             return existing, False
