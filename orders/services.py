@@ -120,16 +120,28 @@ def _event(order, kind, *, actor=None, from_status="", to_status="", message="")
     )
 
 
+def _take_intake_turn(*, batch=False):
+    """On PostgreSQL intakes run side by side, each holding this lock shared until commit. A
+    transaction that takes in many orders (a spreadsheet import, `batch`) holds it alone:
+    its stock locks, taken order after order in no common order, could deadlock with
+    theirs. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            lock = "pg_advisory_xact_lock" if batch else "pg_advisory_xact_lock_shared"
+            cursor.execute(f"SELECT {lock}(hashtext('orders.intake'))")
+
+
 def _received(integration, channel, external_id):
     return Order.objects.filter(integration=integration, channel=channel, external_id=external_id).first()
 
 
 def order_create(*, customer: Customer, address: Address, items: list[ItemInput], channel: str,
                  external_id: str = "", integration: str = "", shipping: Decimal = Decimal("0.00"), notes: str = "",
-                 placed_at=None, user=None) -> tuple[Order, bool]:
+                 placed_at=None, user=None, batch: bool = False) -> tuple[Order, bool]:
     """Receive an order and reserve its stock (or hold it as out of stock).
     Idempotent per (integration, channel, external id): the same order received again is
-    returned as it is, with `created` False."""
+    returned as it is, with `created` False. `batch`: the caller's transaction takes in
+    other orders too."""
     if not items:
         raise OrderError(_("An order needs at least one item."))
     lines = []  # (item, gross amount, net amount)
@@ -148,6 +160,7 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     discount_total = sum((item.discount for item, _gross, _net in lines), Decimal("0.00"))
     city = address.city
     with transaction.atomic():
+        _take_intake_turn(batch=batch)
         existing = _received(integration, channel, external_id) if external_id else None
         if existing:
             return existing, False
@@ -398,11 +411,14 @@ def _lock_document(document):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('orders.customer'), hashtext(%s))", [document])
 
 
-def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None) -> tuple[Order, bool]:
+def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None,
+                  batch: bool = False) -> tuple[Order, bool]:
     """An order validated by IntakeForm/IntakeItemForm: its customer is found by CPF/CNPJ
     (or registered), its address found or added, then it is created — once per integration
     ("" for spreadsheets), channel and external id."""
     with transaction.atomic():
+        # The intake's turn before the document's: the lock order of every intake.
+        _take_intake_turn(batch=batch)
         _lock_document(data["document"])
         existing = _received(integration, data["channel"], data["external_id"])
         if existing:
@@ -428,7 +444,7 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
             ), user=user)
         return order_create(
             customer=customer, address=address, channel=data["channel"], external_id=data["external_id"],
-            integration=integration,
+            integration=integration, batch=batch,
             shipping=data.get("shipping") or Decimal("0.00"), notes=data.get("notes") or "", user=user,
             items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or Decimal("0.00"))
                    for item in items],

@@ -77,14 +77,14 @@ def post(body, key):
     return response.status_code, response.json()
 
 
-def receive(body):
-    """order_receive as the API calls it."""
+def receive(body, **kwargs):
+    """order_receive as the API and the spreadsheet import call it."""
     form = IntakeForm({**body["customer"], **body["address"], "channel": body["channel"],
                        "external_id": body["external_id"]})
     items = [IntakeItemForm(item) for item in body["items"]]
     assert form.is_valid() and all(item.is_valid() for item in items), form.errors
     return services.order_receive(data=form.cleaned_data, items=[item.cleaned_data for item in items],
-                                  integration="loja-virtual")
+                                  integration="loja-virtual", **kwargs)
 
 
 def wait_for_a_blocked_session():
@@ -125,7 +125,7 @@ def test_an_intake_not_yet_committed_does_not_hold_up_another_customers_intake_o
     first.start()
     second = threading.Thread(target=fast)
     try:
-        assert held.wait(30)
+        assert held.wait(30), numbers
         second.start()
         second.join(10)
         finished_meanwhile = not second.is_alive()
@@ -190,13 +190,14 @@ def test_the_same_order_created_twice_at_once_meets_the_unique_constraint_and_re
     second = threading.Thread(target=create, args=("second",))
     first.start()
     try:
-        assert held.wait(30)
+        assert held.wait(30), outcome
         second.start()
         wait_for_a_blocked_session()  # the second insert waits on the first's external id
     finally:
         release.set()
         first.join()
-        second.join()
+        if second.ident is not None:
+            second.join()
     made, created = outcome["first"]
     assert created and outcome["second"] == (made, False)
     assert Order.objects.count() == 1 and StockLevel.objects.get().reserved == 1
@@ -208,3 +209,51 @@ def test_intakes_of_the_same_new_customer_at_once_register_one_customer(key):
     assert Customer.objects.count() == 1
     assert Customer.objects.get().addresses.count() == 1
     assert Order.objects.filter(customer__document=cpf(9)).count() == CLIENTS
+
+
+def test_an_import_taking_in_orders_in_one_transaction_and_an_intake_meanwhile_do_not_deadlock(key):
+    # The import locks the second product's level, then wants the first's; the intake locks
+    # the first, then wants the second.
+    other = ProductFactory(sku="CAM-2")
+    inventory.stock_receive(product=other, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                            unit_cost=Decimal("20"), user=None)
+    held, go = threading.Event(), threading.Event()
+    outcome = {}
+
+    def spreadsheet():
+        try:
+            with transaction.atomic():
+                receive(order("IMP-1", cpf(11), sku="CAM-2"), batch=True)
+                held.set()
+                go.wait(30)
+                receive(order("IMP-2", cpf(12), sku="CAM-1"), batch=True)
+            outcome["import"] = "done"
+        except Exception as error:
+            outcome["import"] = error
+        finally:
+            connection.close()
+
+    def intake():
+        try:
+            body = order("API-1", cpf(13))
+            body["items"] = [{"sku": "CAM-1", "quantity": 1, "unit_price": "59.90"},
+                             {"sku": "CAM-2", "quantity": 1, "unit_price": "59.90"}]
+            outcome["intake"] = post(body, key)[0]
+        except Exception as error:
+            outcome["intake"] = error
+        finally:
+            connection.close()
+
+    first, second = threading.Thread(target=spreadsheet), threading.Thread(target=intake)
+    first.start()
+    try:
+        assert held.wait(30), outcome
+        second.start()
+        wait_for_a_blocked_session()
+    finally:
+        go.set()
+        first.join()
+        if second.ident is not None:
+            second.join()
+    assert outcome == {"import": "done", "intake": 201}
+    assert Order.objects.count() == 3
