@@ -128,7 +128,9 @@ def _take_intake_turn(*, batch=False):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             lock = "pg_advisory_xact_lock" if batch else "pg_advisory_xact_lock_shared"
-            cursor.execute(f"SELECT {lock}(hashtext('orders.intake'))")
+            # Two-key advisory locks, here and per document: a key space apart from the
+            # reservations' one-key locks.
+            cursor.execute(f"SELECT {lock}(hashtext('orders.intake'), 0)")
 
 
 def _received(integration, channel, external_id):
@@ -407,7 +409,6 @@ def _lock_document(document):
     register its customer; others run alongside. SQLite runs one writer at a time anyway."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # The two-key form: a key space apart from the reservations' one-key locks.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('orders.customer'), hashtext(%s))", [document])
 
 

@@ -1,5 +1,6 @@
-"""Many intakes at once, on PostgreSQL: none waits for another store order, numbers stay
-unique and increasing, an order or a customer posted twice at once lands once."""
+"""Many intakes at once, on PostgreSQL: none waits for another's commit (unless they share
+stock or a customer), numbers stay unique and increasing, an order or a new customer posted
+twice at once lands once, and an import meanwhile does not deadlock."""
 
 import threading
 import time
