@@ -52,7 +52,7 @@ def seed(orders: int, *, out=print) -> float:
     from django.db import connection, transaction
 
     from inventory.models import Product
-    from orders.models import Counter
+    from orders.services import ORDER_NUMBERS
 
     began = time.perf_counter()
     customers = max(1, orders // ORDERS_PER_CUSTOMER)
@@ -68,9 +68,10 @@ def seed(orders: int, *, out=print) -> float:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SELECT coalesce(max(id), 0) FROM orders_customer")
         customer_base = cursor.fetchone()[0]
-        Counter.objects.get_or_create(name="order")
-        counter = Counter.objects.select_for_update().get(name="order")
-        number_base = counter.value
+        # The new orders' numbers: a block of the sequence intakes number orders from.
+        cursor.execute("SELECT nextval(%s)", [ORDER_NUMBERS])
+        number_base = cursor.fetchone()[0] - 1
+        cursor.execute("SELECT setval(%s, %s)", [ORDER_NUMBERS, number_base + int(orders)])
 
         out(f"  seeding {customers:,} customers with an address each …")
         cursor.execute(f"""
@@ -118,12 +119,12 @@ def seed(orders: int, *, out=print) -> float:
                    now() - make_interval(secs => ({int(orders)} - t.i) * (63072000.0 / {int(orders)})) AS placed_at
             FROM (SELECT i, sum(quantity * price) AS items_total FROM bench_item GROUP BY i) AS t""")
         cursor.execute(f"""
-            INSERT INTO orders_order (number, channel, external_id, customer_id, status, hold_reason,
+            INSERT INTO orders_order (number, channel, external_id, integration, customer_id, status, hold_reason,
                 validation_failures, ship_recipient, ship_cep, ship_street, ship_number, ship_complement,
                 ship_district, ship_city_code, ship_city_name, ship_uf, items_total, discount_total, shipping_total,
                 total, paid_amount, notes, placed_at, created_at, updated_at)
             SELECT {number_base} + o.i, o.channel,
-                   CASE WHEN o.channel IN ({marketplaces}) THEN 'BENCH' || ({number_base} + o.i) ELSE '' END,
+                   CASE WHEN o.channel IN ({marketplaces}) THEN 'BENCH' || ({number_base} + o.i) ELSE '' END, '',
                    o.customer_id, o.status, '', '[]'::jsonb, a.recipient, a.cep, a.street, a.number, '', a.district,
                    city.code, city.name, city.uf, o.items_total, 0, o.shipping_total, o.items_total + o.shipping_total,
                    CASE WHEN o.status IN ({paid}) THEN o.items_total + o.shipping_total ELSE 0 END,
@@ -139,8 +140,6 @@ def seed(orders: int, *, out=print) -> float:
             INSERT INTO orders_orderevent (order_id, created_at, kind, from_status, to_status, message)
             SELECT id, placed_at, 'status', '', status, 'Bench order' FROM orders_order
             WHERE number > {number_base}""")
-        counter.value = number_base + orders
-        counter.save(update_fields=["value"])
     out("  analyzing …")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -148,11 +148,11 @@ def _level(product, warehouse) -> StockLevel:
     return level
 
 
-def _lock_levels(product, warehouses):
+def _lock_levels(product, warehouses) -> list[StockLevel]:
     """Lock the product's levels in these warehouses in pk order, the order every writer of
-    several levels uses, so that two of them cannot deadlock."""
+    several levels uses, so that two of them cannot deadlock; returns them as locked."""
     pks = [_level(product, warehouse).pk for warehouse in warehouses]
-    list(StockLevel.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+    return list(StockLevel.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
 
 
 def _move(*, product, warehouse, kind, quantity, from_state, to_state, user=None, reason="", reference="",
@@ -234,7 +234,9 @@ def stock_adjust(*, product, warehouse, counted: int, user, reason="", reference
     if counted is None or counted < 0:
         raise InventoryError(_("The counted quantity must be zero or more."))
     with transaction.atomic():
-        level = _level(product, warehouse)
+        # Read under the lock: a difference taken from a stale level (another count or a
+        # shipment committed meanwhile) would leave something other than `counted` on hand.
+        (level,) = _lock_levels(product, [warehouse])
         difference = counted - level.on_hand
         if difference == 0:
             return None

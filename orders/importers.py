@@ -59,6 +59,7 @@ class OrderImporter(Importer):
         # The first row of each order carries the whole order; the others are its items.
         if "order" in row.cleaned:
             try:
-                services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user)
+                # Every order of the file commits together: one transaction, many orders.
+                services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user, batch=True)
             except services.OrderError as exc:
                 raise RowError(str(exc)) from exc

@@ -271,7 +271,8 @@ class OrderEvent(models.Model):
 
 
 class Counter(models.Model):
-    """Gap-free numbers (order numbers), taken under a row lock."""
+    """Order numbers on SQLite, which runs one writer at a time (PostgreSQL takes them from
+    the sequence `orders_order_number`)."""
 
     name = models.CharField(max_length=30, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -93,13 +93,19 @@ class ItemInput:
     discount: Decimal = ZERO
 
 
-def _lock_order_counter() -> Counter:
-    """The order-number counter, locked: order creations take turns from here on."""
-    Counter.objects.get_or_create(name="order")
-    return Counter.objects.select_for_update().get(name="order")
+# The PostgreSQL sequence of order numbers (migration 0013).
+ORDER_NUMBERS = "orders_order_number"
 
 
-def _next_number(counter: Counter) -> int:
+def _next_number() -> int:
+    """The next order number: unique and increasing, not gap-free (an intake rolled back
+    leaves a gap). PostgreSQL takes it from a sequence, so intakes never wait for each
+    other; SQLite runs one writer at a time, so its counter row is taken in turn anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [ORDER_NUMBERS])
+            return cursor.fetchone()[0]
+    counter, _created = Counter.objects.get_or_create(name="order")
     counter.value += 1
     counter.save(update_fields=["value"])
     return counter.value
@@ -112,16 +118,30 @@ def _event(order, kind, *, actor=None, from_status="", to_status="", message="")
     )
 
 
+def _take_intake_turn(*, batch=False):
+    """On PostgreSQL intakes run side by side, each holding this lock shared until commit. A
+    transaction that takes in many orders (a spreadsheet import, `batch`) holds it alone:
+    its stock locks, taken order after order in no common order, could deadlock with
+    theirs. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            lock = "pg_advisory_xact_lock" if batch else "pg_advisory_xact_lock_shared"
+            # Two-key advisory locks, here and per document: a key space apart from the
+            # reservations' one-key locks.
+            cursor.execute(f"SELECT {lock}(hashtext('orders.intake'), 0)")
+
+
 def _received(integration, channel, external_id):
     return Order.objects.filter(integration=integration, channel=channel, external_id=external_id).first()
 
 
 def order_create(*, customer: Customer, address: Address, items: list[ItemInput], channel: str,
                  external_id: str = "", integration: str = "", shipping: Decimal = ZERO, notes: str = "",
-                 placed_at=None, user=None) -> tuple[Order, bool]:
+                 placed_at=None, user=None, batch: bool = False) -> tuple[Order, bool]:
     """Receive an order and reserve its stock (or hold it as out of stock).
     Idempotent per (integration, channel, external id): the same order received again is
-    returned as it is, with `created` False."""
+    returned as it is, with `created` False. `batch`: the caller's transaction takes in
+    other orders too."""
     if not items:
         raise OrderError(_("An order needs at least one item."))
     lines = []  # (item, gross amount, net amount)
@@ -140,20 +160,28 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     discount_total = sum((item.discount for item, _gross, _net in lines), ZERO)
     city = address.city
     with transaction.atomic():
-        counter = _lock_order_counter()
-        # Checked under the lock, so the same order sent twice at once still lands once.
+        _take_intake_turn(batch=batch)
         existing = _received(integration, channel, external_id) if external_id else None
         if existing:
             return existing, False
-        order = Order.objects.create(
-            number=_next_number(counter), channel=channel, external_id=external_id, integration=integration,
-            customer=customer,
-            ship_recipient=address.recipient or customer.name, ship_cep=address.cep, ship_street=address.street,
-            ship_number=address.number, ship_complement=address.complement, ship_district=address.district,
-            ship_city_code=city.code, ship_city_name=city.name, ship_uf=city.uf,
-            items_total=items_total, discount_total=discount_total, shipping_total=shipping,
-            total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
-        )
+        try:
+            # In a savepoint: the same order sent twice at once meets the unique constraint
+            # here (on PostgreSQL, once the first is committed), and the second returns the first.
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=_next_number(), channel=channel, external_id=external_id, integration=integration,
+                    customer=customer,
+                    ship_recipient=address.recipient or customer.name, ship_cep=address.cep,
+                    ship_street=address.street, ship_number=address.number, ship_complement=address.complement,
+                    ship_district=address.district, ship_city_code=city.code, ship_city_name=city.name,
+                    ship_uf=city.uf, items_total=items_total, discount_total=discount_total, shipping_total=shipping,
+                    total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
+                )
+        except IntegrityError:
+            existing = _received(integration, channel, external_id) if external_id else None
+            if existing is None:
+                raise
+            return existing, False
         OrderItem.objects.bulk_create([
             OrderItem(order=order, product=item.product, sku=item.product.sku, name=item.product.name,
                       quantity=item.quantity, unit_price=item.unit_price, discount=item.discount, total=net)
@@ -372,12 +400,23 @@ def orders_tag(*, orders: list[Order], name: str, user) -> int:
 # Orders from outside (JSON API, spreadsheet) ------------------------------------
 
 
-def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None) -> tuple[Order, bool]:
+def _lock_document(document):
+    """Intakes of one CPF/CNPJ take turns (until commit), so that two at once cannot both
+    register its customer; others run alongside. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('orders.customer'), hashtext(%s))", [document])
+
+
+def order_receive(*, data: dict, items: list[dict], integration: str = "", user=None,
+                  batch: bool = False) -> tuple[Order, bool]:
     """An order validated by IntakeForm/IntakeItemForm: its customer is found by CPF/CNPJ
     (or registered), its address found or added, then it is created — once per integration
     ("" for spreadsheets), channel and external id."""
     with transaction.atomic():
-        _lock_order_counter()  # one intake at a time: no duplicate customer or order
+        # The intake's turn before the document's: the lock order of every intake.
+        _take_intake_turn(batch=batch)
+        _lock_document(data["document"])
         existing = _received(integration, data["channel"], data["external_id"])
         if existing:
             return existing, False
@@ -402,7 +441,7 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
             ), user=user)
         return order_create(
             customer=customer, address=address, channel=data["channel"], external_id=data["external_id"],
-            integration=integration,
+            integration=integration, batch=batch,
             shipping=data.get("shipping") or ZERO, notes=data.get("notes") or "", user=user,
             items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or ZERO)
                    for item in items],
