@@ -23,9 +23,9 @@ from django_celery_beat.models import PeriodicTask
 from . import selectors, services
 from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
+from .http import client_ip
 from .imports import IMPORTERS
 from .models import ImportFile, SavedFilter
-from .http import client_ip
 from .roles import require, role_of
 from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule

@@ -82,7 +82,8 @@ def seed(orders: int, *, out=print) -> float:
                    lpad(({customer_base} + i)::text, 11, '0'), '', 'cliente' || ({customer_base} + i) || '@example.com',
                    '11 9' || lpad((i % 100000000)::text, 8, '0'), false, '', now(), now()
             FROM generate_series(1, {int(customers)}) AS i""")
-        cursor.execute("SELECT setval(pg_get_serial_sequence('orders_customer', 'id'), (SELECT max(id) FROM orders_customer))")
+        cursor.execute("SELECT setval(pg_get_serial_sequence('orders_customer', 'id'), "
+                       "(SELECT max(id) FROM orders_customer))")
         cursor.execute("""
             CREATE TEMP TABLE bench_city ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY code) AS n, code, name, uf FROM orders_city""")

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.forms import AmountField
-from backoffice.imports import Importer, RowError, cell_text as _text
+from backoffice.imports import Importer, RowError
+from backoffice.imports import cell_text as _text
 from backoffice.tables import Column
 
 from . import services

@@ -20,7 +20,16 @@ from backoffice.money import cents
 from backoffice.services import audit_record
 
 from .models import (
-    AVAILABLE, AVAILABLE_SQL, MAX_QUANTITY, Movement, Product, ReorderAlert, Reservation, State, StockLevel, Warehouse,
+    AVAILABLE,
+    AVAILABLE_SQL,
+    MAX_QUANTITY,
+    Movement,
+    Product,
+    ReorderAlert,
+    Reservation,
+    State,
+    StockLevel,
+    Warehouse,
 )
 from .selectors import low_stock
 from .signals import stock_changed
@@ -300,7 +309,8 @@ def stock_transfer(*, product, source, destination, quantity: int, user, reason=
 
 # Reservations ----------------------------------------------------------------
 
-def stock_reserve(*, reference: str, lines: list[ReservationLine], warehouse: Warehouse | None = None) -> list[Reservation]:
+def stock_reserve(*, reference: str, lines: list[ReservationLine],
+                  warehouse: Warehouse | None = None) -> list[Reservation]:
     """Reserve every line, from the warehouses in priority order (or only `warehouse`), or
     nothing: raises InsufficientStock listing each short SKU. Reserving a line of
     `reference` that is already reserved changes nothing.

@@ -14,7 +14,14 @@ from backoffice.tables import Column, Table, table_response
 from . import selectors, services
 from .filters import MovementFilter, ProductFilter, ReorderAlertFilter
 from .forms import (
-    AdjustForm, ProductForm, ReceiptForm, ReturnForm, StateChangeForm, TransferForm, WarehouseForm, WriteOffForm,
+    AdjustForm,
+    ProductForm,
+    ReceiptForm,
+    ReturnForm,
+    StateChangeForm,
+    TransferForm,
+    WarehouseForm,
+    WriteOffForm,
 )
 from .importers import CATALOG_COLUMNS
 from .models import Product, ReorderAlert, State, Warehouse

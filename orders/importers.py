@@ -5,7 +5,8 @@ integration) are left as they are, so importing the same file twice creates noth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.imports import Importer, RowError, cell_text as _text
+from backoffice.imports import Importer, RowError
+from backoffice.imports import cell_text as _text
 
 from . import services
 from .forms import IntakeForm, IntakeItemForm

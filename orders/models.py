@@ -46,7 +46,8 @@ class Customer(models.Model):
     )
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    blocked = models.BooleanField(_("blocked"), default=False, help_text=_("Orders of a blocked customer wait in the validation queue."))
+    blocked = models.BooleanField(_("blocked"), default=False,
+                                  help_text=_("Orders of a blocked customer wait in the validation queue."))
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -65,7 +66,8 @@ class Customer(models.Model):
 
 
 class Address(models.Model):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="addresses")
     recipient = models.CharField(_("recipient"), max_length=150, blank=True)
     cep = models.CharField(_("CEP"), max_length=8, validators=[cep_validator])
     street = models.CharField(_("street"), max_length=150)
@@ -188,7 +190,8 @@ class Order(models.Model):
                 name="order_total_adds_up",
             ),
             models.CheckConstraint(
-                condition=Q(items_total__gte=0, discount_total__gte=0, shipping_total__gte=0, total__gte=0, paid_amount__gte=0),
+                condition=Q(items_total__gte=0, discount_total__gte=0, shipping_total__gte=0, total__gte=0,
+                            paid_amount__gte=0),
                 name="order_amounts_not_negative",
             ),
         ]
@@ -214,7 +217,8 @@ class Order(models.Model):
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey("inventory.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("inventory.Product", verbose_name=_("product"), on_delete=models.PROTECT,
+                                related_name="+")
     sku = models.CharField(_("SKU"), max_length=60)
     name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(100_000)])
@@ -228,7 +232,8 @@ class OrderItem(models.Model):
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0, discount__gte=0, total__gte=0), name="orderitem_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0, discount__gte=0, total__gte=0),
+                                   name="orderitem_amounts_not_negative"),
             models.CheckConstraint(
                 condition=Q(total=Round(F("quantity") * F("unit_price") - F("discount"), 2)),
                 name="orderitem_total_adds_up",
@@ -253,7 +258,8 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)

@@ -20,7 +20,17 @@ from backoffice.services import audit_record
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (
-    TRANSITIONS, Address, City, Counter, Customer, Order, OrderEvent, OrderItem, Status, SurveyAnswer, Tag,
+    TRANSITIONS,
+    Address,
+    City,
+    Counter,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Status,
+    SurveyAnswer,
+    Tag,
 )
 from .survey import SURVEYED, survey_token
 from .validators import clean_cep, clean_document, uf_of_cep
@@ -249,7 +259,8 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
     with transaction.atomic():
         order = _locked(order)
         if order.status not in (Status.NEW, Status.AWAITING_PAYMENT):
-            raise OrderError(_("An order that is “%(status)s” takes no payment.") % {"status": Status(order.status).label})
+            raise OrderError(_("An order that is “%(status)s” takes no payment.")
+                             % {"status": Status(order.status).label})
         if order.paid_amount + amount > MAX_AMOUNT:
             raise OrderError(_("The payment must be greater than zero."))
         order.paid_amount += amount
@@ -280,7 +291,8 @@ def validation_failures(order: Order) -> list[str]:
     except ValidationError as exc:
         failures.append(exc.messages[0])
     if not City.objects.filter(code=order.ship_city_code, uf=order.ship_uf).exists():
-        failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.") % {"code": order.ship_city_code, "uf": order.ship_uf})
+        failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.")
+                        % {"code": order.ship_city_code, "uf": order.ship_uf})
     if order.paid_amount != order.total:
         failures.append(_("Paid %(paid)s, but the order totals %(total)s.") % {
             "paid": format_money(order.paid_amount), "total": format_money(order.total)})
@@ -467,7 +479,8 @@ def survey_send(*, order_id: int) -> bool:
         )
         order.survey_sent_at = timezone.now()
         order.save(update_fields=["survey_sent_at", "updated_at"])
-        _event(order, OrderEvent.Kind.NOTE, message=_("Satisfaction survey sent to %(email)s.") % {"email": order.customer.email})
+        _event(order, OrderEvent.Kind.NOTE,
+               message=_("Satisfaction survey sent to %(email)s.") % {"email": order.customer.email})
     return True
 
 

@@ -22,7 +22,7 @@ from orders.models import Status as OrderStatus
 from orders.services import OrderError, order_confirm_payment
 
 from .cashflow import payment_money_back
-from .models import Payment, PaymentEvent, ProviderAccount, Refund, Receivable, SettlementRule, WebhookEvent
+from .models import Payment, PaymentEvent, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 from .providers import ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, provider
 
 # How far along a payment is: a status only replaces one of a lower rank.

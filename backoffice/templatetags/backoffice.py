@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backoffice.jobs import PERIODIC_JOBS
-from backoffice.money import format_money
 from backoffice.models import SavedFilter
+from backoffice.money import format_money
 
 register = template.Library()
 register.filter("money", format_money)

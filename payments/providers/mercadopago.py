@@ -16,9 +16,22 @@ from django.conf import settings
 
 from backoffice.money import ZERO, cents
 
-from . import (PaymentProvider, ProviderError, ProviderPayment, Release, ReportPending, WebhookIgnored,
-               WebhookMalformed, WebhookRejected, http_call, http_json, json_object, same_digest, when,
-               within_tolerance)
+from . import (
+    PaymentProvider,
+    ProviderError,
+    ProviderPayment,
+    Release,
+    ReportPending,
+    WebhookIgnored,
+    WebhookMalformed,
+    WebhookRejected,
+    http_call,
+    http_json,
+    json_object,
+    same_digest,
+    when,
+    within_tolerance,
+)
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",

@@ -13,8 +13,18 @@ from django.conf import settings
 
 from backoffice.money import cents
 
-from . import (PaymentProvider, ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected,
-               http_json, json_object, same_digest, when)
+from . import (
+    PaymentProvider,
+    ProviderError,
+    ProviderPayment,
+    WebhookIgnored,
+    WebhookMalformed,
+    WebhookRejected,
+    http_json,
+    json_object,
+    same_digest,
+    when,
+)
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",

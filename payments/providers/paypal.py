@@ -24,8 +24,19 @@ from django.utils import timezone
 
 from backoffice.money import ZERO, cents
 
-from . import (PaymentProvider, ProviderError, ProviderPayment, Release, WebhookIgnored, WebhookMalformed,
-               WebhookRejected, http_json, json_object, when, within_tolerance)
+from . import (
+    PaymentProvider,
+    ProviderError,
+    ProviderPayment,
+    Release,
+    WebhookIgnored,
+    WebhookMalformed,
+    WebhookRejected,
+    http_json,
+    json_object,
+    when,
+    within_tolerance,
+)
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",

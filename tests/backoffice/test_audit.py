@@ -1,6 +1,6 @@
-from datetime import timedelta
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection

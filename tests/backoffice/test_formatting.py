@@ -1,6 +1,7 @@
 """Money and dates as staff read them, and spreadsheet values as accountants get them."""
 
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest

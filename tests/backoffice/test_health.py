@@ -1,5 +1,4 @@
 from datetime import timedelta
-
 from io import StringIO
 
 import pytest

@@ -2,7 +2,6 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
-
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from backoffice.celery import app as celery_app

@@ -193,9 +193,8 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
 
     from inventory import services
     from inventory.models import StockLevel, Warehouse
-    from tests.factories import ProductFactory
-
     from payments.models import ProviderAccount
+    from tests.factories import ProductFactory
 
     role_user("staff")
     ProviderAccount.objects.create(provider="manual", name="Pix da loja")

@@ -19,7 +19,8 @@ BUYERS = 16
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sixteen_buyers_never_oversell_the_last_units(stocked, main_warehouse, second_warehouse):
     products = [stocked(3), stocked(2), stocked(4)]
-    services.stock_receive(product=products[0], warehouse=second_warehouse, quantity=2, unit_cost=products[0].cost, user=None)
+    services.stock_receive(product=products[0], warehouse=second_warehouse, quantity=2, unit_cost=products[0].cost,
+                           user=None)
     received = 3 + 2 + 4 + 2
     start = threading.Barrier(BUYERS)
     outcomes = []
@@ -63,7 +64,8 @@ def test_reserving_shipping_cancelling_receiving_and_transferring_at_once_neithe
 ):
     products = [stocked(200) for _ in range(3)]
     for product in products:
-        services.stock_receive(product=product, warehouse=second_warehouse, quantity=200, unit_cost=product.cost, user=None)
+        services.stock_receive(product=product, warehouse=second_warehouse, quantity=200, unit_cost=product.cost,
+                               user=None)
     start = threading.Barrier(BUYERS)
     errors = []
 
@@ -84,10 +86,12 @@ def test_reserving_shipping_cancelling_receiving_and_transferring_at_once_neithe
                                            unit_cost=product.cost, user=None)
                 elif action == 2:
                     source, destination = rng.sample([main_warehouse, second_warehouse], 2)
-                    services.stock_transfer(product=product, source=source, destination=destination, quantity=1, user=None)
+                    services.stock_transfer(product=product, source=source, destination=destination, quantity=1,
+                                            user=None)
                 else:
                     # The same order tried twice at once reserves it once.
-                    services.stock_reserve(reference="retried-order", lines=[services.ReservationLine("1", product.pk, 1)])
+                    services.stock_reserve(reference="retried-order",
+                                           lines=[services.ReservationLine("1", product.pk, 1)])
         except Exception as error:  # every failure, deadlocks included, fails the test below
             errors.append(repr(error))
         finally:

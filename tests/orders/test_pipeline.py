@@ -7,8 +7,7 @@ from django.db import IntegrityError, transaction
 
 from backoffice.models import AuditEvent
 from inventory import services as inventory
-from inventory.models import Movement, StockLevel
-from inventory.models import Warehouse
+from inventory.models import Movement, StockLevel, Warehouse
 from orders import services
 from orders.models import TRANSITIONS, Order, Status
 from orders.services import ItemInput

@@ -6,8 +6,8 @@ from django.core.cache import cache
 from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
-from tests.factories import ProductFactory
 from payments.sandbox.mercadopago import MercadoPagoSandbox
+from tests.factories import ProductFactory
 from tests.payments.fake_server import serve
 
 

@@ -9,9 +9,9 @@ import pytest
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago import signature_manifest
-from payments.tasks import process_webhook
 from payments.sandbox.mercadopago import SAMPLES as CONTRACTS
 from payments.sandbox.mercadopago import sample_payment, signed_headers
+from payments.tasks import process_webhook
 
 pytestmark = pytest.mark.django_db
 SECRET = "store-webhook-secret"

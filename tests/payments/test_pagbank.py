@@ -11,9 +11,9 @@ from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, SettlementRule, WebhookEvent
 from payments.providers import ProviderError, WebhookRejected
 from payments.providers.pagbank import PagBank, authenticity_token
-from payments.tasks import process_webhook
 from payments.sandbox.pagbank import SAMPLES as CONTRACTS
 from payments.sandbox.pagbank import PagBankSandbox, sample_boleto_charge, sample_order, signed_headers
+from payments.tasks import process_webhook
 from tests.payments.fake_server import serve
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,19 @@ from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers import ProviderError
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
-from payments.tasks import process_webhook
+from payments.sandbox.paypal import (
+    CERT_URL,
+    CERTIFICATE,
+    PayPalSandbox,
+    completed_event,
+    install_certificate,
+    make_certificate,
+    refunded_event,
+    sample_capture,
+    signed_headers,
+)
 from payments.sandbox.paypal import SAMPLES as CONTRACTS
-from payments.sandbox.paypal import (CERT_URL, CERTIFICATE, PayPalSandbox, completed_event, install_certificate,
-                                     make_certificate, refunded_event, sample_capture, signed_headers)
+from payments.tasks import process_webhook
 from tests.payments.fake_server import serve
 
 pytestmark = pytest.mark.django_db
