@@ -2,15 +2,14 @@
 not there and every count holds."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from inventory import services
 from inventory.models import Movement, Reservation, StockLevel
 from inventory.selectors import ledger_drift
+from tests.concurrency import at_once, raised
 
 BUYERS = 16
 
@@ -22,31 +21,22 @@ def test_sixteen_buyers_never_oversell_the_last_units(stocked, main_warehouse, s
     services.stock_receive(product=products[0], warehouse=second_warehouse, quantity=2, unit_cost=products[0].cost,
                            user=None)
     received = 3 + 2 + 4 + 2
-    start = threading.Barrier(BUYERS)
     outcomes = []
 
     def buyer(number):
         rng = random.Random(number)
-        try:
-            start.wait()
-            for attempt in range(6):
-                lines = [
-                    services.ReservationLine(str(i), product.pk, rng.randint(1, 2))
-                    for i, product in enumerate(rng.sample(products, rng.randint(1, 3)))
-                ]
-                try:
-                    services.stock_reserve(reference=f"buyer{number}:{attempt}", lines=lines)
-                    outcomes.append(sum(line.quantity for line in lines))
-                except services.InsufficientStock:
-                    outcomes.append(0)
-        finally:
-            connection.close()
+        for attempt in range(6):
+            lines = [
+                services.ReservationLine(str(i), product.pk, rng.randint(1, 2))
+                for i, product in enumerate(rng.sample(products, rng.randint(1, 3)))
+            ]
+            try:
+                services.stock_reserve(reference=f"buyer{number}:{attempt}", lines=lines)
+                outcomes.append(sum(line.quantity for line in lines))
+            except services.InsufficientStock:
+                outcomes.append(0)
 
-    threads = [threading.Thread(target=buyer, args=(n,)) for n in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert raised(at_once(buyer, BUYERS)) == []
 
     reserved = Reservation.objects.filter(status="active").aggregate(total=Sum("quantity"))["total"] or 0
     # (Negative levels cannot even be written: the check constraints refuse them.)
@@ -66,44 +56,30 @@ def test_reserving_shipping_cancelling_receiving_and_transferring_at_once_neithe
     for product in products:
         services.stock_receive(product=product, warehouse=second_warehouse, quantity=200, unit_cost=product.cost,
                                user=None)
-    start = threading.Barrier(BUYERS)
-    errors = []
 
     def worker(number):
         rng = random.Random(number)
-        try:
-            start.wait()
-            for step in range(8):
-                product = rng.choice(products)
-                action = (number + step) % 4
-                if action == 0:
-                    reference = f"w{number}:{step}"
-                    lines = [services.ReservationLine(str(i), p.pk, 1) for i, p in enumerate(rng.sample(products, 2))]
-                    services.stock_reserve(reference=reference, lines=lines)
-                    (services.stock_consume if rng.random() < 0.5 else services.stock_release)(reference=reference)
-                elif action == 1:
-                    services.stock_receive(product=product, warehouse=main_warehouse, quantity=2,
-                                           unit_cost=product.cost, user=None)
-                elif action == 2:
-                    source, destination = rng.sample([main_warehouse, second_warehouse], 2)
-                    services.stock_transfer(product=product, source=source, destination=destination, quantity=1,
-                                            user=None)
-                else:
-                    # The same order tried twice at once reserves it once.
-                    services.stock_reserve(reference="retried-order",
-                                           lines=[services.ReservationLine("1", product.pk, 1)])
-        except Exception as error:  # every failure, deadlocks included, fails the test below
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        for step in range(8):
+            product = rng.choice(products)
+            action = (number + step) % 4
+            if action == 0:
+                reference = f"w{number}:{step}"
+                lines = [services.ReservationLine(str(i), p.pk, 1) for i, p in enumerate(rng.sample(products, 2))]
+                services.stock_reserve(reference=reference, lines=lines)
+                (services.stock_consume if rng.random() < 0.5 else services.stock_release)(reference=reference)
+            elif action == 1:
+                services.stock_receive(product=product, warehouse=main_warehouse, quantity=2,
+                                       unit_cost=product.cost, user=None)
+            elif action == 2:
+                source, destination = rng.sample([main_warehouse, second_warehouse], 2)
+                services.stock_transfer(product=product, source=source, destination=destination, quantity=1,
+                                        user=None)
+            else:
+                # The same order tried twice at once reserves it once.
+                services.stock_reserve(reference="retried-order",
+                                       lines=[services.ReservationLine("1", product.pk, 1)])
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert raised(at_once(worker, BUYERS)) == []
     assert Reservation.objects.filter(reference="retried-order", status="active").count() == 1
     assert ledger_drift() == []
 
@@ -115,35 +91,21 @@ def test_counts_racing_each_other_and_shipments_leave_exactly_the_counted_units_
 ):
     product = stocked(100)
     counters, counts, sales = 4, 5, 3
-    start = threading.Barrier(BUYERS)
-    errors = []
 
     def worker(number):
         rng = random.Random(number)
-        try:
-            start.wait()
-            for step in range(counts if number < counters else sales):
-                if number < counters:
-                    # At least the 12 units the sellers may hold reserved: every count can be applied.
-                    counted = rng.randint(40, 90)
-                    services.stock_adjust(product=product, warehouse=main_warehouse, counted=counted, user=None,
-                                          reference=f"count:{counted}")
-                else:
-                    reference = f"sale{number}:{step}"
-                    services.stock_reserve(reference=reference, lines=[services.ReservationLine("1", product.pk, 1)])
-                    services.stock_consume(reference=reference)
-        except Exception as error:  # a count refused for a stale difference fails the test too
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        for step in range(counts if number < counters else sales):
+            if number < counters:
+                # At least the 12 units the sellers may hold reserved: every count can be applied.
+                counted = rng.randint(40, 90)
+                services.stock_adjust(product=product, warehouse=main_warehouse, counted=counted, user=None,
+                                      reference=f"count:{counted}")
+            else:
+                reference = f"sale{number}:{step}"
+                services.stock_reserve(reference=reference, lines=[services.ReservationLine("1", product.pk, 1)])
+                services.stock_consume(reference=reference)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert raised(at_once(worker, BUYERS)) == []
     # Replayed in ledger order (each row was written under its level's lock), every count
     # leaves on hand what was counted, as when the counts and sales run one after another.
     on_hand, replayed_counts = 0, 0

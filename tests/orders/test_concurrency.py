@@ -16,6 +16,7 @@ from inventory.models import Product, StockLevel, Warehouse
 from orders import services
 from orders.forms import IntakeForm, IntakeItemForm
 from orders.models import Customer, Order
+from tests.concurrency import at_once
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -47,29 +48,6 @@ def key(db):
     inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=500,
                             unit_cost=Decimal("20"), user=None)
     return api_token_create(name="loja virtual", integration="loja-virtual", channels=["web"])[1]
-
-
-def at_once(work, count=CLIENTS):
-    """Run `work(n)` in `count` threads started together, each on its own connection; the
-    results in thread order (an exception, 500s included, is a result too)."""
-    start = threading.Barrier(count)
-    results = [None] * count
-
-    def run(n):
-        try:
-            start.wait()
-            results[n] = work(n)
-        except Exception as error:
-            results[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def post(body, key):
@@ -146,7 +124,7 @@ def test_sixteen_clients_posting_orders_at_once_get_distinct_increasing_numbers(
     def client(n):
         return [post(order(f"C{n}-{i}", cpf(n % 4)), key) for i in range(3)]
 
-    results = at_once(client)
+    results = at_once(client, CLIENTS)
     assert all(isinstance(posted, list) for posted in results), results
     assert {status for posted in results for status, _body in posted} == {201}
     numbers = [[body["number"] for _status, body in posted] for posted in results]
@@ -158,7 +136,7 @@ def test_sixteen_clients_posting_orders_at_once_get_distinct_increasing_numbers(
 
 
 def test_the_same_order_posted_by_sixteen_clients_at_once_lands_once(key):
-    results = at_once(lambda n: post(order("LOJA-7001", cpf(7)), key))
+    results = at_once(lambda n: post(order("LOJA-7001", cpf(7)), key), CLIENTS)
     assert sorted(status for status, _body in results) == [200] * (CLIENTS - 1) + [201]
     assert len({body["id"] for _status, body in results}) == 1
     assert Order.objects.count() == Customer.objects.count() == 1
@@ -205,7 +183,7 @@ def test_the_same_order_created_twice_at_once_meets_the_unique_constraint_and_re
 
 
 def test_intakes_of_the_same_new_customer_at_once_register_one_customer(key):
-    results = at_once(lambda n: post(order(f"NEW-{n}", cpf(9)), key))
+    results = at_once(lambda n: post(order(f"NEW-{n}", cpf(9)), key), CLIENTS)
     assert [status for status, _body in results] == [201] * CLIENTS
     assert Customer.objects.count() == 1
     assert Customer.objects.get().addresses.count() == 1
