@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO, cents, format_money
 from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
 from backoffice.services import audit_record
@@ -23,7 +24,7 @@ from orders.services import OrderError, order_confirm_payment
 
 from .cashflow import payment_money_back
 from .models import Payment, PaymentEvent, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
-from .providers import ProviderError, ProviderPayment, WebhookIgnored, WebhookMalformed, WebhookRejected, provider
+from .providers import ProviderPayment, provider
 
 # How far along a payment is: a status only replaces one of a lower rank.
 RANK = {

@@ -1,16 +1,14 @@
 """Payment jobs."""
 
-import urllib.error
-import urllib.request
-
 from celery import shared_task
 from django.conf import settings
 
+from backoffice.integrations.errors import ProviderError
+from backoffice.integrations.http import request
 from backoffice.queueing import RETRY_TRANSIENT
 
 from . import cashflow, services
 from .models import WebhookEvent
-from .providers import ProviderError
 
 
 def _webhook_poisoned(task, starts, event_id):
@@ -38,14 +36,12 @@ def settle_receivables():
     return cashflow.receivables_settle()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
 def sandbox_deliver(path, headers, body):
     """Sandbox mode: deliver a provider's notification to our own webhook endpoint, as the
     provider would; its answer's status is the result (an unreachable endpoint is retried)."""
-    request = urllib.request.Request(f"{settings.SITE_URL.rstrip('/')}{path}", data=body.encode(), method="POST",
-                                     headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code  # answered: a refusal is kept, with its reason, in the webhook inbox
+    # Answered, whatever the status: a refusal is kept, with its reason, in the webhook inbox. Unreachable:
+    # ProviderError, retried by the task (one attempt per run).
+    answer = request("POST", f"{settings.SITE_URL.rstrip('/')}{path}", headers=headers, body=body.encode(),
+                     attempts=1, check=False)
+    return answer.status_code

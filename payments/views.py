@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.dates import PERIODS, month_after, month_before, period_bounds
 from backoffice.exports import FORMATS, export_response
 from backoffice.http import client_ip, flash_form_errors, redirect_back
+from backoffice.integrations.errors import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO, format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
@@ -31,7 +32,7 @@ from . import cashflow, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
 from .forms import CashEntryForm, ManualPaymentForm, RefundForm, ReleasesForm
 from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
-from .providers import PROVIDERS, ProviderError, ReportPending, WebhookMalformed, WebhookRejected
+from .providers import PROVIDERS
 from .providers import provider as payment_provider
 
 

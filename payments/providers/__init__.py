@@ -2,8 +2,6 @@
 
 import hmac
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,27 +9,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from backoffice.integrations.errors import WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO
-
-
-class WebhookRejected(Exception):
-    """The notification failed the provider's authentication (answered 401)."""
-
-
-class WebhookMalformed(Exception):
-    """The notification cannot be read (answered 400)."""
-
-
-class WebhookIgnored(Exception):
-    """An authentic notification about something we do not track (answered 200, kept as ignored)."""
-
-
-class ProviderError(Exception):
-    """The provider's API failed or answered something unusable (processing is retried)."""
-
-
-class ReportPending(ProviderError):
-    """The provider is still preparing the report asked for: ask again in a few minutes."""
 
 
 @dataclass
@@ -136,32 +115,6 @@ def json_object(body: bytes) -> dict:
     if not isinstance(document, dict):
         raise WebhookMalformed("the body is not a JSON object")
     return document
-
-
-def http_call(method: str, url: str, *, headers: dict, body=None, timeout: float = 10) -> bytes:
-    """Call a provider's API: the answer's body, or ProviderError naming the call. `body` is
-    sent as JSON (dict) or as is (bytes, e.g. a form)."""
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    request = urllib.request.Request(url, data=data, method=method, headers={"Accept": "application/json", **headers})
-    if isinstance(body, dict):
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read()[:300].decode("utf-8", errors="replace")
-        raise ProviderError(f"{method} {url}: HTTP {exc.code} {detail}") from exc
-    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-        raise ProviderError(f"{method} {url}: {exc}") from exc
-
-
-def http_json(method: str, url: str, *, headers: dict, body=None, timeout: float = 10):
-    """`http_call`, its answer decoded from JSON (an empty answer: an empty object)."""
-    answer = http_call(method, url, headers=headers, body=body, timeout=timeout)
-    try:
-        return json.loads(answer) if answer.strip() else {}
-    except ValueError as exc:
-        raise ProviderError(f"{method} {url}: the answer is not JSON") from exc
 
 
 PROVIDERS = {

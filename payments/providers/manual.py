@@ -1,7 +1,9 @@
 """Money received outside a provider's API (Pix to the store's key, bank transfer, boleto
 registered elsewhere): finance records it, and refunds are sent by hand."""
 
-from . import PaymentProvider, ProviderError, WebhookRejected
+from backoffice.integrations.errors import ProviderError, WebhookRejected
+
+from . import PaymentProvider
 
 
 class Manual(PaymentProvider):

@@ -14,19 +14,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from backoffice.money import ZERO, cents
-
-from . import (
-    PaymentProvider,
+from backoffice.integrations.errors import (
     ProviderError,
-    ProviderPayment,
-    Release,
     ReportPending,
     WebhookIgnored,
     WebhookMalformed,
     WebhookRejected,
-    http_call,
-    http_json,
+)
+from backoffice.integrations.http import request, request_json
+from backoffice.money import ZERO, cents
+
+from . import (
+    PaymentProvider,
+    ProviderPayment,
+    Release,
     json_object,
     same_digest,
     when,
@@ -151,8 +152,8 @@ class MercadoPago(PaymentProvider):
         return f"{settings.MERCADOPAGO_API_URL.rstrip('/')}{path}"
 
     def fetch_payment(self, account, payment_id):
-        data = http_json("GET", self._url(f"/v1/payments/{payment_id}"),
-                         headers={"Authorization": f"Bearer {account.access_token}"})
+        data = request_json("GET", self._url(f"/v1/payments/{payment_id}"),
+                            headers={"Authorization": f"Bearer {account.access_token}"})
         return self.normalize(data)
 
     lists_releases = True
@@ -162,22 +163,22 @@ class MercadoPago(PaymentProvider):
         on request, asynchronously — asked for once, then ReportPending until it is listed."""
         headers = {"Authorization": f"Bearer {account.access_token}"}
         period = {"begin_date": f"{start.isoformat()}T00:00:00Z", "end_date": f"{end.isoformat()}T23:59:59Z"}
-        reports = http_json("GET", self._url("/v1/account/release_report/list"), headers=headers)
+        reports = request_json("GET", self._url("/v1/account/release_report/list"), headers=headers)
         ready = [report for report in reports if isinstance(report, dict)
                  and str(report.get("file_name") or "").endswith(".csv")
                  and (when(report.get("begin_date")), when(report.get("end_date"))) == (
                      when(period["begin_date"]), when(period["end_date"]))] if isinstance(reports, list) else []
         if not ready:
-            http_json("POST", self._url("/v1/account/release_report"), headers=headers, body=period)
+            request_json("POST", self._url("/v1/account/release_report"), headers=headers, body=period, idempotent=True)
             raise ReportPending(f"Mercado Pago is preparing the release report of {start} to {end}")
         latest = max(ready, key=lambda report: str(report.get("date_created") or ""))
-        text = http_call("GET", self._url(f"/v1/account/release_report/{latest['file_name']}"), headers=headers)
+        text = request("GET", self._url(f"/v1/account/release_report/{latest['file_name']}"), headers=headers).content
         return release_rows(text.decode("utf-8", errors="replace"))
 
     def refund(self, account, payment_id, amount):
-        answer = http_json("POST", self._url(f"/v1/payments/{payment_id}/refunds"), body={"amount": float(amount)},
-                           headers={"Authorization": f"Bearer {account.access_token}",
-                                    "X-Idempotency-Key": str(uuid.uuid4())})
+        answer = request_json("POST", self._url(f"/v1/payments/{payment_id}/refunds"), body={"amount": float(amount)},
+                              headers={"Authorization": f"Bearer {account.access_token}",
+                                       "X-Idempotency-Key": str(uuid.uuid4())}, idempotent=True)
         return str(answer.get("id") or "")
 
     def normalize(self, data: dict) -> ProviderPayment:

@@ -11,20 +11,11 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
+from backoffice.integrations.http import request_json
 from backoffice.money import cents
 
-from . import (
-    PaymentProvider,
-    ProviderError,
-    ProviderPayment,
-    WebhookIgnored,
-    WebhookMalformed,
-    WebhookRejected,
-    http_json,
-    json_object,
-    same_digest,
-    when,
-)
+from . import PaymentProvider, ProviderPayment, json_object, same_digest, when
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",
@@ -74,8 +65,8 @@ class PagBank(PaymentProvider):
         return f"{settings.PAGBANK_API_URL.rstrip('/')}{path}"
 
     def _call(self, account, method, path, body=None):
-        return http_json(method, self._url(path), body=body,
-                         headers={"Authorization": f"Bearer {account.access_token}"})
+        return request_json(method, self._url(path), body=body,
+                            headers={"Authorization": f"Bearer {account.access_token}"})
 
     def fetch_payment(self, account, payment_id):
         kind = "orders" if payment_id.startswith("ORDE_") else "charges"

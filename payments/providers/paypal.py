@@ -7,7 +7,6 @@ re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials 
 import base64
 import hashlib
 import re
-import urllib.request
 import uuid
 import zlib
 from datetime import UTC, datetime, time, timedelta
@@ -22,21 +21,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
+from backoffice.integrations.http import ClientCredentials, request
 from backoffice.money import ZERO, cents
 
-from . import (
-    PaymentProvider,
-    ProviderError,
-    ProviderPayment,
-    Release,
-    WebhookIgnored,
-    WebhookMalformed,
-    WebhookRejected,
-    http_json,
-    json_object,
-    when,
-    within_tolerance,
-)
+from . import PaymentProvider, ProviderPayment, Release, json_object, when, within_tolerance
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -87,11 +76,6 @@ def _transmission_time(value: str) -> datetime:
     return moment
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect could leave paypal.com: refused (urllib raises HTTPError)
-
-
 def certificate(url: str) -> x509.Certificate:
     """PayPal's signing certificate at `url` (https on paypal.com only), cached for a day."""
     try:
@@ -105,9 +89,9 @@ def certificate(url: str) -> x509.Certificate:
     pem = cached = cache.get(cert_cache_key(url))
     if pem is None:
         try:
-            with urllib.request.build_opener(_NoRedirect).open(url, timeout=5) as response:
-                pem = response.read(65536)
-        except (OSError, ValueError) as exc:  # URLError and timeouts are OSErrors
+            # Once, while PayPal waits for our answer; a redirect (it could leave paypal.com) is a failure.
+            pem = request("GET", url, headers={"Accept": "*/*"}, timeout=5, attempts=1).content[:65536]
+        except ProviderError as exc:
             raise WebhookRejected(f"certificate not fetched: {exc}") from exc
     try:
         cert = x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
@@ -164,34 +148,12 @@ class PayPal(PaymentProvider):
     def _url(self, path):
         return f"{settings.PAYPAL_API_URL.rstrip('/')}{path}"
 
-    def _token_key(self, account):
-        secret = hashlib.sha256(f"{settings.PAYPAL_API_URL}|{account.client_id}|{account.access_token}".encode())
-        return f"paypal:token:{account.pk}:{secret.hexdigest()[:16]}"
-
-    def _token(self, account) -> str:
-        key = self._token_key(account)
-        if token := cache.get(key):
-            return token
+    def _api(self, account, method, path, **kwargs):
+        """PayPal's API with the account's OAuth2 token (the client id and its secret)."""
         if not (account.client_id and account.access_token):
             raise ProviderError("the PayPal account needs its client id and secret")
-        basic = base64.b64encode(f"{account.client_id}:{account.access_token}".encode()).decode()
-        answer = http_json("POST", self._url("/v1/oauth2/token"), body=b"grant_type=client_credentials",
-                           headers={"Authorization": f"Basic {basic}",
-                                    "Content-Type": "application/x-www-form-urlencoded"})
-        if not answer.get("access_token"):
-            raise ProviderError("PayPal gave no access token")
-        expires = answer.get("expires_in") if isinstance(answer.get("expires_in"), int) else 0
-        cache.set(key, answer["access_token"], max(expires - 120, expires // 2))
-        return answer["access_token"]
-
-    def _api(self, account, method, path, *, body=None, headers=None):
-        try:
-            return http_json(method, self._url(path), body=body,
-                             headers={"Authorization": f"Bearer {self._token(account)}", **(headers or {})})
-        except ProviderError as exc:
-            if getattr(exc.__cause__, "code", None) == 401:
-                cache.delete(self._token_key(account))  # revoked or expired early: the retry gets a new one
-            raise
+        oauth = ClientCredentials(self._url("/v1/oauth2/token"), account.client_id, account.access_token)
+        return oauth.request_json(method, self._url(path), **kwargs)
 
     def fetch_payment(self, account, payment_id):
         capture = self._api(account, "GET", f"/v2/payments/captures/{payment_id}")
@@ -242,7 +204,7 @@ class PayPal(PaymentProvider):
     def refund(self, account, payment_id, amount):
         answer = self._api(account, "POST", f"/v2/payments/captures/{payment_id}/refund",
                            body={"amount": {"value": str(cents(amount)), "currency_code": "BRL"}},
-                           headers={"PayPal-Request-Id": str(uuid.uuid4())})
+                           headers={"PayPal-Request-Id": str(uuid.uuid4())}, idempotent=True)
         if not answer.get("id") or answer.get("status") in ("FAILED", "CANCELLED"):
             raise ProviderError(f"PayPal refused the refund of {payment_id}: {answer.get('status')}")
         return str(answer["id"])

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from backoffice.integrations.errors import ProviderError, WebhookRejected
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, SettlementRule, WebhookEvent
-from payments.providers import ProviderError, WebhookRejected
 from payments.providers.pagbank import PagBank, authenticity_token
 from payments.sandbox.pagbank import SAMPLES as CONTRACTS
 from payments.sandbox.pagbank import PagBankSandbox, sample_boleto_charge, sample_order, signed_headers

@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
+from backoffice.integrations.errors import ProviderError
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
-from payments.providers import ProviderError
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
 from payments.sandbox.paypal import (
     CERT_URL,

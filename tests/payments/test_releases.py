@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.integrations.errors import ReportPending
 from payments.models import ProviderAccount
-from payments.providers import ReportPending
 from payments.providers.mercadopago import MercadoPago, release_rows
 from payments.providers.paypal import PayPal
 from payments.sandbox.mercadopago import SAMPLES, sample_payment

@@ -1,0 +1,1 @@
+"""The integration kit: what every app talking to an external system shares (errors, the HTTP client)."""

@@ -1,0 +1,181 @@
+"""The integration kit's HTTP client against a local server that answers from a script."""
+
+import json
+import logging
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from django.core.cache import cache
+
+from backoffice.integrations.errors import ProviderError
+from backoffice.integrations.http import ClientCredentials, request, request_json, retry_after
+
+FAST = {"backoff": 0.01}
+
+
+@pytest.fixture
+def server():
+    """A server answering each request with the next (status, headers, body) of `server.script`
+    (the last one repeated), keeping (method, path, headers) of each in `server.requests`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.requests.append((self.command, self.path, dict(self.headers.items())))
+            status, headers, body = state.script(self) if callable(state.script) else (
+                state.script[min(len(state.requests), len(state.script)) - 1])
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    class State:
+        requests: list = []
+        script: list = [(200, {}, {})]
+
+    state = State()
+    state.requests = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    state.url = f"http://127.0.0.1:{httpd.server_port}"
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_503_is_retried_and_the_success_that_follows_is_the_answer(server):
+    server.script = [(503, {}, {"error": "busy"}), (200, {}, {"ok": True})]
+    assert request_json("GET", f"{server.url}/v1/things", **FAST) == {"ok": True}
+    assert len(server.requests) == 2
+
+
+def test_retry_after_in_seconds_is_waited_before_the_next_attempt(server):
+    server.script = [(503, {"Retry-After": "1"}, {}), (200, {}, {"ok": True})]
+    started = time.monotonic()
+    assert request_json("GET", f"{server.url}/v1/things", **FAST) == {"ok": True}
+    assert time.monotonic() - started >= 0.95
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "7"})) == 7
+    assert 18 <= retry_after(httpx.Response(503, headers={"Retry-After": later})) <= 20
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(503)) is None
+
+
+def test_retry_after_is_capped_by_the_longest_wait(server):
+    server.script = [(429, {"Retry-After": "3600"}, {}), (200, {}, {"ok": True})]
+    started = time.monotonic()
+    assert request_json("GET", f"{server.url}/v1/things", max_wait=0.2, **FAST) == {"ok": True}
+    assert time.monotonic() - started < 2
+
+
+def test_a_429_is_retried_even_for_a_post(server):
+    server.script = [(429, {}, {}), (201, {}, {"id": "1"})]
+    assert request_json("POST", f"{server.url}/v1/refunds", body={"amount": 1}, **FAST) == {"id": "1"}
+    assert len(server.requests) == 2
+
+
+def test_a_post_without_an_idempotency_promise_is_not_retried_on_a_500(server):
+    server.script = [(500, {}, {}), (201, {}, {"id": "1"})]
+    with pytest.raises(ProviderError, match="HTTP 500"):
+        request_json("POST", f"{server.url}/v1/cancel", body={"amount": 1}, **FAST)
+    assert len(server.requests) == 1
+
+
+def test_after_the_last_attempt_the_error_names_the_call_and_the_status(server):
+    server.script = [(502, {}, {"error": "bad gateway"})]
+    with pytest.raises(ProviderError, match=r"GET http://127.0.0.1:\d+/v1/things: HTTP 502 .*bad gateway") as error:
+        request("GET", f"{server.url}/v1/things", attempts=4, **FAST)
+    assert error.value.status == 502 and len(server.requests) == 4
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_client_error_is_not_retried(server, status):
+    server.script = [(status, {}, {"message": "no such thing"})]
+    with pytest.raises(ProviderError, match=f"HTTP {status} .*no such thing"):
+        request("GET", f"{server.url}/v1/things", **FAST)
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_server_is_retried_then_a_provider_error(caplog):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # nobody listens there once closed
+    with caplog.at_level(logging.WARNING, logger="backoffice.integrations"):
+        with pytest.raises(ProviderError, match=f"GET http://127.0.0.1:{port}/ping"):
+            request("GET", f"http://127.0.0.1:{port}/ping", attempts=3, **FAST)
+    assert sum("failed after" in record.getMessage() for record in caplog.records) == 3
+
+
+def test_the_log_line_names_the_call_without_the_query_secrets(server, caplog):
+    url = f"{server.url}/v1/things?access_token=xyz&client_secret=s3cr3t&page=2"
+    with caplog.at_level(logging.INFO, logger="backoffice.integrations"):
+        request("GET", url)
+    [line] = [record.getMessage() for record in caplog.records if record.name == "backoffice.integrations"]
+    assert line.startswith(f"GET {server.url}/v1/things?access_token=***&client_secret=***&page=2 200 ")
+    assert line.endswith(" ms") and "xyz" not in line and "s3cr3t" not in line
+
+
+def test_an_error_message_hides_the_query_secrets_too(server):
+    server.script = [(404, {}, {})]
+    with pytest.raises(ProviderError) as error:
+        request("GET", f"{server.url}/v1/things?access_token=xyz")
+    assert "xyz" not in str(error.value) and "access_token=***" in str(error.value)
+
+
+def oauth_server(server, *, expires_in=3600, accepted=None):
+    """The token endpoint hands out tok-1, tok-2, …; the API accepts the tokens in `accepted` (all by default)."""
+    tokens = []
+
+    def answer(handler):
+        if handler.path == "/oauth2/token":
+            assert handler.headers["Authorization"].startswith("Basic ")
+            tokens.append(f"tok-{len(tokens) + 1}")
+            return 200, {}, {"access_token": tokens[-1], "expires_in": expires_in}
+        bearer = handler.headers["Authorization"].removeprefix("Bearer ")
+        return (200, {}, {"token": bearer}) if accepted is None or bearer in accepted else (401, {}, {})
+
+    server.script = answer
+    return tokens, ClientCredentials(f"{server.url}/oauth2/token", "client", "secret")
+
+
+def test_the_oauth_token_is_asked_once_and_reused_while_valid(server):
+    cache.clear()
+    tokens, oauth = oauth_server(server)
+    assert [oauth.request_json("GET", f"{server.url}/v1/things")["token"] for _ in range(3)] == ["tok-1"] * 3
+    assert tokens == ["tok-1"]
+
+
+def test_an_expired_oauth_token_is_renewed(server):
+    cache.clear()
+    tokens, oauth = oauth_server(server, expires_in=1)  # within the renewal margin: never kept
+    assert [oauth.request_json("GET", f"{server.url}/v1/things")["token"] for _ in range(2)] == ["tok-1", "tok-2"]
+
+
+def test_a_401_renews_the_token_once_and_then_gives_up(server):
+    cache.clear()
+    tokens, oauth = oauth_server(server, accepted={"tok-2"})
+    assert oauth.request_json("GET", f"{server.url}/v1/things") == {"token": "tok-2"}
+    assert tokens == ["tok-1", "tok-2"]
+    assert oauth.request_json("GET", f"{server.url}/v1/things") == {"token": "tok-2"}  # the new one is kept
+    cache.clear()
+    tokens, oauth = oauth_server(server, accepted=set())
+    with pytest.raises(ProviderError, match="HTTP 401"):
+        oauth.request_json("GET", f"{server.url}/v1/things")
+    assert tokens == ["tok-1", "tok-2"]
