@@ -91,7 +91,7 @@ def request(method: str, url: str, *, headers: dict | None = None, body=None, ce
         started = time.monotonic()
         try:
             response = pool(cert).request(method, url, headers=headers, content=body, timeout=timeout)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             log.warning("%s %s failed after %d ms: %s", method, shown, (time.monotonic() - started) * 1000, exc)
             failure = ProviderError(f"{method} {shown}: {exc}")
             failure.__cause__ = exc
