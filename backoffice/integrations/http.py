@@ -3,7 +3,8 @@ timeouts, retries with exponential backoff (honouring Retry-After), a ProviderEr
 call, a log line per call without the URL's secrets, and an OAuth2 client-credentials token helper.
 
 mTLS: pass `cert=(certificate_path, key_path)` (PEM files) and the call goes through a pool that
-presents that client certificate (SEFAZ asks for the store's A1 certificate)."""
+presents that client certificate (SEFAZ asks for the store's A1 certificate); `ca=` a PEM file of the
+authorities the server's certificate is checked against when they are not the usual ones (ICP-Brasil)."""
 
 import base64
 import hashlib
@@ -11,12 +12,14 @@ import json
 import logging
 import os
 import re
+import ssl
 import threading
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import certifi
 import httpx
 from django.core.cache import cache
 
@@ -39,17 +42,20 @@ _pools_pid = None
 _pools_lock = threading.Lock()
 
 
-def pool(cert: tuple[str, str] | None = None) -> httpx.Client:
-    """The process's client for `cert` (none: the plain one), made on first use; a forked worker
-    makes its own (a pool's sockets are not shared across processes)."""
+def pool(cert: tuple[str, str] | None = None, ca: str | None = None) -> httpx.Client:
+    """The process's client presenting `cert` and trusting `ca` (neither: the plain one), made on first
+    use; a forked worker makes its own (a pool's sockets are not shared across processes)."""
     global _pools_pid
     with _pools_lock:
         if _pools_pid != os.getpid():
             _pools.clear()
             _pools_pid = os.getpid()
-        if cert not in _pools:
-            _pools[cert] = httpx.Client(cert=cert, timeout=TIMEOUT, follow_redirects=False)
-        return _pools[cert]
+        if (cert, ca) not in _pools:
+            tls = ssl.create_default_context(cafile=ca or certifi.where())
+            if cert:
+                tls.load_cert_chain(*cert)
+            _pools[cert, ca] = httpx.Client(verify=tls, timeout=TIMEOUT, follow_redirects=False)
+        return _pools[cert, ca]
 
 
 def safe_url(url: str) -> str:
@@ -74,7 +80,7 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def request(method: str, url: str, *, headers: dict | None = None, body=None, cert=None, timeout=TIMEOUT,
+def request(method: str, url: str, *, headers: dict | None = None, body=None, cert=None, ca=None, timeout=TIMEOUT,
             attempts: int = ATTEMPTS, max_wait: float = MAX_WAIT, backoff: float = BACKOFF,
             idempotent: bool | None = None, check: bool = True) -> httpx.Response:
     """Call an external API; its answer. `body` is sent as JSON (dict or list) or as is (bytes, e.g. a
@@ -90,7 +96,7 @@ def request(method: str, url: str, *, headers: dict | None = None, body=None, ce
     for attempt in range(1, max(attempts, 1) + 1):
         started = time.monotonic()
         try:
-            response = pool(cert).request(method, url, headers=headers, content=body, timeout=timeout)
+            response = pool(cert, ca).request(method, url, headers=headers, content=body, timeout=timeout)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             log.warning("%s %s failed after %d ms: %s", method, shown, (time.monotonic() - started) * 1000, exc)
             failure = ProviderError(f"{method} {shown}: {exc}")

@@ -1,8 +1,10 @@
 """The integration kit's HTTP client against a local server that answers from a script."""
 
+import ipaddress
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,6 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 
 from backoffice.integrations.errors import ProviderError
@@ -51,7 +57,7 @@ def server():
     state.requests = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    state.url = f"http://127.0.0.1:{httpd.server_port}"
+    state.url, state.handler = f"http://127.0.0.1:{httpd.server_port}", Handler
     yield state
     httpd.shutdown()
     httpd.server_close()
@@ -179,3 +185,54 @@ def test_a_401_renews_the_token_once_and_then_gives_up(server):
     with pytest.raises(ProviderError, match="HTTP 401"):
         oauth.request_json("GET", f"{server.url}/v1/things")
     assert tokens == ["tok-1", "tok-2"]
+
+
+def issue(subject: str, issuer=None, *, ip=None, ca=False):
+    """A certificate for `subject` signed by `issuer` (certificate, key), itself when None: (certificate, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    signer_cert, signer_key = issuer or (None, key)
+    now = datetime.now(UTC)
+    builder = (x509.CertificateBuilder().subject_name(name).public_key(key.public_key())
+               .issuer_name(signer_cert.subject if signer_cert else name).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(hours=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ip:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
+                                        critical=False)
+    return builder.sign(signer_key, hashes.SHA256()), key
+
+
+def write_pem(path, certificate, key):
+    path.with_suffix(".crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    path.with_suffix(".key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return str(path.with_suffix(".crt")), str(path.with_suffix(".key"))
+
+
+def subject(handler) -> dict:
+    """The subject of the certificate the client presented to `handler`'s connection."""
+    return dict(rdn[0] for rdn in handler.connection.getpeercert()["subject"])
+
+
+def test_a_client_certificate_is_presented_to_a_server_that_requires_one(server, tmp_path):
+    authority = issue("Test CA", ca=True)
+    ca_file, _ = write_pem(tmp_path / "ca", *authority)
+    server_files = write_pem(tmp_path / "server", *issue("127.0.0.1", authority, ip="127.0.0.1"))
+    client_files = write_pem(tmp_path / "client", *issue("loja-a1", authority))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*server_files)
+    tls.load_verify_locations(ca_file)
+    tls.verify_mode = ssl.CERT_REQUIRED
+    server.script = lambda handler: (200, {}, {"client": subject(handler)})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), server.handler)
+    httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    url = f"https://127.0.0.1:{httpd.server_port}/ws/NFeAutorizacao4"
+    try:
+        assert request_json("GET", url, cert=client_files, ca=ca_file) == {"client": {"commonName": "loja-a1"}}
+        with pytest.raises(ProviderError):
+            request("GET", url, ca=ca_file, attempts=1)  # no certificate: the handshake fails
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
