@@ -23,7 +23,6 @@ from backoffice.money import format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
-from orders.models import Status as OrderStatus
 
 from . import cashflow, selectors, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
@@ -179,9 +178,8 @@ def payment_decline(request, pk):
 
 def order_manual_payment_panel(order) -> dict:
     """The order page's form to register money received by hand, while the order waits for it."""
-    waiting = order.status in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT) and order.paid_amount < order.total
     form = ManualPaymentForm(initial={"order": order.number})
-    if not (waiting and form.fields["account"].queryset.exists()):
+    if not (order.payment_due and form.fields["account"].queryset.exists()):
         return {}
     form.fields["order"].widget = forms.HiddenInput()
     return {"form": form, "left": order.total - order.paid_amount}
