@@ -14,6 +14,12 @@ from .models import Address, Channel, City, Customer
 from .validators import cep_in_uf, clean_cep, clean_document, clean_state_registration, document_kind, uf_of_cep
 
 
+def _check_cep_in_city(form, cep, city):
+    if cep and city and not cep_in_uf(cep, city.uf):
+        form.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
+                       % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+
+
 class CustomerForm(forms.ModelForm):
     document = forms.CharField(label=_("CPF/CNPJ"), max_length=20)
 
@@ -64,10 +70,7 @@ class AddressForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        cep, city = cleaned.get("cep"), cleaned.get("city")
-        if cep and city and not cep_in_uf(cep, city.uf):
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
-                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        _check_cep_in_city(self, cleaned.get("cep"), cleaned.get("city"))
         return cleaned
 
 
@@ -163,10 +166,7 @@ class IntakeForm(forms.Form):
                                                                          document_kind(cleaned["document"]))
             except ValidationError as exc:
                 self.add_error("state_registration", exc)
-        cep, city = cleaned.get("cep"), cleaned.get("city_ibge")
-        if cep and city and not cep_in_uf(cep, city.uf):
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
-                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        _check_cep_in_city(self, cleaned.get("cep"), cleaned.get("city_ibge"))
         return cleaned
 
 
