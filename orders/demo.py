@@ -24,7 +24,7 @@ from backoffice.money import ZERO, cents
 from inventory.models import Product
 from inventory.selectors import availability
 
-from .models import Address, Channel, City, Customer, Order, Status
+from .models import Address, Channel, City, Customer, Order, Status, SurveyAnswer
 from .services import (
     ItemInput,
     address_save,
@@ -40,7 +40,7 @@ from .services import (
     order_ship,
     survey_answer,
 )
-from .validators import CEP_RANGES, clean_document, uf_of_cep
+from .validators import CEP_RANGES, cep_in_uf, clean_document
 
 DAYS = 90
 IBGE_CSV = Path(__file__).resolve().parent / "data" / "ibge" / "municipios.csv"
@@ -211,7 +211,7 @@ class _Places:
         suffix = 0 if city.uf not in self.capitals or (city != self.capitals[city.uf] and rnd.random() < 0.4) \
             else rnd.randint(0, 999)
         cep = f"{prefix:05d}{suffix:03d}"
-        assert uf_of_cep(cep) == city.uf, (cep, city)
+        assert cep_in_uf(cep, city.uf), (cep, city)
         return cep
 
     def phone(self, city, *, mobile=True):
@@ -515,7 +515,7 @@ class _Orders:
             order = order_close(order=order, user=staff, note="Prazo de arrependimento encerrado.")
         if order.status in (Status.DELIVERED, Status.CLOSED) and rnd.random() < SURVEY_SHARE:
             score = rnd.choices(SURVEY_SCORES, SURVEY_WEIGHTS)[0]
-            group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+            group = SurveyAnswer(score=score).group
             comment = rnd.choice(SURVEY_COMMENTS[group]) if rnd.random() < 0.6 else ""
             survey_answer(order=order, score=score, comment=comment)
             self.surveys[group] += 1

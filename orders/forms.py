@@ -11,7 +11,13 @@ from inventory.forms import ProductCodeField
 from inventory.models import MAX_QUANTITY, Product
 
 from .models import Address, Channel, City, Customer
-from .validators import clean_cep, clean_document, uf_of_cep
+from .validators import cep_in_uf, clean_cep, clean_document, clean_state_registration, document_kind, uf_of_cep
+
+
+def _check_cep_in_city(form, cep, city):
+    if cep and city and not cep_in_uf(cep, city.uf):
+        form.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
+                       % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
 
 
 class CustomerForm(forms.ModelForm):
@@ -29,10 +35,11 @@ class CustomerForm(forms.ModelForm):
                 _kind, cleaned["document"] = clean_document(cleaned["document"], cleaned["kind"])
             except ValidationError as exc:
                 self.add_error("document", exc)
-        registration = (cleaned.get("state_registration") or "").strip().upper()
-        if cleaned.get("kind") == Customer.Kind.COMPANY and not registration:
-            self.add_error("state_registration", _("A company needs its state registration (IE) or ISENTO."))
-        cleaned["state_registration"] = registration
+        try:
+            cleaned["state_registration"] = clean_state_registration(cleaned.get("state_registration"),
+                                                                     cleaned.get("kind"))
+        except ValidationError as exc:
+            self.add_error("state_registration", exc)
         return cleaned
 
 
@@ -63,10 +70,7 @@ class AddressForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        cep, city = cleaned.get("cep"), cleaned.get("city")
-        if cep and city and uf_of_cep(cep) != city.uf:
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
-                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        _check_cep_in_city(self, cleaned.get("cep"), cleaned.get("city"))
         return cleaned
 
 
@@ -156,13 +160,13 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        document = cleaned.get("document") or ""
-        if len(document) == 14 and not (cleaned.get("state_registration") or "").strip():
-            self.add_error("state_registration", _("A company needs its state registration (IE) or ISENTO."))
-        cep, city = cleaned.get("cep"), cleaned.get("city_ibge")
-        if cep and city and uf_of_cep(cep) != city.uf:
-            self.add_error("cep", _("This CEP is in %(cep_uf)s, not in %(uf)s.")
-                           % {"cep_uf": uf_of_cep(cep), "uf": city.uf})
+        if cleaned.get("document"):
+            try:
+                cleaned["state_registration"] = clean_state_registration(cleaned.get("state_registration"),
+                                                                         document_kind(cleaned["document"]))
+            except ValidationError as exc:
+                self.add_error("state_registration", exc)
+        _check_cep_in_city(self, cleaned.get("cep"), cleaned.get("city_ibge"))
         return cleaned
 
 

@@ -1,6 +1,8 @@
 """Customers and their addresses, orders and their items, the order timeline, and the
 IBGE municipality table that addresses (and later the NF-e) point to."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fields import MoneyField
+from backoffice.money import ZERO
 
 cep_validator = RegexValidator(r"^\d{8}$", _("The CEP has 8 digits."))
 
@@ -108,6 +111,9 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     RETURNED = "returned", _("Returned")
 
+
+# The statuses in which an order takes a payment (toward its total).
+TAKES_PAYMENT = frozenset({Status.NEW, Status.AWAITING_PAYMENT})
 
 # The pipeline: every other move is refused by the services.
 TRANSITIONS = {
@@ -211,6 +217,13 @@ class Order(models.Model):
         return f"order:{self.pk}"
 
     @property
+    def payment_due(self) -> Decimal:
+        """What the order still waits for: nothing once it takes no payment."""
+        if self.status not in TAKES_PAYMENT:
+            return ZERO
+        return max(self.total - self.paid_amount, ZERO)
+
+    @property
     def in_validation_queue(self):
         return self.status == Status.PAID and bool(self.validation_failures)
 
@@ -305,10 +318,16 @@ class SurveyAnswer(models.Model):
     def __str__(self):
         return f"{self.order}: {self.score}"
 
+    # NPS groups: promoters score 9–10, passives 7–8, detractors 0–6.
+    PROMOTER_FROM = 9
+    PASSIVE_FROM = 7
+
     @property
     def group(self):
-        """NPS group: promoter (9–10), passive (7–8) or detractor (0–6)."""
-        return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+        """NPS group: promoter, passive or detractor."""
+        if self.score >= self.PROMOTER_FROM:
+            return "promoter"
+        return "passive" if self.score >= self.PASSIVE_FROM else "detractor"
 
 
 class OrderInbox(models.Model):

@@ -57,8 +57,8 @@ def _nps(counts):
 
 NPS_COUNTS = {
     "total": Count("pk"),
-    "promoters": Count("pk", filter=Q(score__gte=9)),
-    "detractors": Count("pk", filter=Q(score__lte=6)),
+    "promoters": Count("pk", filter=Q(score__gte=SurveyAnswer.PROMOTER_FROM)),
+    "detractors": Count("pk", filter=Q(score__lt=SurveyAnswer.PASSIVE_FROM)),
 }
 
 

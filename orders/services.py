@@ -20,6 +20,7 @@ from backoffice.services import audit_record
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (
+    TAKES_PAYMENT,
     TRANSITIONS,
     Address,
     City,
@@ -33,7 +34,7 @@ from .models import (
     Tag,
 )
 from .survey import SURVEYED, survey_token
-from .validators import clean_cep, clean_document, uf_of_cep
+from .validators import cep_in_uf, clean_cep, clean_document, document_kind
 
 # The largest amount a MoneyField holds.
 
@@ -258,7 +259,7 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
         raise OrderError(_("The payment must be greater than zero."))
     with transaction.atomic():
         order = _locked(order)
-        if order.status not in (Status.NEW, Status.AWAITING_PAYMENT):
+        if order.status not in TAKES_PAYMENT:
             raise OrderError(_("An order that is “%(status)s” takes no payment.")
                              % {"status": Status(order.status).label})
         if order.paid_amount + amount > MAX_AMOUNT:
@@ -286,7 +287,7 @@ def validation_failures(order: Order) -> list[str]:
         failures.append(_("The shipping address is incomplete."))
     try:
         cep = clean_cep(order.ship_cep)
-        if uf_of_cep(cep) != order.ship_uf:
+        if not cep_in_uf(cep, order.ship_uf):
             failures.append(_("The CEP %(cep)s is not in %(uf)s.") % {"cep": cep, "uf": order.ship_uf})
     except ValidationError as exc:
         failures.append(exc.messages[0])
@@ -437,7 +438,7 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
         )
         if customer is None:
             customer = customer_save(customer=Customer(
-                kind="person" if len(data["document"]) == 11 else "company", name=data["name"],
+                kind=document_kind(data["document"]), name=data["name"],
                 document=data["document"], email=data.get("email") or "", phone=data.get("phone") or "",
                 state_registration=(data.get("state_registration") or "").upper(),
             ), user=user)

@@ -1,5 +1,5 @@
-"""Brazilian registration data: CPF/CNPJ (python-stdnum, alphanumeric CNPJ included), CEP,
-and which UF a CEP belongs to (the Correios ranges)."""
+"""Brazilian registration data: CPF/CNPJ (python-stdnum, alphanumeric CNPJ included), the
+state registration (IE) a company needs, CEP, and which UF a CEP belongs to (the Correios ranges)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
     Without `kind`, 11 characters mean a CPF and 14 a CNPJ."""
     compact = cnpj.compact(value or "").upper()
     if kind is None:
-        kind = "person" if len(compact) == 11 else "company"
+        kind = document_kind(compact)
     module, label = (cpf, "CPF") if kind == "person" else (cnpj, "CNPJ")
     invalid = ValidationError(_("Invalid %(label)s: check the digits.") % {"label": label}, code="invalid")
     # python-stdnum passes some repeated digits (111.111.111-11): their check digits add up, yet no one has them.
@@ -34,6 +34,19 @@ def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
         return kind, module.validate(compact)
     except StdnumError as exc:
         raise invalid from exc
+
+
+def document_kind(document: str) -> str:
+    """The customer kind of a compact document: 11 characters are a person's CPF, else a company's CNPJ."""
+    return "person" if len(document) == 11 else "company"
+
+
+def clean_state_registration(value: str, kind: str) -> str:
+    """The IE as stored (upper case); a company needs one, or ISENTO. Raises ValidationError."""
+    registration = (value or "").strip().upper()
+    if kind == "company" and not registration:
+        raise ValidationError(_("A company needs its state registration (IE) or ISENTO."), code="required")
+    return registration
 
 
 def format_document(document: str) -> str:
@@ -57,3 +70,8 @@ def uf_of_cep(cep: str) -> str | None:
         if low <= prefix <= high:
             return uf
     return None
+
+
+def cep_in_uf(cep: str, uf: str) -> bool:
+    """Whether a (clean) CEP lies inside the UF."""
+    return uf_of_cep(cep) == uf

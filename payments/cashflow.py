@@ -19,6 +19,20 @@ Category = CashEntry.Category
 In, Out = CashEntry.Direction.IN, CashEntry.Direction.OUT
 
 
+# The categories of money coming in; every other category is money going out.
+INFLOWS = frozenset({Category.SALES, Category.OTHER_INCOME})
+
+
+def direction_of(category: str) -> str:
+    """Which way a category's money goes."""
+    return In if category in INFLOWS else Out
+
+
+def cash_entry_book(*, category: str, **fields) -> CashEntry:
+    """Every cash entry is created here: its category decides its direction."""
+    return CashEntry.objects.create(category=category, direction=direction_of(category), **fields)
+
+
 def _total(queryset, name="amount") -> Decimal:
     return queryset.aggregate(total=Sum(name))["total"] or ZERO
 
@@ -37,12 +51,11 @@ def receivables_settle(*, today: date | None = None) -> int:
             receivable.status = Receivable.Status.SETTLED
             receivable.save(update_fields=["status"])
             text = f"{receivable.payment} {receivable.number}/{receivable.payment.installments}"
-            CashEntry.objects.create(date=receivable.due_date, category=Category.SALES, amount=receivable.gross,
+            cash_entry_book(date=receivable.due_date, category=Category.SALES, amount=receivable.gross,
                                      description=text, payment=receivable.payment, receivable=receivable)
             if receivable.fee:
-                CashEntry.objects.create(date=receivable.due_date, category=Category.PROVIDER_FEES,
-                                         amount=receivable.fee, description=text, payment=receivable.payment,
-                                         receivable=receivable)
+                cash_entry_book(date=receivable.due_date, category=Category.PROVIDER_FEES, amount=receivable.fee,
+                                description=text, payment=receivable.payment, receivable=receivable)
             settled += 1
     return settled
 
@@ -71,12 +84,12 @@ def payment_money_back(payment: Payment) -> None:
         missing -= take
     if missing > 0:
         category = Category.CHARGEBACKS if payment.status == Payment.Status.CHARGED_BACK else Category.REFUNDS
-        CashEntry.objects.create(date=timezone.localdate(), category=category, amount=missing,
-                                 description=str(payment), payment=payment)
+        cash_entry_book(date=timezone.localdate(), category=category, amount=missing, description=str(payment),
+                        payment=payment)
 
 
 def cash_entry_create(*, user, **fields) -> CashEntry:
-    entry = CashEntry.objects.create(created_by=user, **fields)
+    entry = cash_entry_book(created_by=user, **fields)
     audit_record(actor=user, action="cash.entry", obj=entry,
                  after={"amount": str(entry.amount), "category": entry.category, "status": entry.status})
     return entry
@@ -148,3 +161,22 @@ def cash_period(start: date, end: date) -> CashPeriod:
 def overdue_scheduled():
     """Scheduled entries whose date has passed: finance should mark them done or move them."""
     return CashEntry.objects.filter(status=CashEntry.Status.SCHEDULED, date__lt=timezone.localdate())
+
+
+def cash_chart(days, width=700, height=160) -> dict:
+    """SVG geometry of a period's `days` (date, in, out, balance): a bar in and a bar out per
+    day, and the balance line."""
+    top = max([max(got, spent) for _, got, spent, _ in days] + [1])
+    balances = [balance for *_, balance in days]
+    low, high = min(balances + [0]), max(balances + [0])
+    span = (high - low) or 1
+    step = width / len(days)
+    bars, points = [], []
+    for i, (day, got, spent, balance) in enumerate(days):
+        x = i * step
+        for offset, value, tone in ((0.1, got, "in"), (0.5, spent, "out")):
+            bar = float(value / top) * (height - 10)
+            bars.append({"x": round(x + step * offset, 1), "y": round(height - bar, 1), "w": round(step * 0.4, 1),
+                         "h": round(bar, 1), "tone": tone, "day": day, "value": value})
+        points.append(f"{round(x + step / 2, 1)},{round(float((high - balance) / span) * (height - 10) + 5, 1)}")
+    return {"width": width, "height": height, "bars": bars, "points": " ".join(points)}

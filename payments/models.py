@@ -312,12 +312,6 @@ class CashEntry(models.Model):
     def __str__(self):
         return f"{self.date} {self.get_category_display()} {self.amount}"
 
-    INFLOWS = (Category.SALES, Category.OTHER_INCOME)
-
-    def save(self, *args, **kwargs):
-        # The category says which way the money goes.
-        self.direction = self.Direction.IN if self.category in self.INFLOWS else self.Direction.OUT
-        super().save(*args, **kwargs)
 
 
 class SandboxDocument(models.Model):

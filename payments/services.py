@@ -19,7 +19,6 @@ from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
 from backoffice.services import audit_record
 from backoffice.text import storable
 from orders.models import Order
-from orders.models import Status as OrderStatus
 from orders.services import OrderError, order_confirm_payment
 
 from .cashflow import payment_money_back
@@ -293,9 +292,7 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
 
 def _due(order: Order | None) -> Decimal:
     """What the (locked) order still waits for: nothing once it takes no payment, nor without an order."""
-    if order is None or order.status not in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT):
-        return ZERO
-    return max(order.total - order.paid_amount, ZERO)
+    return ZERO if order is None else order.payment_due
 
 
 def payment_record_manual(*, account: ProviderAccount, order_number: int | None, method: str, amount: Decimal,

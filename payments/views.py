@@ -1,13 +1,11 @@
 """Payment screens and the providers' webhook endpoints."""
 
-import calendar
 from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,16 +20,15 @@ from backoffice.dates import PERIODS, month_after, month_before, period_bounds
 from backoffice.exports import FORMATS, export_response
 from backoffice.http import client_ip, flash_form_errors, redirect_back
 from backoffice.integrations.errors import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
-from backoffice.money import ZERO, format_money
+from backoffice.money import format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
-from orders.models import Status as OrderStatus
 
-from . import cashflow, services
+from . import cashflow, selectors, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
 from .forms import CashEntryForm, ManualPaymentForm, RefundForm, ReleasesForm
-from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
+from .models import CashEntry, Payment, ProviderAccount, WebhookEvent
 from .providers import PROVIDERS
 from .providers import provider as payment_provider
 
@@ -92,7 +89,7 @@ PAYMENT_COLUMNS = [
 @require("payments.view_payment")
 @require_GET
 def payment_list(request):
-    filterset = PaymentFilter(request.GET, queryset=Payment.objects.select_related("order"))
+    filterset = PaymentFilter(request.GET, queryset=selectors.payments())
     table = Table(request, filterset.qs, PAYMENT_COLUMNS, default_sort="-created_at")
     return table_response(request, "payments/payment_list.html", table, filename="payments", filter=filterset)
 
@@ -100,7 +97,7 @@ def payment_list(request):
 @require("payments.view_payment")
 @require_GET
 def payment_detail(request, pk):
-    payment = get_object_or_404(Payment.objects.select_related("order", "account", "recorded_by", "approved_by"), pk=pk)
+    payment = get_object_or_404(selectors.payment_details(), pk=pk)
     return render(request, "payments/payment_detail.html", {
         "payment": payment, "events": payment.events.all(), "receivables": payment.receivables.all(),
     })
@@ -182,9 +179,8 @@ def payment_decline(request, pk):
 
 def order_manual_payment_panel(order) -> dict:
     """The order page's form to register money received by hand, while the order waits for it."""
-    waiting = order.status in (OrderStatus.NEW, OrderStatus.AWAITING_PAYMENT) and order.paid_amount < order.total
     form = ManualPaymentForm(initial={"order": order.number})
-    if not (waiting and form.fields["account"].queryset.exists()):
+    if not (order.payment_due and form.fields["account"].queryset.exists()):
         return {}
     form.fields["order"].widget = forms.HiddenInput()
     return {"form": form, "left": order.total - order.paid_amount}
@@ -203,7 +199,7 @@ WEBHOOK_COLUMNS = [
 @require("payments.view_webhookevent")
 @require_GET
 def webhook_list(request):
-    filterset = WebhookEventFilter(request.GET, queryset=WebhookEvent.objects.select_related("account"))
+    filterset = WebhookEventFilter(request.GET, queryset=selectors.webhook_events())
     table = Table(request, filterset.qs, WEBHOOK_COLUMNS, default_sort="-received_at",
                   export_columns=WEBHOOK_COLUMNS[:-1])
     return table_response(request, "payments/webhook_list.html", table, filename="webhooks", filter=filterset)
@@ -238,21 +234,14 @@ RECEIVABLE_COLUMNS = [
 @require_GET
 def receivable_calendar(request):
     """The month's expected settlements, day by day, and the list of them."""
-    month, last = period_bounds("month", query_month(request, "month"))
-    in_month = Receivable.objects.filter(due_date__range=(month, last))
-    totals = {}
-    for row in in_month.values("due_date", "status").annotate(total=Sum("net"), count=Count("pk")):
-        totals.setdefault(row["due_date"], {})[row["status"]] = (row["total"], row["count"])
-    weeks = [[(day, totals.get(day, {})) if day.month == month.month else None for day in week]
-             for week in calendar.Calendar().monthdatescalendar(month.year, month.month)]
-    filterset = ReceivableFilter(request.GET, queryset=in_month.select_related("payment"))
+    due = selectors.receivables_month(query_month(request, "month"))
+    month = due.month
+    filterset = ReceivableFilter(request.GET, queryset=due.receivables)
     table = Table(request, filterset.qs, RECEIVABLE_COLUMNS, default_sort="due_date")
-    month_total = sum((sums[Receivable.Status.EXPECTED][0] for sums in totals.values()
-                       if Receivable.Status.EXPECTED in sums), ZERO)
     return table_response(
         request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,
-        keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=weeks,
-        previous=month_before(month), following=month_after(month), month_total=month_total,
+        keep={"month": f"{month:%Y-%m}"}, month=month, weekdays=WEEKDAYS_ABBR.values(), weeks=due.weeks,
+        previous=month_before(month), following=month_after(month), month_total=due.expected,
     )
 
 
@@ -277,32 +266,14 @@ def cash_flow(request):
     kind = request.GET.get("period") if request.GET.get("period") in PERIODS else "month"
     start, end = period_bounds(kind, query_date(request, "date"))
     period = cashflow.cash_period(start, end)
-    filterset = CashEntryFilter(request.GET, queryset=CashEntry.objects.filter(date__range=(start, end)))
+    filterset = CashEntryFilter(request.GET, queryset=selectors.cash_entries(start, end))
     table = Table(request, filterset.qs, CASH_COLUMNS, default_sort="date", export_columns=CASH_COLUMNS[:-1])
     return table_response(
         request, "payments/cash_flow.html", table, filename=f"cash-flow-{start}-{end}", filter=filterset,
         keep={"period": kind, "date": start.isoformat()}, period=period, kind=kind, kinds=PERIODS.items(),
-        previous=start - timedelta(days=1), following=end + timedelta(days=1), chart=_chart(period.days),
+        previous=start - timedelta(days=1), following=end + timedelta(days=1), chart=cashflow.cash_chart(period.days),
         overdue=cashflow.overdue_scheduled().count(),
     )
-
-
-def _chart(days, width=700, height=160):
-    """SVG geometry of the period: a bar in and a bar out per day, and the balance line."""
-    top = max([max(got, spent) for _, got, spent, _ in days] + [1])
-    balances = [balance for *_, balance in days]
-    low, high = min(balances + [0]), max(balances + [0])
-    span = (high - low) or 1
-    step = width / len(days)
-    bars, points = [], []
-    for i, (day, got, spent, balance) in enumerate(days):
-        x = i * step
-        for offset, value, tone in ((0.1, got, "in"), (0.5, spent, "out")):
-            bar = float(value / top) * (height - 10)
-            bars.append({"x": round(x + step * offset, 1), "y": round(height - bar, 1), "w": round(step * 0.4, 1),
-                         "h": round(bar, 1), "tone": tone, "day": day, "value": value})
-        points.append(f"{round(x + step / 2, 1)},{round(float((high - balance) / span) * (height - 10) + 5, 1)}")
-    return {"width": width, "height": height, "bars": bars, "points": " ".join(points)}
 
 
 @require("payments.add_cashentry")
@@ -343,13 +314,7 @@ def releases(request):
         except ProviderError as exc:
             error = _("%(provider)s did not answer: %(error)s") % {"provider": account.get_provider_display(),
                                                                  "error": exc}
-        ours = Payment.objects.filter(provider=account.provider,
-                                      provider_payment_id__in={r.provider_payment_id for r in rows}
-                                      ).select_related("order")
-        payments = {p.provider_payment_id: p for p in ours}
-        rows = [(release, payments.get(release.provider_payment_id)) for release in rows]
-        totals = {name: sum((getattr(release, name) for release, payment in rows), ZERO)
-                  for name in ("gross", "fee", "net")}
+        rows, totals = selectors.releases_matched(account, rows)
         if request.GET.get("export") in FORMATS:
             return export_response(
                 header=[_("Date"), _("Kind"), _("Provider id"), _("Reference"), _("Order"), _("Gross"), _("Fee"),

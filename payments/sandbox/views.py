@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice.http import flash_form_errors
 from backoffice.roles import require
-from orders.models import Order, Status
+from orders.models import Order
 
 from ..forms import SandboxPayForm
 from . import SANDBOXES, sandbox, sandbox_pay
@@ -49,7 +49,7 @@ def pay(request, pk):
     _sandbox_on()
     order = get_object_or_404(Order, pk=pk)
     form = SandboxPayForm(request.POST)
-    if order.status not in (Status.NEW, Status.AWAITING_PAYMENT) or order.paid_amount >= order.total:
+    if not order.payment_due:
         messages.error(request, _("This order is not waiting for a payment."))
     elif not form.is_valid():
         flash_form_errors(request, form)
@@ -65,7 +65,6 @@ def order_panel(order) -> dict:
     """The order page's sandbox section: a form while sandbox mode is on, the order waits for
     money and some provider account exists."""
     form = SandboxPayForm()
-    waiting = order.status in (Status.NEW, Status.AWAITING_PAYMENT) and order.paid_amount < order.total
-    if not (settings.PAYMENTS_SANDBOX and waiting and form.fields["account"].queryset.exists()):
+    if not (settings.PAYMENTS_SANDBOX and order.payment_due and form.fields["account"].queryset.exists()):
         return {}
     return {"form": form, "left": order.total - order.paid_amount}

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from backoffice.dates import period_bounds
-from payments.cashflow import cash_period, receivables_settle
+from payments.cashflow import cash_chart, cash_entry_book, cash_period, receivables_settle
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable
 from payments.providers.mercadopago import MercadoPago
 from payments.sandbox.mercadopago import sample_payment
@@ -23,8 +23,7 @@ def account(db):
 
 
 def entry(day, category, amount, status="realized"):
-    return CashEntry.objects.create(date=day, category=category, amount=Decimal(amount), status=status,
-                                    description=category)
+    return cash_entry_book(date=day, category=category, amount=Decimal(amount), status=status, description=category)
 
 
 def approved(account, **changes):
@@ -231,3 +230,19 @@ def test_a_scheduled_entry_past_its_date_is_pointed_out(client_as):
     entry(today - timedelta(days=1), "taxes", "10.00", status="scheduled")
     page = client_as("finance").get("/payments/cash-flow/").content.decode()
     assert "1 lançamento agendado passou da data" in page
+
+
+@pytest.mark.parametrize("category, direction", [("sales", "in"), ("other_income", "in"), ("provider_fees", "out"),
+                                                 ("refunds", "out"), ("suppliers", "out")])
+def test_an_entry_goes_the_way_its_category_says(category, direction):
+    assert entry(date(2026, 3, 1), category, "1.00").direction == direction
+
+
+def test_the_chart_draws_a_bar_in_and_a_bar_out_per_day_and_the_balance_line():
+    days = [(date(2026, 3, 1), Decimal("100"), Decimal("0"), Decimal("100")),
+            (date(2026, 3, 2), Decimal("0"), Decimal("50"), Decimal("50"))]
+    chart = cash_chart(days, width=200, height=110)
+    assert [(bar["tone"], bar["x"], bar["h"]) for bar in chart["bars"]] == [
+        ("in", 10.0, 100.0), ("out", 50.0, 0.0), ("in", 110.0, 0.0), ("out", 150.0, 50.0)]
+    # The highest balance sits at the top (y 5), zero at the bottom (y 105).
+    assert chart["points"] == "50.0,5.0 150.0,55.0"
