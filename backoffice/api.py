@@ -62,17 +62,6 @@ def api_error(status, message, **extra):
 MAX_BODY = 1024 * 1024
 
 
-def api_body(request, *, limit: int = MAX_BODY) -> tuple[bytes, bool]:
-    """The request body, read no further than `limit` bytes, and whether it was longer
-    (as declared in Content-Length or as sent)."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    body = request.read(limit + 1)
-    return body[:limit], declared > limit or len(body) > limit
-
-
 def api_view(*methods):
     """For machine-to-machine endpoints taking `methods`: no session, no CSRF; a valid,
     unrevoked token or 401; every refusal in JSON. The view gets `request.api_token`."""

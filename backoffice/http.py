@@ -21,3 +21,14 @@ def redirect_back(request, fallback, *args, **kwargs):
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(back)
     return redirect(fallback, *args, **kwargs)
+
+
+def read_body(request, limit: int) -> tuple[bytes, bool]:
+    """The request body, read no further than `limit` bytes, and whether it was longer (as
+    declared in Content-Length or as sent)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    body = request.read(limit + 1)
+    return body[:limit], declared > limit or len(body) > limit

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from backoffice.api import MAX_BODY, api_body, api_error, api_view
+from backoffice.api import MAX_BODY, api_error, api_view
+from backoffice.http import read_body
 
 from . import services
 from .forms import IntakeForm, IntakeItemForm
@@ -72,7 +73,7 @@ def order_create(request):
     same external id by the same integration created, 4xx in JSON with the reason (400 with
     the errors of each field)."""
     token = request.api_token
-    body, too_large = api_body(request)
+    body, too_large = read_body(request, MAX_BODY)
     # Kept as it came, but as text PostgreSQL can store: bytes that are not UTF-8 and NULs escaped.
     inbox = OrderInbox.objects.create(
         source=f"api:{token.name}", payload=body.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),

@@ -440,7 +440,7 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
             customer = customer_save(customer=Customer(
                 kind=document_kind(data["document"]), name=data["name"],
                 document=data["document"], email=data.get("email") or "", phone=data.get("phone") or "",
-                state_registration=(data.get("state_registration") or "").upper(),
+                state_registration=data.get("state_registration") or "",
             ), user=user)
         address = Address.objects.filter(
             customer=customer, recipient=data["name"], cep=data["cep"], street=data["street"], number=data["number"],

@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.dates import PERIODS, month_after, month_before, period_bounds
 from backoffice.exports import FORMATS, export_response
-from backoffice.http import client_ip, flash_form_errors, redirect_back
+from backoffice.http import client_ip, flash_form_errors, read_body, redirect_back
 from backoffice.integrations.errors import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
 from backoffice.money import format_money
 from backoffice.params import query_date, query_month
@@ -42,9 +42,8 @@ def webhook(request, provider, account_id):
     if provider not in PROVIDERS:
         raise Http404("no such provider")
     account = get_object_or_404(ProviderAccount, pk=account_id, provider=provider, active=True)
-    try:
-        body = request.body
-    except RequestDataTooBig:
+    body, too_large = read_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if too_large:
         return JsonResponse({"error": "body too large"}, status=413)
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:

@@ -50,6 +50,15 @@ def key(db):
     return api_token_create(name="loja virtual", integration="loja-virtual", channels=["web"])[1]
 
 
+@pytest.fixture
+def second_product(db):
+    """CAM-2, in stock: an intake of it locks another stock level than CAM-1's."""
+    product = ProductFactory(sku="CAM-2")
+    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
+                            unit_cost=Decimal("20"), user=None)
+    return product
+
+
 def post(body, key):
     response = Client().post("/api/orders/", body, content_type="application/json",
                              HTTP_AUTHORIZATION=f"Token {key}")
@@ -77,11 +86,8 @@ def wait_for_a_blocked_session():
     raise AssertionError("no session waited for a lock")
 
 
-def test_an_intake_not_yet_committed_does_not_hold_up_another_customers_intake_of_other_products(key):
+def test_an_intake_not_yet_committed_does_not_hold_up_another_customers_intake_of_other_products(key, second_product):
     # (Intakes of the same product take turns on its stock level, as reservations must.)
-    other = ProductFactory(sku="CAM-2")
-    inventory.stock_receive(product=other, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
     held, release = threading.Event(), threading.Event()
     numbers = {}
 
@@ -190,12 +196,9 @@ def test_intakes_of_the_same_new_customer_at_once_register_one_customer(key):
     assert Order.objects.filter(customer__document=cpf(9)).count() == CLIENTS
 
 
-def test_an_import_taking_in_orders_in_one_transaction_and_an_intake_meanwhile_do_not_deadlock(key):
+def test_an_import_taking_in_orders_in_one_transaction_and_an_intake_meanwhile_do_not_deadlock(key, second_product):
     # The import locks the second product's level, then wants the first's; the intake locks
     # the first, then wants the second.
-    other = ProductFactory(sku="CAM-2")
-    inventory.stock_receive(product=other, warehouse=Warehouse.objects.get(code="principal"), quantity=5,
-                            unit_cost=Decimal("20"), user=None)
     held, go = threading.Event(), threading.Event()
     outcome = {}
 
