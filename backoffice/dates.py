@@ -3,8 +3,9 @@ the months around one. Days are São Paulo's (settings.TIME_ZONE): take today fr
 `timezone.localdate()`."""
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 PERIODS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
@@ -28,3 +29,10 @@ def month_before(day: date) -> date:
 def month_after(day: date) -> date:
     """The first day of the month after `day`'s."""
     return period_bounds("month", day)[1] + timedelta(days=1)
+
+
+def day_span(first: date, last: date) -> tuple[datetime, datetime]:
+    """From the first second of `first` to the last of `last`, São Paulo's days (aware datetimes):
+    what a provider is asked for when staff ask for those days."""
+    zone = timezone.get_current_timezone()
+    return datetime.combine(first, time.min, zone), datetime.combine(last, time(23, 59, 59), zone)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from backoffice.dates import day_span
 from backoffice.integrations.errors import (
     ProviderError,
     ReportPending,
@@ -162,7 +163,8 @@ class MercadoPago(PaymentProvider):
         """From the release report ("Dinheiro liberado") of exactly that period: generated
         on request, asynchronously — asked for once, then ReportPending until it is listed."""
         headers = {"Authorization": f"Bearer {account.access_token}"}
-        period = {"begin_date": f"{start.isoformat()}T00:00:00Z", "end_date": f"{end.isoformat()}T23:59:59Z"}
+        period = {key: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                  for key, moment in zip(("begin_date", "end_date"), day_span(start, end), strict=True)}
         reports = request_json("GET", self._url("/v1/account/release_report/list"), headers=headers)
         ready = [report for report in reports if isinstance(report, dict)
                  and str(report.get("file_name") or "").endswith(".csv")

@@ -9,7 +9,7 @@ import hashlib
 import re
 import uuid
 import zlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
+from backoffice.dates import day_span
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.integrations.http import ClientCredentials, request
 from backoffice.money import ZERO, cents
@@ -170,13 +170,12 @@ class PayPal(PaymentProvider):
         found, first = [], start
         while first <= end:
             last = min(end, first + timedelta(days=SEARCH_DAYS - 1))
+            since, until = day_span(first, last)
             page, pages = 1, 1
             while page <= pages:
                 query = urlencode({
-                    "start_date": datetime.combine(first, time.min, timezone.get_current_timezone()).strftime(
-                        "%Y-%m-%dT%H:%M:%S%z"),
-                    "end_date": datetime.combine(last, time(23, 59, 59), timezone.get_current_timezone()).strftime(
-                        "%Y-%m-%dT%H:%M:%S%z"),
+                    "start_date": since.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "end_date": until.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "fields": "transaction_info", "page_size": 500, "page": page})
                 answer = self._api(account, "GET", f"/v1/reporting/transactions?{query}")
                 pages = answer.get("total_pages") if isinstance(answer.get("total_pages"), int) else 1

@@ -52,7 +52,7 @@ def test_mercado_pago_releases_come_from_the_report_of_the_period_asked_for_once
         client.releases(mp_account, date(2026, 3, 1), date(2026, 3, 31))
     method, path, headers, body = mercadopago_api.requests[-1]
     assert (method, path, json.loads(body)) == ("POST", "/v1/account/release_report", {
-        "begin_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-31T23:59:59Z"})
+        "begin_date": "2026-03-01T03:00:00Z", "end_date": "2026-04-01T02:59:59Z"})  # São Paulo's days
     assert headers["authorization"] == "Bearer APP_USR-token"
 
     rows = client.releases(mp_account, date(2026, 3, 1), date(2026, 3, 31))
