@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from backoffice.audit import audit_record
 from backoffice.money import ZERO
-from backoffice.services import audit_record
 
 from .models import CashEntry, Payment, Receivable
 

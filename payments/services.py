@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import audit_record
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO, cents, format_money
 from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
-from backoffice.services import audit_record
 from backoffice.text import storable
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
