@@ -1,5 +1,6 @@
-"""The sandbox documents move to the integration kit's model (backoffice.SandboxDocument): copied
-over in their order (the sandboxes list a kind's documents by pk), then the payments table goes."""
+"""The sandbox documents move to the integration kit's model (backoffice.SandboxDocument), in their
+order (a sandbox lists a kind's documents by pk), then the payments table goes; reversed, they move
+back."""
 
 from django.db import migrations
 
@@ -7,7 +8,7 @@ FIELDS = ("provider", "kind", "key", "document")
 BATCH = 500
 
 
-def _copy(source, target):
+def _move(source, target):
     batch = []
     for values in source.objects.order_by("pk").values_list(*FIELDS).iterator(chunk_size=BATCH):
         batch.append(target(**dict(zip(FIELDS, values, strict=True))))
@@ -15,14 +16,15 @@ def _copy(source, target):
             target.objects.bulk_create(batch)
             batch = []
     target.objects.bulk_create(batch)
+    source.objects.all().delete()
 
 
 def forwards(apps, schema_editor):
-    _copy(apps.get_model("payments", "SandboxDocument"), apps.get_model("backoffice", "SandboxDocument"))
+    _move(apps.get_model("payments", "SandboxDocument"), apps.get_model("backoffice", "SandboxDocument"))
 
 
 def backwards(apps, schema_editor):
-    _copy(apps.get_model("backoffice", "SandboxDocument"), apps.get_model("payments", "SandboxDocument"))
+    _move(apps.get_model("backoffice", "SandboxDocument"), apps.get_model("payments", "SandboxDocument"))
 
 
 class Migration(migrations.Migration):
