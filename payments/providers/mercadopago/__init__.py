@@ -1,7 +1,7 @@
 """Mercado Pago: webhooks signed with `x-signature` (HMAC-SHA256 over
 `id:<data.id of the query>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment
-fetched from `GET /v1/payments/{id}` (the samples in contracts/, NOTES.md). Only the signed id
-is processed, and only near its ts."""
+fetched from `GET /v1/payments/{id}` (payments/providers/mercadopago/contracts/NOTES.md). Only
+the signed id is processed, and only near its ts."""
 
 import csv
 import hashlib

@@ -1,7 +1,7 @@
 """Mercado Pago's API in sandbox mode: `GET /v1/payments/{id}`, `POST
 /v1/payments/{id}/refunds` and the release report (`/v1/account/release_report…`) over
-documents shaped like the documented samples (contracts/), only for an account's
-`Bearer <access token>`; webhooks signed with `x-signature` as documented."""
+documents shaped like the documented samples (payments/providers/mercadopago/contracts/), only
+for an account's `Bearer <access token>`; webhooks signed with `x-signature` as documented."""
 
 import csv
 import hashlib

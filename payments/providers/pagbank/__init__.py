@@ -1,9 +1,9 @@
 """PagBank (PagSeguro) Orders/Charges API: webhooks authenticated by `x-authenticity-token`
 (SHA-256 of `<token>-<raw body>`) and carrying an order (`ORDE_…`) or a charge (`CHAR_…`),
-which is fetched again from the API rather than trusted (the samples in contracts/). The
-token binds the whole body, so the id processed is the one PagBank sent; it signs no time, so a
-replayed notification only makes us read the API again (an order's own dates can be days old
-when a boleto is paid: not a replay test)."""
+which is fetched again from the API rather than trusted (payments/providers/pagbank/contracts/
+NOTES.md). The token binds the whole body, so the id processed is the one PagBank sent; it signs
+no time, so a replayed notification only makes us read the API again (an order's own dates can
+be days old when a boleto is paid: not a replay test)."""
 
 import hashlib
 import re

@@ -1,7 +1,7 @@
 """PagBank's Orders/Charges API in sandbox mode: `GET /orders/{id}`, `GET /charges/{id}` and
 `POST /charges/{id}/cancel` over documents shaped like the documented samples
-(contracts/), only for `Bearer <token>`; notifications authenticated with
-`x-authenticity-token` as documented."""
+(payments/providers/pagbank/contracts/), only for `Bearer <token>`; notifications authenticated
+with `x-authenticity-token` as documented."""
 
 import json
 import uuid

@@ -2,7 +2,7 @@
 `<transmission id>|<transmission time>|<webhook id>|<crc32 of the body>`, the transmission
 time near now), about the captures their signed body names,
 re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials token
-(the samples in contracts/, NOTES.md)."""
+(payments/providers/paypal/contracts/NOTES.md)."""
 
 import base64
 import hashlib

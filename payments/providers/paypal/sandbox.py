@@ -1,9 +1,9 @@
 """PayPal's REST API in sandbox mode: `POST /v1/oauth2/token` (Basic client id:secret), and
 with its Bearer token `GET /v2/payments/captures/{id}`, `GET /v2/checkout/orders/{id}`,
 `POST /v2/payments/captures/{id}/refund` and `GET /v1/reporting/transactions`, over documents
-shaped like the documented samples (contracts/); webhooks signed as PayPal documents
-it, with the sandbox's own key and a self-signed certificate put where the client keeps the
-one it fetched from paypal.com."""
+shaped like the documented samples (payments/providers/paypal/contracts/); webhooks signed as
+PayPal documents it, with the sandbox's own key and a self-signed certificate put where the
+client keeps the one it fetched from paypal.com."""
 
 import base64
 import copy
