@@ -215,3 +215,21 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SandboxDocument(models.Model):
+    """A document of a provider's API as its sandbox plays it (backoffice.integrations.sandbox): a
+    payment, an order, a capture… in the provider's own format, so the real client can fetch it."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=30)
+    key = models.CharField(_("key"), max_length=100)
+    document = models.JSONField(_("document"))
+
+    class Meta:
+        verbose_name = _("sandbox document")
+        verbose_name_plural = _("sandbox documents")
+        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="sandboxdocument_unique")]
+
+    def __str__(self):
+        return f"{self.provider} {self.kind} {self.key}"

@@ -8,18 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.fields import MoneyField
 
-
-class Provider(models.TextChoices):
-    MERCADOPAGO = "mercadopago", "Mercado Pago"
-    PAGBANK = "pagbank", "PagBank / PagSeguro"
-    PAYPAL = "paypal", "PayPal"
-    MANUAL = "manual", _("manual (Pix, transfer, boleto)")
+from . import providers
 
 
 class ProviderAccount(models.Model):
     """The store's account at a payment provider. Secrets are never shown back in full."""
 
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     name = models.CharField(_("name"), max_length=100)
     client_id = models.CharField(_("client id"), max_length=200, blank=True,
                                  help_text=_("PayPal: the REST app's client id."))
@@ -107,7 +102,7 @@ class Payment(models.Model):
 
     account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
                                 related_name="payments")
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     provider_payment_id = models.CharField(_("provider payment id"), max_length=100)
     order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="payments")
@@ -155,7 +150,7 @@ class Payment(models.Model):
     @property
     def awaiting_approval(self):
         """Registered by hand above what its order was due: no money counts until someone else approves."""
-        return (self.provider == Provider.MANUAL and self.status == self.Status.PENDING
+        return (self.provider == "manual" and self.status == self.Status.PENDING
                 and self.recorded_by_id is not None)
 
     @property
@@ -189,7 +184,7 @@ class SettlementRule(models.Model):
     """A provider's terms for a method: its fee (used when the provider does not say what it
     kept), days after the payment to the first (or only) settlement, and between installments."""
 
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices)
     fee_percent = models.DecimalField(_("fee (%)"), max_digits=5, decimal_places=2, default=0)
     fee_fixed = MoneyField(_("fixed fee per payment"), default=0)
@@ -311,22 +306,3 @@ class CashEntry(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_category_display()} {self.amount}"
-
-
-
-class SandboxDocument(models.Model):
-    """A document of a provider's API as sandbox mode plays it (payments.sandbox): a payment,
-    an order, a capture… in the provider's own format, so the real client can fetch it."""
-
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
-    kind = models.CharField(_("kind"), max_length=30)
-    key = models.CharField(_("key"), max_length=100)
-    document = models.JSONField(_("document"))
-
-    class Meta:
-        verbose_name = _("sandbox document")
-        verbose_name_plural = _("sandbox documents")
-        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="sandbox_document_unique")]
-
-    def __str__(self):
-        return f"{self.provider} {self.kind} {self.key}"

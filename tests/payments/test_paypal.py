@@ -17,7 +17,7 @@ from backoffice.integrations.errors import ProviderError
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
-from payments.sandbox.paypal import (
+from payments.providers.paypal.sandbox import (
     CERT_URL,
     CERTIFICATE,
     PayPalSandbox,
@@ -28,9 +28,9 @@ from payments.sandbox.paypal import (
     sample_capture,
     signed_headers,
 )
-from payments.sandbox.paypal import SAMPLES as CONTRACTS
+from payments.providers.paypal.sandbox import SAMPLES as CONTRACTS
 from payments.tasks import process_webhook
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 WEBHOOK_ID = "1JE4291016473214C"
