@@ -30,7 +30,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0009_sandbox_document'),
+        ('backoffice', '0010_sandbox_document'),
         ('payments', '0010_provider_choices_from_registry'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0008_task_guard'),
+        ('backoffice', '0009_timeline_event'),
     ]
 
     operations = [
