@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backoffice.fields import MoneyField
 from backoffice.money import format_money
@@ -57,7 +58,7 @@ class WebhookEvent(models.Model):
     """A provider's notification exactly as it arrived, kept before anything is done with it."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("status", "received")  # "received" alone is the field's label
         PROCESSED = "processed", _("processed")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")
