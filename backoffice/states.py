@@ -23,7 +23,7 @@ only place either is written for a move; `record()` writes an event for what is 
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,7 +58,12 @@ def transition(document: models.Model, to: str, *, actor=None, code: str = "", p
             "document": document, "from": choice_label(model, field, source), "to": choice_label(model, field, to)})
     values = {field: to, **(changes or {})}
     values.update({f.name: timezone.now() for f in model._meta.concrete_fields if getattr(f, "auto_now", False)})
-    moved = model._default_manager.filter(pk=document.pk, **{field: source}).update(**values)
+    with transaction.atomic():  # the move, its event and its audit line, or none of them
+        moved = model._default_manager.filter(pk=document.pk, **{field: source}).update(**values)
+        if moved:
+            code = code or f"{model._meta.model_name}.{to}"
+            record(document, code, params, actor=actor, from_status=source, to_status=to)
+            audit_record(actor=actor, action=code, obj=document, before={field: source}, after={field: to})
     if not moved:  # someone else moved it first: the move was decided on what is no longer so
         current = model._default_manager.filter(pk=document.pk).values_list(field, flat=True).first()
         if current is None:
@@ -70,9 +75,6 @@ def transition(document: models.Model, to: str, *, actor=None, code: str = "", p
             "document": document, "now": choice_label(model, field, current)})
     for name, value in values.items():
         setattr(document, name, value)
-    code = code or f"{model._meta.model_name}.{to}"
-    record(document, code, params, actor=actor, from_status=source, to_status=to)
-    audit_record(actor=actor, action=code, obj=document, before={field: source}, after={field: to})
     return True
 
 

@@ -4,7 +4,7 @@ settlement rules, and read-only views of the inbox, payments, receivables and re
 from django import forms
 from django.contrib import admin
 
-from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin
+from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin, TimelineAdmin
 
 from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 
@@ -39,10 +39,11 @@ class ProviderAccountAdmin(SecretFieldsAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
+class WebhookEventAdmin(TimelineAdmin, ReadOnlyAdmin):
     list_display = ("received_at", "account", "status", "resource_id", "error")
     list_filter = ("status", "account")
-    readonly_fields = ("account", "received_at", "headers", "query", "body", "status", "error", "resource_id")
+    readonly_fields = ("account", "received_at", "headers", "query", "body", "status", "error", "resource_id",
+                       "timeline")
 
 
 @admin.register(Payment)
@@ -58,9 +59,10 @@ class SettlementRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receivable)
-class ReceivableAdmin(ReadOnlyAdmin):
+class ReceivableAdmin(TimelineAdmin, ReadOnlyAdmin):
     list_display = ("due_date", "payment", "number", "gross", "fee", "net", "status")
     list_filter = ("status",)
+    readonly_fields = ("timeline",)
 
 
 @admin.register(Refund)

@@ -196,13 +196,13 @@ def test_events_out_of_order_end_in_what_paypal_says_now(client, account, fake, 
     payment = Payment.objects.get()
     assert (payment.status, payment.refunded) == ("refunded", Decimal("2.51"))
     # The COMPLETED event was not believed: the capture was read again, and said REFUNDED.
-    assert list(payment.events.order_by("pk").values_list("status", flat=True)) == ["refunded", "refunded"]
+    assert list(payment.provider_events.order_by("pk").values_list("status", flat=True)) == ["refunded", "refunded"]
     assert calls(fake).count(("GET", f"/v2/payments/captures/{CAPTURE}")) == 2
     # Even a stale read answering COMPLETED does not bring it back.
     capture["status"] = "COMPLETED"
     notify(client, account, completed)
     process_all()
-    assert Payment.objects.get().status == "refunded" and payment.events.order_by("pk").last().applied is False
+    assert Payment.objects.get().status == "refunded" and payment.provider_events.order_by("pk").last().applied is False
     assert Order.objects.get(pk=order.pk).paid_amount == 0
 
 
