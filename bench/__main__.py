@@ -12,7 +12,8 @@ from types import SimpleNamespace
 from bench import core
 
 # A later app adds its module here (marketplace import, reconciliation, NF-e …).
-SCENARIO_MODULES = ["bench.scenarios.orders", "bench.scenarios.stock", "bench.scenarios.webhooks"]
+SCENARIO_MODULES = ["bench.scenarios.orders", "bench.scenarios.stock", "bench.scenarios.webhooks",
+                    "bench.scenarios.intake"]
 
 
 def parse_args(argv=None):
@@ -23,6 +24,8 @@ def parse_args(argv=None):
     parser.add_argument("--units", type=int, default=500, help="units per SKU for the stock scenario")
     parser.add_argument("--seconds", type=float, default=20, help="at most this long per stock measure")
     parser.add_argument("--webhooks", type=int, default=400, help="notifications for the webhook scenario")
+    parser.add_argument("--intake-orders", type=int, default=2000, help="orders posted in the intake scenario")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent API clients for the intake scenario")
     return parser.parse_args(argv)
 
 
@@ -51,7 +54,8 @@ def main(argv=None):
     connection.close()
     web, url = core.start_web(args.web_workers, port)
     bench = SimpleNamespace(url=url, cookie=core.session_cookie(user), requests=args.requests, buyers=args.buyers,
-                            units=args.units, seconds=args.seconds, webhooks=args.webhooks, rss={}, failures=[])
+                            units=args.units, seconds=args.seconds, webhooks=args.webhooks,
+                            intake_orders=args.intake_orders, clients=args.clients, rss={}, failures=[])
     results = []
     try:
         for name in chosen:

@@ -7,6 +7,7 @@ condition on the committed row, so two buyers can never both take the last unit;
 check constraints on StockLevel are the last line of defence.
 """
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -309,6 +310,14 @@ def stock_transfer(*, product, source, destination, quantity: int, user, reason=
 
 # Reservations ----------------------------------------------------------------
 
+# The lines a reservation query (`%s`) finds, as one value of another query's rows.
+DONE_LINES = {"postgresql": "ARRAY(%s)", "sqlite": "(SELECT json_group_array(line) FROM (%s))"}
+
+
+def _lines(value) -> list[str]:
+    """DONE_LINES's value as a list: PostgreSQL's array arrives as one, SQLite's JSON as text."""
+    return json.loads(value) if isinstance(value, str) else value
+
 def stock_reserve(*, reference: str, lines: list[ReservationLine],
                   warehouse: Warehouse | None = None) -> list[Reservation]:
     """Reserve every line, from the warehouses in priority order (or only `warehouse`), or
@@ -316,9 +325,10 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
     `reference` that is already reserved changes nothing.
 
     Returns every active reservation of `reference`. The hot path of every order, so it is
-    a few plain SQL statements: the levels are locked in pk order (concurrent orders cannot
-    deadlock), the plan is made on the locked numbers, then written in one UPDATE and one
-    INSERT."""
+    a few plain SQL statements: an advisory lock on `reference` with the products, then the
+    levels locked in pk order (concurrent orders cannot deadlock) with the lines already
+    reserved, the plan made on the locked numbers, and the levels' UPDATE and the reservations'
+    INSERT (one statement on PostgreSQL)."""
     seen = set()
     for line in lines:
         if line.quantity is None or not 0 < line.quantity <= MAX_QUANTITY:
@@ -349,22 +359,16 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
         inactive = sorted(products[pk][0] for pk in product_ids if not products[pk][1])
         if inactive:
             raise InventoryError(_("Inactive products cannot be sold: %(skus)s.") % {"skus": ", ".join(inactive)})
-        cursor.execute(
-            f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s",
-            [reference, Reservation.Status.ACTIVE],
-        )
-        done = {row[0] for row in cursor.fetchall()}
-        todo = [line for line in lines if line.line not in done]
-        if not todo:
-            return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
-        product_ids = sorted({line.product_id for line in todo})
-        in_list = ", ".join(["%s"] * len(product_ids))
+        # The levels of every line's product, locked, and the lines of `reference` already reserved
+        # (read after the advisory lock above: a try of the same order just committed is seen).
+        done_sql = f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s"
+        done_params = [reference, Reservation.Status.ACTIVE]
         sql = (
-            f"SELECT s.id, s.product_id, w.priority, w.id, {AVAILABLE_SQL}"
+            f"SELECT s.id, s.product_id, w.priority, w.id, {AVAILABLE_SQL}, {DONE_LINES[connection.vendor] % done_sql}"
             f" FROM {level_table} s JOIN {warehouse_table} w ON w.id = s.warehouse_id"
             f" WHERE s.product_id IN ({in_list}) AND w.active"
         )
-        params = list(product_ids)
+        params = [*done_params, *product_ids]
         if warehouse is not None:
             sql += " AND w.id = %s"
             params.append(warehouse.pk)
@@ -372,9 +376,20 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
         if connection.features.has_select_for_update_of:
             sql += " FOR UPDATE OF s"
         cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if rows:
+            done = set(_lines(rows[0][5]))
+        else:  # no level to lock: the reserved lines are read alone
+            cursor.execute(done_sql, done_params)
+            done = {row[0] for row in cursor.fetchall()}
+        todo = [line for line in lines if line.line not in done]
+        if not todo:
+            return list(Reservation.objects.filter(reference=reference, status=Reservation.Status.ACTIVE))
+        todo_products = {line.product_id for line in todo}
         free = {}
-        for pk, product_id, _priority, _warehouse, available in sorted(cursor.fetchall(), key=lambda r: (r[2], r[3])):
-            free.setdefault(product_id, []).append([pk, available])
+        for pk, product_id, _priority, _warehouse, available, _done in sorted(rows, key=lambda r: (r[2], r[3])):
+            if product_id in todo_products:
+                free.setdefault(product_id, []).append([pk, available])
 
         plan, shortages = [], []
         for line in todo:
@@ -395,19 +410,22 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
         taken = {}
         for level_pk, _line, quantity in plan:
             taken[level_pk] = taken.get(level_pk, 0) + quantity
-        cursor.execute(
-            f"UPDATE {level_table} SET reserved = reserved + CASE id"
-            f" {' '.join(['WHEN %s THEN %s'] * len(taken))} ELSE 0 END"
-            f" WHERE id IN ({', '.join(['%s'] * len(taken))})",
-            [value for pair in taken.items() for value in pair] + list(taken),
-        )
+        update_sql = (f"UPDATE {level_table} SET reserved = reserved + CASE id"
+                      f" {' '.join(['WHEN %s THEN %s'] * len(taken))} ELSE 0 END"
+                      f" WHERE id IN ({', '.join(['%s'] * len(taken))})")
+        update_params = [value for pair in taken.items() for value in pair] + list(taken)
         now = timezone.now()
-        cursor.execute(
-            f"INSERT INTO {reservation_table} (reference, line, level_id, quantity, status, created_at)"
-            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))} RETURNING id, line, level_id, quantity",
-            [value for level_pk, line, quantity in plan for value in (
-                reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))],
-        )
+        insert_sql = (f"INSERT INTO {reservation_table} (reference, line, level_id, quantity, status, created_at)"
+                      f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(plan))}"
+                      " RETURNING id, line, level_id, quantity")
+        insert_params = [value for level_pk, line, quantity in plan for value in (
+            reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))]
+        if connection.vendor == "postgresql":
+            # One round trip: the levels' UPDATE runs as a part of the INSERT's statement.
+            cursor.execute(f"WITH taken AS ({update_sql}) {insert_sql}", update_params + insert_params)
+        else:
+            cursor.execute(update_sql, update_params)
+            cursor.execute(insert_sql, insert_params)
         created = [
             Reservation(pk=pk, reference=reference, line=line, level_id=level_pk, quantity=quantity,
                         status=Reservation.Status.ACTIVE, created_at=now)

@@ -9,9 +9,9 @@ from .models import Customer, Order, OrderInbox, SurveyAnswer
 
 @admin.register(OrderInbox)
 class OrderInboxAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "source", "status", "order")
+    list_display = ("received_at", "source", "status", "processed_at", "order")
     list_filter = ("status", "source")
-    readonly_fields = ("source", "received_at", "payload", "status", "errors", "order")
+    readonly_fields = ("source", "integration", "received_at", "payload", "status", "errors", "processed_at", "order")
 
 
 @admin.register(Order)

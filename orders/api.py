@@ -1,122 +1,65 @@
 """The orders JSON API: a web store or an ERP posts an order; the same external id posted
 again by the same integration returns the order it created. Authenticated by an API token
-(backoffice.api), which says the integration and the channels it may post for."""
+(backoffice.api), which says the integration and the channels it may post for. What is posted
+is kept (the order inbox) before it is processed: in the request, which answers with the
+order, or by a task when the database failed meanwhile — then the answer is a 202 with the
+address where the outcome is read."""
 
-import json
-import re
-
-from django.db import transaction
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from backoffice.api import MAX_BODY, api_error, api_view
 from backoffice.http import read_body
 
-from . import services
-from .forms import IntakeForm, IntakeItemForm
+from . import intake, services
 from .models import OrderInbox
-
-MAX_ITEMS = 200
-# An order is three levels deep ({"items": [{…}]}); json.loads itself gives up (RecursionError)
-# somewhere near a thousand.
-MAX_DEPTH = 8
-UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
-
-# Where each IntakeForm field sits in the JSON document.
-PATHS = {
-    "document": ("customer", "document"), "name": ("customer", "name"), "email": ("customer", "email"),
-    "phone": ("customer", "phone"), "state_registration": ("customer", "state_registration"),
-    "cep": ("address", "cep"), "street": ("address", "street"), "number": ("address", "number"),
-    "complement": ("address", "complement"), "district": ("address", "district"), "city_ibge": ("address", "city_ibge"),
-}
-
-
-def _flatten(document: dict) -> dict:
-    flat = {}
-    for field in IntakeForm.base_fields:
-        section, key = PATHS.get(field, (None, field))
-        source = document.get(section) if section else document
-        if isinstance(source, dict) and source.get(key) is not None:
-            flat[field] = str(source[key])
-    return flat
-
-
-def _errors(form, prefix=""):
-    return {prefix + ".".join(PATHS.get(field, (field,))) if field != "__all__" else (prefix or "order"): messages
-            for field, messages in form.errors.items()}
-
-
-def _unstorable(document) -> str | None:
-    """Why the parsed document cannot be processed: nested too deep, or text PostgreSQL
-    cannot store (a NUL character, a lone UTF-16 surrogate). Walked without recursion."""
-    pending = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            return _("The document is nested more than %(max)d levels deep.") % {"max": MAX_DEPTH}
-        if isinstance(value, dict):
-            pending.extend((item, depth + 1) for item in value.values())
-            texts = value.keys()
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-            texts = ()
-        else:
-            texts = (value,) if isinstance(value, str) else ()
-        if any(UNSTORABLE.search(text) for text in texts):
-            return _("Text cannot hold a NUL character or a lone UTF-16 surrogate.")
-    return None
 
 
 @api_view("POST")
 def order_create(request):
     """POST /api/orders/ — 201 with the new order, 200 with the order an earlier post of the
     same external id by the same integration created, 4xx in JSON with the reason (400 with
-    the errors of each field)."""
-    token = request.api_token
+    the errors of each field), 202 with its inbox entry when a task processes it."""
     body, too_large = read_body(request, MAX_BODY)
-    # Kept as it came, but as text PostgreSQL can store: bytes that are not UTF-8 and NULs escaped.
-    inbox = OrderInbox.objects.create(
-        source=f"api:{token.name}", payload=body.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),
-    )
-    if too_large:
-        return _reject(inbox, {"body": [_("The body is larger than %(max)d bytes.") % {"max": MAX_BODY}]}, status=413)
     try:
-        document = json.loads(body.decode("utf-8") or "null")
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return _reject(inbox, {"body": [_("The body is not valid JSON.")]})
-    unstorable = _unstorable(document)
-    if unstorable:
-        return _reject(inbox, {"body": [unstorable]})
-    if isinstance(document, dict) and "channel" in document and document["channel"] not in token.channels:
-        return _reject(inbox, {"channel": [_("This token may post orders only for: %(channels)s.")
-                                           % {"channels": ", ".join(token.channels)}]}, status=403)
-    if not isinstance(document, dict) or not isinstance(document.get("items"), list) or not document["items"]:
-        return _reject(inbox, {"items": [_("Send an object with a non-empty list “items”.")]})
-    if len(document["items"]) > MAX_ITEMS:
-        return _reject(inbox, {"items": [_("At most %(max)d items per order.") % {"max": MAX_ITEMS}]})
-    form = IntakeForm(_flatten(document))
-    items = [IntakeItemForm({k: str(v) for k, v in item.items() if v is not None} if isinstance(item, dict) else {})
-             for item in document["items"]]
-    errors = {} if form.is_valid() else _errors(form)
-    for index, item in enumerate(items):
-        if not item.is_valid():
-            errors.update({f"items[{index}].{field}": messages for field, messages in item.errors.items()})
-    if errors:
-        return _reject(inbox, errors)
-    try:
-        order, created = services.order_receive(data=form.cleaned_data, items=[i.cleaned_data for i in items],
-                                                integration=token.integration)
-    except services.OrderError as exc:
-        return _reject(inbox, {"order": [str(exc)]})
-    OrderInbox.objects.filter(pk=inbox.pk).update(status=OrderInbox.Status.ACCEPTED, order=order)
-    return JsonResponse(
-        {"id": order.pk, "number": order.number, "status": order.status, "total": str(order.total),
-         "hold_reason": order.hold_reason, "created": created},
-        status=201 if created else 200,
-    )
+        inbox = services.order_inbox_receive(token=request.api_token, body=body, too_large=too_large)
+    except intake.Refused as refused:
+        return api_error(refused.status, _("The order was not accepted."), errors=refused.errors)
+    inbox, created = services.order_inbox_take(inbox=inbox)
+    if inbox.status == OrderInbox.Status.ACCEPTED:
+        return JsonResponse({**_order(inbox.order), "created": created}, status=201 if created else 200)
+    if inbox.status == OrderInbox.Status.RECEIVED:
+        answer = JsonResponse(_entry(inbox), status=202)
+        answer["Location"] = _entry(inbox)["url"]
+        return answer
+    if inbox.status == OrderInbox.Status.REJECTED:
+        return api_error(400, _("The order was not accepted."), errors=inbox.errors)
+    return api_error(500, _("The order could not be processed; it was kept for the team."), **_entry(inbox))
 
 
-def _reject(inbox, errors, *, status=400):
-    with transaction.atomic():
-        OrderInbox.objects.filter(pk=inbox.pk).update(status=OrderInbox.Status.REJECTED, errors=errors)
-    return api_error(status, _("The order was not accepted."), errors=errors)
+@api_view("GET")
+def inbox_entry(request, pk):
+    """GET /api/orders/inbox/<id>/ — what became of a posted order: waiting, its order, or the
+    errors. Only tokens of the integration that posted it see it."""
+    inbox = (OrderInbox.objects.select_related("order")
+             .filter(pk=pk, integration=request.api_token.integration).first())
+    if inbox is None:
+        return api_error(404, _("This integration posted no such order."))
+    return JsonResponse(_entry(inbox))
+
+
+def _order(order):
+    return {"id": order.pk, "number": order.number, "status": order.status, "total": str(order.total),
+            "hold_reason": order.hold_reason}
+
+
+def _entry(inbox):
+    entry = {"inbox": inbox.pk, "status": inbox.status, "url": reverse("orders_api:inbox_entry", args=[inbox.pk]),
+             "received_at": inbox.received_at.isoformat(),
+             "processed_at": inbox.processed_at.isoformat() if inbox.processed_at else None}
+    if inbox.order_id:
+        entry["order"] = _order(inbox.order)
+    if inbox.errors:
+        entry["errors"] = inbox.errors
+    return entry

@@ -10,6 +10,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from backoffice.api import register_api_channels
         from backoffice.imports import register_importer
+        from backoffice.jobs import PeriodicJob, register_periodic_job
         from backoffice.navigation import NavItem, register_nav
 
         from .importers import OrderImporter
@@ -25,3 +26,10 @@ class OrdersConfig(AppConfig):
             NavItem(_("Satisfaction (NPS)"), "orders:survey_list", "emoji-smile", "orders.view_surveyanswer", section,
                     40),
         )
+        register_periodic_job(PeriodicJob(
+            name="orders.process_waiting_inbox",
+            task="orders.tasks.process_waiting_inbox",
+            description=_("Processes the orders posted to the API that waited more than five minutes (their "
+                          "request could not, and their task was not queued)."),
+            every_seconds=300,
+        ))

@@ -10,9 +10,11 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backoffice.fields import MoneyField
 from backoffice.money import ZERO
+from backoffice.timeline import StateMachine, timeline_events
 
 cep_validator = RegexValidator(r"^\d{8}$", _("The CEP has 8 digits."))
 
@@ -331,27 +333,47 @@ class SurveyAnswer(models.Model):
 
 
 class OrderInbox(models.Model):
-    """An order as it arrived from outside (the JSON API), kept before it is processed:
-    a rejected one stays with its errors, ready to be looked at and sent again."""
+    """An order as it arrived from outside (the JSON API), kept before it is processed. Its shape
+    is judged as it arrives (one that is no order is kept rejected, with the errors); then it is
+    processed, in the request when it can be and by a task when not: it becomes an order, or is
+    rejected with the errors of its fields, or failed (not the sender's fault: a bug, a worker it
+    stopped). A rejected one stays with its errors, ready to be looked at and sent again."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("order inbox status", "received")
         ACCEPTED = "accepted", _("accepted")
         REJECTED = "rejected", _("rejected")
+        FAILED = "failed", _("failed")
 
     source = models.CharField(_("source"), max_length=120)
+    # The API token's integration: whose external ids the order's are, and who may look at the row.
+    integration = models.CharField(_("integration"), max_length=50, blank=True, default="")
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     payload = models.TextField(_("payload"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
     errors = models.JSONField(_("errors"), default=dict, blank=True)
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    # A received order is processed once, one way or another (sent again, it is a new row).
+    states = StateMachine({Status.RECEIVED: {Status.ACCEPTED, Status.REJECTED, Status.FAILED}})
 
     class Meta:
         verbose_name = _("order inbox entry")
         verbose_name_plural = _("order inbox")
         ordering = ["-received_at"]
         default_permissions = ("view",)
+        indexes = [models.Index(fields=["received_at"], condition=Q(status="received"), name="orderinbox_waiting")]
 
     def __str__(self):
         return f"{self.source} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+timeline_events({
+    "orderinbox.accepted": _("Became order #%(number)s."),
+    "orderinbox.repeated": _("Order #%(number)s was received before: nothing changed."),
+    "orderinbox.rejected": _("Refused; fields to fix: %(fields)s."),
+    "orderinbox.failed": _("Could not be processed (%(error)s); kept for the team."),
+    "orderinbox.poisoned": _("Processing stopped the worker %(starts)d times; kept for the team."),
+})

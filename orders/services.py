@@ -2,23 +2,29 @@
 (`models.TRANSITIONS`): each move locks the order, refuses an illegal move, and writes a
 timeline event and an audit row."""
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.api import MAX_BODY
 from backoffice.audit import audit_record
 from backoffice.money import MAX_AMOUNT, ZERO, cents, format_money
-from backoffice.queueing import send_after_commit
+from backoffice.queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
+from backoffice.states import TransitionRefused, transition
+from backoffice.timeline import render
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
+from . import intake
 from .models import (
     TAKES_PAYMENT,
     TRANSITIONS,
@@ -28,6 +34,7 @@ from .models import (
     Customer,
     Order,
     OrderEvent,
+    OrderInbox,
     OrderItem,
     Status,
     SurveyAnswer,
@@ -35,6 +42,8 @@ from .models import (
 )
 from .survey import SURVEYED, survey_token
 from .validators import cep_in_uf, clean_cep, clean_document, document_kind
+
+logger = logging.getLogger(__name__)
 
 # The largest amount a MoneyField holds.
 
@@ -459,6 +468,124 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
             items=[ItemInput(item["sku"], item["quantity"], item["unit_price"], item.get("discount") or ZERO)
                    for item in items],
         )
+
+
+# The order inbox (the JSON API) --------------------------------------------------
+
+
+def order_inbox_receive(*, token, body: bytes, too_large: bool) -> OrderInbox:
+    """Keep what the API `token` posted, before anything else. One that has no order's shape
+    (judged without the database) is kept rejected with the errors, and intake.Refused raised."""
+    refusal = None
+    try:
+        if too_large:
+            raise intake.Refused({"body": [_("The body is larger than %(max)d bytes.") % {"max": MAX_BODY}]},
+                                 status=413)
+        intake.read(body, channels=token.channels)
+    except intake.Refused as refused:
+        refusal = refused
+    inbox = OrderInbox.objects.create(
+        source=f"api:{token.name}", integration=token.integration,
+        # Kept as it came, but as text PostgreSQL can store: bytes that are not UTF-8 and NULs escaped.
+        payload=body.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),
+        status=OrderInbox.Status.REJECTED if refusal else OrderInbox.Status.RECEIVED,
+        errors=refusal.errors if refusal else {}, processed_at=timezone.now() if refusal else None,
+    )
+    if refusal:
+        raise refusal
+    return inbox
+
+
+def order_inbox_take(*, inbox: OrderInbox) -> tuple[OrderInbox, bool]:
+    """Process a row just received at once, so that the API answers with its order; when the
+    database fails meanwhile, its task takes it over and the row is returned still received."""
+    try:
+        return order_inbox_process(inbox_id=inbox.pk)
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("Order inbox %s handed to its task: %s", inbox.pk, exc)
+        send_after_commit("orders.tasks.process_inbox", inbox.pk)
+        return inbox, False
+
+
+def order_inbox_process(*, inbox_id: int) -> tuple[OrderInbox, bool]:
+    """Make a received row an order (True when created now, False when it was received before),
+    or end it rejected with the errors of its fields. Whatever else goes wrong ends it failed,
+    logged; a database briefly away is raised, for the task to retry. Safe to repeat: a
+    processed row is left as it is."""
+    inbox = OrderInbox.objects.get(pk=inbox_id)
+    if inbox.status != OrderInbox.Status.RECEIVED:
+        return inbox, False
+    try:
+        return _inbox_take(inbox)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        # A bug must not leave the row waiting forever: it fails, kept, and logged.
+        logger.exception("Order inbox %s failed", inbox_id)
+        failed = order_inbox_fail(inbox_id=inbox_id, code="orderinbox.failed", params={"error": type(exc).__name__})
+        return failed, False
+
+
+def _inbox_take(inbox):
+    try:
+        # The channel was checked when it arrived, against the token that posted it.
+        data, items = intake.clean(intake.read(inbox.payload.encode(), channels=None))
+        with transaction.atomic():
+            order, created = order_receive(data=data, items=items, integration=inbox.integration)
+            code = "orderinbox.accepted" if created else "orderinbox.repeated"
+            transition(inbox, OrderInbox.Status.ACCEPTED, code=code, params={"number": order.number},
+                       changes={"order": order, "processed_at": timezone.now()})
+        return inbox, created
+    except intake.Refused as refused:
+        errors = refused.errors
+    except OrderError as exc:
+        errors = {"order": [str(exc)]}
+    _inbox_end(inbox, OrderInbox.Status.REJECTED, errors, params={"fields": ", ".join(errors)})
+    return inbox, False
+
+
+def _inbox_end(inbox, status, errors, *, code="", params=None):
+    try:
+        transition(inbox, status, code=code, params=params, changes={"errors": errors, "processed_at": timezone.now()})
+    except TransitionRefused:  # processed meanwhile elsewhere: that verdict stands
+        inbox.refresh_from_db()
+    return inbox
+
+
+def order_inbox_fail(*, inbox_id: int, code: str, params: dict) -> OrderInbox:
+    """End a received row failed (not the sender's fault), with the reason of the event `code`
+    as its error; a processed row is left as it is."""
+    inbox = OrderInbox.objects.get(pk=inbox_id)
+    if inbox.status != OrderInbox.Status.RECEIVED:
+        return inbox
+    return _inbox_end(inbox, OrderInbox.Status.FAILED, {"order": [render(code, params)]}, code=code, params=params)
+
+
+def order_inbox_stopped_the_worker(*, inbox_id: int, starts: int) -> OrderInbox:
+    """The poison-task guard's verdict on a row whose processing never finished."""
+    return order_inbox_fail(inbox_id=inbox_id, code="orderinbox.poisoned", params={"starts": starts})
+
+
+def order_inbox_delivery_key(inbox_id: int) -> str:
+    """The poison-task guard's count of a row: one, whether its task or the catch-up job runs it."""
+    return f"orderinbox:{inbox_id}"
+
+
+def order_inbox_catch_up(*, limit: int = 500) -> int:
+    """Process the rows left waiting (their task never queued, or their request died); how
+    many. Each under its task's poison-task guard; one that fails is logged and the next one
+    is processed."""
+    waiting = OrderInbox.objects.filter(status=OrderInbox.Status.RECEIVED,
+                                        received_at__lt=timezone.now() - WAITING_TOO_LONG)
+    ids = list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        try:
+            with delivery_guard(order_inbox_delivery_key(pk), name="order_inbox_catch_up",
+                                poisoned=partial(order_inbox_stopped_the_worker, inbox_id=pk)):
+                order_inbox_process(inbox_id=pk)
+        except Exception:
+            logger.exception("Catching up order inbox %s failed", pk)
+    return len(ids)
 
 
 # Post-sale survey -------------------------------------------------------------

@@ -49,6 +49,23 @@ def test_sixteen_buyers_never_oversell_the_last_units(stocked, main_warehouse, s
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_order_reserved_by_sixteen_tries_at_once_is_reserved_once(stocked, main_warehouse, second_warehouse):
+    # Its lines split across both warehouses: each try waits for the one before, then sees its lines reserved.
+    products = [stocked(3), stocked(5)]
+    services.stock_receive(product=products[0], warehouse=second_warehouse, quantity=4, unit_cost=products[0].cost,
+                           user=None)
+    lines = [services.ReservationLine("1", products[0].pk, 5), services.ReservationLine("2", products[1].pk, 2)]
+    results = at_once(lambda n: services.stock_reserve(reference="order:7", lines=lines), BUYERS)
+    assert raised(results) == []
+    assert {tuple(sorted((r.line, r.level_id, r.quantity) for r in result)) for result in results} == {
+        tuple(sorted((r.line, r.level_id, r.quantity) for r in Reservation.objects.filter(reference="order:7")))}
+    assert Reservation.objects.filter(reference="order:7").count() == 3
+    assert StockLevel.objects.aggregate(total=Sum("reserved"))["total"] == 7
+    assert ledger_drift() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reserving_shipping_cancelling_receiving_and_transferring_at_once_neither_deadlock_nor_drift(
     stocked, main_warehouse, second_warehouse
 ):
