@@ -258,7 +258,7 @@ def _payment(params: dict) -> str:
     if "amount" not in params:  # recorded before events kept codes: its text as written
         return _words(params)
     return (gettext("Payment of %(amount)s %(reference)s") % {
-        "amount": format_money(Decimal(params["amount"])), "reference": params.get("reference", "")}).strip()
+        "amount": format_money(params["amount"]), "reference": params.get("reference", "")}).strip()
 
 
 def _released(params: dict) -> str:
@@ -270,7 +270,7 @@ def _released(params: dict) -> str:
 
 def _paid_check(params: dict) -> str:
     return gettext("Paid %(paid)s, but the order totals %(total)s.") % {
-        "paid": format_money(Decimal(params["paid"])), "total": format_money(Decimal(params["total"]))}
+        "paid": format_money(params["paid"]), "total": format_money(params["total"])}
 
 
 # The order's timeline. A move's code is "order.<status>"; money is kept as a string
