@@ -119,20 +119,6 @@ class Status(models.TextChoices):
 # The statuses in which an order takes a payment (toward its total).
 TAKES_PAYMENT = frozenset({Status.NEW, Status.AWAITING_PAYMENT})
 
-# The pipeline (Order.states): every other move is refused.
-TRANSITIONS = {
-    Status.NEW: {Status.AWAITING_PAYMENT, Status.CANCELLED},
-    Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED},
-    Status.PAID: {Status.READY_TO_SHIP, Status.CANCELLED},
-    Status.READY_TO_SHIP: {Status.INVOICED, Status.CANCELLED},
-    Status.INVOICED: {Status.SHIPPED},
-    Status.SHIPPED: {Status.DELIVERED, Status.RETURNED},
-    Status.DELIVERED: {Status.CLOSED, Status.RETURNED},
-    Status.CLOSED: set(),
-    Status.CANCELLED: set(),
-    Status.RETURNED: set(),
-}
-
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
@@ -184,7 +170,19 @@ class Order(models.Model):
     # Its timeline, oldest first (written by backoffice.states only).
     events = GenericRelation("backoffice.TimelineEvent", related_query_name="order")
 
-    states = StateMachine(TRANSITIONS)
+    # The pipeline: every other move is refused.
+    states = StateMachine({
+        Status.NEW: {Status.AWAITING_PAYMENT, Status.CANCELLED},
+        Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED},
+        Status.PAID: {Status.READY_TO_SHIP, Status.CANCELLED},
+        Status.READY_TO_SHIP: {Status.INVOICED, Status.CANCELLED},
+        Status.INVOICED: {Status.SHIPPED},
+        Status.SHIPPED: {Status.DELIVERED, Status.RETURNED},
+        Status.DELIVERED: {Status.CLOSED, Status.RETURNED},
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+        Status.RETURNED: set(),
+    })
 
     class Meta:
         verbose_name = _("order")

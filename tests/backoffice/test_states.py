@@ -84,7 +84,7 @@ def test_a_parameter_that_is_a_code_is_rendered_too_and_an_unknown_code_reads_as
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_of_concurrent_moves_from_the_same_status_one_wins(waiting):
     targets = [ImportFile.Status.DONE, ImportFile.Status.FAILED] * 4
 
