@@ -49,9 +49,11 @@ def seeded_orders() -> int:
 
 def seed(orders: int, *, out=print) -> float:
     """Add `orders` orders (and their customers, and the products if missing); seconds taken."""
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
 
     from inventory.models import Product
+    from orders.models import Order
     from orders.services import ORDER_NUMBERS
 
     began = time.perf_counter()
@@ -120,13 +122,14 @@ def seed(orders: int, *, out=print) -> float:
                    now() - make_interval(secs => ({int(orders)} - t.i) * (63072000.0 / {int(orders)})) AS placed_at
             FROM (SELECT i, sum(quantity * price) AS items_total FROM bench_item GROUP BY i) AS t""")
         cursor.execute(f"""
-            INSERT INTO orders_order (number, channel, external_id, integration, customer_id, status, hold_reason,
+            INSERT INTO orders_order (number, channel, external_id, integration, customer_id, status, hold,
                 validation_failures, ship_recipient, ship_cep, ship_street, ship_number, ship_complement,
                 ship_district, ship_city_code, ship_city_name, ship_uf, items_total, discount_total, shipping_total,
                 total, paid_amount, notes, placed_at, created_at, updated_at)
             SELECT {number_base} + o.i, o.channel,
                    CASE WHEN o.channel IN ({marketplaces}) THEN 'BENCH' || ({number_base} + o.i) ELSE '' END, '',
-                   o.customer_id, o.status, '', '[]'::jsonb, a.recipient, a.cep, a.street, a.number, '', a.district,
+                   o.customer_id, o.status, '{{}}'::jsonb, '[]'::jsonb, a.recipient, a.cep, a.street, a.number, '',
+                   a.district,
                    city.code, city.name, city.uf, o.items_total, 0, o.shipping_total, o.items_total + o.shipping_total,
                    CASE WHEN o.status IN ({paid}) THEN o.items_total + o.shipping_total ELSE 0 END,
                    '', o.placed_at, o.placed_at, o.placed_at
@@ -137,10 +140,12 @@ def seed(orders: int, *, out=print) -> float:
             INSERT INTO orders_orderitem (order_id, product_id, sku, name, quantity, unit_price, discount, total)
             SELECT ord.id, it.product_id, it.sku, it.name, it.quantity, it.price, 0, it.quantity * it.price
             FROM bench_item it JOIN orders_order ord ON ord.number = {number_base} + it.i""")
+        # Each order's first timeline row: the move to its status (backoffice.states' code for it).
         cursor.execute(f"""
-            INSERT INTO orders_orderevent (order_id, created_at, kind, from_status, to_status, message)
-            SELECT id, placed_at, 'status', '', status, 'Bench order' FROM orders_order
-            WHERE number > {number_base}""")
+            INSERT INTO backoffice_timelineevent (content_type_id, object_id, created_at, code, params, from_status,
+                                                  to_status)
+            SELECT %s, id, placed_at, 'order.' || status, '{{}}'::jsonb, '', status FROM orders_order
+            WHERE number > {number_base}""", [ContentType.objects.get_for_model(Order).pk])
     out("  analyzing …")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

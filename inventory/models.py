@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fields import MoneyField
+from backoffice.timeline import timeline_events
 
 
 class Origin(models.IntegerChoices):
@@ -290,3 +291,15 @@ class ReorderAlert(models.Model):
 
     def __str__(self):
         return f"{self.product.sku} {self.day}"
+
+
+# Why stock could not be reserved (InventoryError's codes): an order waiting for stock keeps
+# the reason as a code, read in the reader's language.
+timeline_events({
+    "inventory.line_quantity": _("Line %(line)s: the quantity must be between 1 and %(max)d."),
+    "inventory.line_twice": _("Line %(line)s appears twice."),
+    "inventory.unknown_product": _("Unknown product: %(ids)s."),
+    "inventory.inactive_product": _("Inactive products cannot be sold: %(skus)s."),
+    "inventory.short": _("Not enough stock — %(detail)s."),
+    "inventory.shortage": _("%(sku)s: %(requested)d requested, %(available)d available"),
+})

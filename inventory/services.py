@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit import audit_record
 from backoffice.money import cents
+from backoffice.timeline import render
 
 from .models import (
     AVAILABLE,
@@ -42,7 +43,13 @@ PRODUCT_FIELDS = [f.attname for f in Product._meta.concrete_fields if f.name not
 
 
 class InventoryError(Exception):
-    """A refused stock operation; the message is meant for the user."""
+    """A refused stock operation; the message is meant for the user. One an order keeps (why
+    it waits for stock) also has a code and its parameters, declared in inventory.models, so
+    it is read later in the reader's language; its message is then that code's text."""
+
+    def __init__(self, message: str = "", *, code: str = "", params: dict | None = None):
+        self.code, self.params = code, params or {}
+        super().__init__(message or render(code, self.params))
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,10 @@ class Shortage:
 class InsufficientStock(InventoryError):
     def __init__(self, shortages: list[Shortage]):
         self.shortages = shortages
-        detail = "; ".join(
-            _("%(sku)s: %(requested)d requested, %(available)d available")
-            % {"sku": s.sku, "requested": s.requested, "available": s.available}
+        super().__init__(code="inventory.short", params={"detail": [
+            {"code": "inventory.shortage", "params": {"sku": s.sku, "requested": s.requested, "available": s.available}}
             for s in shortages
-        )
-        super().__init__(_("Not enough stock — %(detail)s.") % {"detail": detail})
+        ]})
 
 
 @dataclass(frozen=True)
@@ -332,10 +337,9 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
     seen = set()
     for line in lines:
         if line.quantity is None or not 0 < line.quantity <= MAX_QUANTITY:
-            raise InventoryError(_("Line %(line)s: the quantity must be between 1 and %(max)d.") % {
-                "line": line.line, "max": MAX_QUANTITY})
+            raise InventoryError(code="inventory.line_quantity", params={"line": line.line, "max": MAX_QUANTITY})
         if line.line in seen:
-            raise InventoryError(_("Line %(line)s appears twice.") % {"line": line.line})
+            raise InventoryError(code="inventory.line_twice", params={"line": line.line})
         seen.add(line.line)
     ops = connection.ops
     level_table, warehouse_table, product_table, reservation_table = (
@@ -355,10 +359,10 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
         products = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
         unknown = [pk for pk in product_ids if pk not in products]
         if unknown:
-            raise InventoryError(_("Unknown product: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
+            raise InventoryError(code="inventory.unknown_product", params={"ids": ", ".join(map(str, unknown))})
         inactive = sorted(products[pk][0] for pk in product_ids if not products[pk][1])
         if inactive:
-            raise InventoryError(_("Inactive products cannot be sold: %(skus)s.") % {"skus": ", ".join(inactive)})
+            raise InventoryError(code="inventory.inactive_product", params={"skus": ", ".join(inactive)})
         # The levels of every line's product, locked, and the lines of `reference` already reserved
         # (read after the advisory lock above: a try of the same order just committed is seen).
         done_sql = f"SELECT line FROM {reservation_table} WHERE reference = %s AND status = %s"

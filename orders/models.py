@@ -3,18 +3,20 @@ IBGE municipality table that addresses (and later the NF-e) point to."""
 
 from decimal import Decimal
 
-from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from backoffice.fields import MoneyField
-from backoffice.money import ZERO
-from backoffice.timeline import StateMachine, timeline_events
+from backoffice.money import ZERO, format_money
+from backoffice.timeline import StateMachine, render, timeline_events
+
+from .validators import INVALID_DOCUMENT
 
 cep_validator = RegexValidator(r"^\d{8}$", _("The CEP has 8 digits."))
 
@@ -117,20 +119,6 @@ class Status(models.TextChoices):
 # The statuses in which an order takes a payment (toward its total).
 TAKES_PAYMENT = frozenset({Status.NEW, Status.AWAITING_PAYMENT})
 
-# The pipeline: every other move is refused by the services.
-TRANSITIONS = {
-    Status.NEW: {Status.AWAITING_PAYMENT, Status.CANCELLED},
-    Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED},
-    Status.PAID: {Status.READY_TO_SHIP, Status.CANCELLED},
-    Status.READY_TO_SHIP: {Status.INVOICED, Status.CANCELLED},
-    Status.INVOICED: {Status.SHIPPED},
-    Status.SHIPPED: {Status.DELIVERED, Status.RETURNED},
-    Status.DELIVERED: {Status.CLOSED, Status.RETURNED},
-    Status.CLOSED: set(),
-    Status.CANCELLED: set(),
-    Status.RETURNED: set(),
-}
-
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
@@ -153,8 +141,10 @@ class Order(models.Model):
     integration = models.CharField(_("integration"), max_length=50, blank=True, default="")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
-    hold_reason = models.CharField(_("on hold because"), max_length=200, blank=True)
-    # The failed checks that keep a paid order in the validation queue.
+    # Why a new order waits for stock ({"code", "params"}, {} when it does not): `hold_reason` reads it.
+    hold = models.JSONField(_("on hold because"), default=dict, blank=True)
+    # The failed checks that keep a paid order in the validation queue ([{"code", "params"}]):
+    # `failed_checks` reads them.
     validation_failures = models.JSONField(_("failed checks"), default=list, blank=True)
     # The shipping address as it was when the order was placed.
     ship_recipient = models.CharField(_("recipient"), max_length=150)
@@ -177,6 +167,22 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True)
+    # Its timeline, oldest first (written by backoffice.states only).
+    events = GenericRelation("backoffice.TimelineEvent", related_query_name="order")
+
+    # The pipeline: every other move is refused.
+    states = StateMachine({
+        Status.NEW: {Status.AWAITING_PAYMENT, Status.CANCELLED},
+        Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED},
+        Status.PAID: {Status.READY_TO_SHIP, Status.CANCELLED},
+        Status.READY_TO_SHIP: {Status.INVOICED, Status.CANCELLED},
+        Status.INVOICED: {Status.SHIPPED},
+        Status.SHIPPED: {Status.DELIVERED, Status.RETURNED},
+        Status.DELIVERED: {Status.CLOSED, Status.RETURNED},
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+        Status.RETURNED: set(),
+    })
 
     class Meta:
         verbose_name = _("order")
@@ -229,6 +235,74 @@ class Order(models.Model):
     def in_validation_queue(self):
         return self.status == Status.PAID and bool(self.validation_failures)
 
+    @property
+    def hold_reason(self) -> str:
+        """Why it waits for stock, in the active language ("" when it does not)."""
+        return render(self.hold["code"], self.hold.get("params")) if self.hold else ""
+
+    @property
+    def failed_checks(self) -> list[str]:
+        """The checks it failed, in the active language."""
+        return [render(check["code"], check.get("params")) for check in self.validation_failures]
+
+
+def _words(params: dict) -> str:
+    """Someone's own words, as written: a note, a reason, a reference (or an event's text
+    written before events kept codes)."""
+    return str(params.get("text", ""))
+
+
+def _payment(params: dict) -> str:
+    if "amount" not in params:  # recorded before events kept codes: its text as written
+        return _words(params)
+    return (gettext("Payment of %(amount)s %(reference)s") % {
+        "amount": format_money(params["amount"]), "reference": params.get("reference", "")}).strip()
+
+
+def _released(params: dict) -> str:
+    """Released for shipping: its checks passed, or a manager overrode the failed ones."""
+    if "reason" not in params:
+        return gettext("All checks passed.")
+    return gettext("%(reason)s (overridden: %(failed)s)") % params
+
+
+def _paid_check(params: dict) -> str:
+    return gettext("Paid %(paid)s, but the order totals %(total)s.") % {
+        "paid": format_money(params["paid"]), "total": format_money(params["total"])}
+
+
+# The order's timeline. A move's code is "order.<status>"; money is kept as a string
+# ("58.80") and formatted when read. "order.note" is a staff note, and also what an event,
+# a hold reason or a failed check written as text before events kept codes became.
+timeline_events({
+    "order.received": _("Order received."),
+    "order.held": _("On hold: %(reason)s"),
+    "order.awaiting_payment": _("Stock reserved."),
+    "order.payment": _payment,
+    "order.paid": _words,
+    "order.validation_failed": _("Failed checks: %(failures)s"),
+    "order.ready_to_ship": _released,
+    "order.invoiced": _words,
+    "order.shipped": _words,
+    "order.delivered": _words,
+    "order.closed": _words,
+    "order.cancelled": _words,
+    "order.returned": _words,
+    "order.note": _words,
+    "order.tagged": _("Tagged “%(tag)s”."),
+    "order.survey_sent": _("Satisfaction survey sent to %(email)s."),
+    "order.survey_answered": _("Survey answered: %(score)d."),
+    # The checks a paid order must pass (services.validation_failures).
+    "order.check.document": _("Customer document: %(error)s"),
+    "order.document.invalid": INVALID_DOCUMENT,
+    "order.check.address": _("The shipping address is incomplete."),
+    "order.check.cep": cep_validator.message,
+    "order.check.cep_uf": _("The CEP %(cep)s is not in %(uf)s."),
+    "order.check.city_uf": _("The city (IBGE %(code)s) is not in %(uf)s."),
+    "order.check.paid": _paid_check,
+    "order.check.blocked": _("The customer is blocked."),
+})
+
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items")
@@ -257,38 +331,6 @@ class OrderItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
-
-
-class OrderEvent(models.Model):
-    """The order's timeline: who did what, when, from which status to which, and why."""
-
-    class Kind(models.TextChoices):
-        STATUS = "status", _("status change")
-        HOLD = "hold", _("on hold")
-        VALIDATION = "validation", _("validation")
-        OVERRIDE = "override", _("validation overridden")
-        PAYMENT = "payment", _("payment")
-        NOTE = "note", _("note")
-
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
-    message = models.TextField(_("message"), blank=True)
-
-    class Meta:
-        verbose_name = _("order event")
-        verbose_name_plural = _("order timeline")
-        ordering = ["created_at", "pk"]
-        default_permissions = ("view",)
-
-    def __str__(self):
-        return f"{self.order} {self.kind}"
 
 
 class Counter(models.Model):

@@ -1,6 +1,7 @@
 """Every change to customers and orders. The order pipeline is a state machine
-(`models.TRANSITIONS`): each move locks the order, refuses an illegal move, and writes a
-timeline event and an audit row."""
+(`Order.states`): each move locks the order and goes through backoffice.states, which
+refuses an illegal move and writes its timeline event and audit line; what is not a move (a
+payment, a hold, a note) is recorded on the timeline as a code and its parameters."""
 
 import logging
 from dataclasses import dataclass
@@ -18,22 +19,21 @@ from django.utils.translation import gettext as _
 
 from backoffice.api import MAX_BODY
 from backoffice.audit import audit_record
-from backoffice.money import MAX_AMOUNT, ZERO, cents, format_money
+from backoffice.models import TimelineEvent
+from backoffice.money import MAX_AMOUNT, ZERO, cents
 from backoffice.queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
-from backoffice.states import TransitionRefused, transition
+from backoffice.states import TransitionRefused, record, transition
 from backoffice.timeline import render
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from . import intake
 from .models import (
     TAKES_PAYMENT,
-    TRANSITIONS,
     Address,
     City,
     Counter,
     Customer,
     Order,
-    OrderEvent,
     OrderInbox,
     OrderItem,
     Status,
@@ -44,8 +44,6 @@ from .survey import SURVEYED, survey_token
 from .validators import cep_in_uf, clean_cep, clean_document, document_kind
 
 logger = logging.getLogger(__name__)
-
-# The largest amount a MoneyField holds.
 
 
 class OrderError(Exception):
@@ -131,13 +129,6 @@ def _next_number() -> int:
     return counter.value
 
 
-def _event(order, kind, *, actor=None, from_status="", to_status="", message="") -> OrderEvent:
-    return OrderEvent.objects.create(
-        order=order, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None,
-        from_status=from_status, to_status=to_status, message=message,
-    )
-
-
 def _take_intake_turn(*, batch=False):
     """On PostgreSQL intakes run side by side, each holding this lock shared until commit. A
     transaction that takes in many orders (a spreadsheet import, `batch`) holds it alone:
@@ -207,8 +198,9 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
                       quantity=item.quantity, unit_price=item.unit_price, discount=item.discount, total=net)
             for item, _gross, net in lines
         ])
-        _event(order, OrderEvent.Kind.STATUS, actor=user, to_status=Status.NEW, message=_("Order received."))
-        audit_record(actor=user, action="order.create", obj=order, note=f"{channel} {external_id}".strip())
+        # One fact under one code: the order's first event and its line in the audit log.
+        record(order, "order.received", actor=user, to_status=Status.NEW)
+        audit_record(actor=user, action="order.received", obj=order, note=f"{channel} {external_id}".strip())
         _reserve(order, user)
     return order, True
 
@@ -220,13 +212,11 @@ def _reserve(order, user):
         with transaction.atomic():
             stock_reserve(reference=order.reference, lines=lines)
     except InventoryError as exc:  # not enough stock, or an inactive product
-        order.hold_reason = str(exc)
-        order.save(update_fields=["hold_reason", "updated_at"])
-        _event(order, OrderEvent.Kind.HOLD, actor=user, message=str(exc))
+        order.hold = {"code": exc.code, "params": exc.params}
+        order.save(update_fields=["hold", "updated_at"])
+        record(order, "order.held", {"reason": order.hold}, actor=user)
         return
-    order.hold_reason = ""
-    order.save(update_fields=["hold_reason", "updated_at"])
-    _move(order, Status.AWAITING_PAYMENT, actor=user, message=_("Stock reserved."))
+    _move(order, Status.AWAITING_PAYMENT, actor=user, changes={"hold": {}})
     if order.total and order.paid_amount >= order.total:
         # Paid while it waited for stock.
         _move(order, Status.PAID, actor=user)
@@ -237,18 +227,24 @@ def _locked(order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _move(order, to_status, *, actor=None, message="", kind=OrderEvent.Kind.STATUS):
-    """Move a (locked) order to `to_status`, or refuse an illegal move."""
-    if to_status not in TRANSITIONS[Status(order.status)]:
+def _move(order, to_status, *, actor=None, params=None, changes=None) -> Order:
+    """Move a (locked) order to `to_status` through backoffice.states (its event and audit
+    line), or refuse with InvalidTransition: a move its machine does not allow, or one
+    repeated — which the kit leaves be, but a person repeating a move (a second click, a
+    stale page) is told, and what the move does besides (stock, the survey) is not done again."""
+    try:
+        moved = transition(order, to_status, actor=actor, params=params, changes=changes)
+    except TransitionRefused as exc:
+        raise InvalidTransition(str(exc)) from exc
+    if not moved:
         raise InvalidTransition(_("An order that is “%(from)s” cannot become “%(to)s”.") % {
             "from": Status(order.status).label, "to": Status(to_status).label})
-    from_status = order.status
-    order.status = to_status
-    order.save(update_fields=["status", "validation_failures", "hold_reason", "updated_at"])
-    _event(order, kind, actor=actor, from_status=from_status, to_status=to_status, message=message)
-    audit_record(actor=actor, action=f"order.{to_status}", obj=order, before={"status": from_status},
-                 after={"status": to_status}, note=message)
     return order
+
+
+def _words(text: str) -> dict | None:
+    """A move's parameters when someone said something about it (a note, a reason)."""
+    return {"text": text} if text else None
 
 
 def order_retry_reservation(*, order: Order, user) -> Order:
@@ -275,39 +271,41 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
             raise OrderError(_("The payment must be greater than zero."))
         order.paid_amount += amount
         order.save(update_fields=["paid_amount", "updated_at"])
-        _event(order, OrderEvent.Kind.PAYMENT, actor=user, message=_("Payment of %(amount)s %(reference)s") % {
-            "amount": format_money(amount), "reference": reference})
+        record(order, "order.payment", {"amount": str(cents(amount)), "reference": reference}, actor=user)
         if order.status == Status.AWAITING_PAYMENT and order.paid_amount >= order.total:
-            _move(order, Status.PAID, actor=user, message=reference)
+            _move(order, Status.PAID, actor=user, params=_words(reference))
             _validate(order, user)
     return order
 
 
-def validation_failures(order: Order) -> list[str]:
-    """The checks a paid order must pass before it is released for shipping."""
+def _check(code: str, /, **params) -> dict:
+    return {"code": code, "params": params}
+
+
+def validation_failures(order: Order) -> list[dict]:
+    """The checks a paid order must pass before it is released for shipping: those it fails,
+    as codes with their parameters (orders.models declares their texts)."""
     failures = []
     customer = order.customer
     try:
         clean_document(customer.document, customer.kind)
     except ValidationError as exc:
-        failures.append(_("Customer document: %(error)s") % {"error": exc.messages[0]})
+        failures.append(_check("order.check.document", error=_check("order.document.invalid", **exc.params)))
     required = [order.ship_recipient, order.ship_street, order.ship_number, order.ship_district, order.ship_city_code]
     if not all(value.strip() for value in required):
-        failures.append(_("The shipping address is incomplete."))
+        failures.append(_check("order.check.address"))
     try:
         cep = clean_cep(order.ship_cep)
         if not cep_in_uf(cep, order.ship_uf):
-            failures.append(_("The CEP %(cep)s is not in %(uf)s.") % {"cep": cep, "uf": order.ship_uf})
-    except ValidationError as exc:
-        failures.append(exc.messages[0])
+            failures.append(_check("order.check.cep_uf", cep=cep, uf=order.ship_uf))
+    except ValidationError:
+        failures.append(_check("order.check.cep"))
     if not City.objects.filter(code=order.ship_city_code, uf=order.ship_uf).exists():
-        failures.append(_("The city (IBGE %(code)s) is not in %(uf)s.")
-                        % {"code": order.ship_city_code, "uf": order.ship_uf})
+        failures.append(_check("order.check.city_uf", code=order.ship_city_code, uf=order.ship_uf))
     if order.paid_amount != order.total:
-        failures.append(_("Paid %(paid)s, but the order totals %(total)s.") % {
-            "paid": format_money(order.paid_amount), "total": format_money(order.total)})
+        failures.append(_check("order.check.paid", paid=str(order.paid_amount), total=str(order.total)))
     if customer.blocked:
-        failures.append(_("The customer is blocked."))
+        failures.append(_check("order.check.blocked"))
     return failures
 
 
@@ -316,10 +314,9 @@ def _validate(order, user):
     if failures:
         order.validation_failures = failures
         order.save(update_fields=["validation_failures", "updated_at"])
-        _event(order, OrderEvent.Kind.VALIDATION, actor=user, message="; ".join(failures))
+        record(order, "order.validation_failed", {"failures": failures}, actor=user)
         return
-    order.validation_failures = []
-    _move(order, Status.READY_TO_SHIP, actor=user, message=_("All checks passed."))
+    _move(order, Status.READY_TO_SHIP, actor=user, changes={"validation_failures": []})
 
 
 def order_validate(*, order: Order, user) -> Order:
@@ -347,24 +344,23 @@ def order_override_validation(*, order: Order, user, reason: str) -> Order:
         order = _locked(order)
         if not order.in_validation_queue:
             raise OrderError(_("The order is not in the validation queue."))
-        if user is not None and order.events.filter(kind=OrderEvent.Kind.PAYMENT, actor=user).exists():
+        if user is not None and order.events.filter(code="order.payment", actor=user).exists():
             raise OrderError(_("You registered a payment of this order: someone else must release it."))
-        failed = "; ".join(order.validation_failures)
-        order.validation_failures = []
-        _move(order, Status.READY_TO_SHIP, actor=user, kind=OrderEvent.Kind.OVERRIDE,
-              message=_("%(reason)s (overridden: %(failed)s)") % {"reason": reason, "failed": failed})
+        # The move's own code ("order.ready_to_ship", in the audit log too), with why and what it overrode.
+        _move(order, Status.READY_TO_SHIP, actor=user, params={"reason": reason, "failed": order.validation_failures},
+              changes={"validation_failures": []})
     return order
 
 
 def order_invoice(*, order: Order, user, note: str = "") -> Order:
     with transaction.atomic():
-        return _move(_locked(order), Status.INVOICED, actor=user, message=note)
+        return _move(_locked(order), Status.INVOICED, actor=user, params=_words(note))
 
 
 def order_ship(*, order: Order, user, note: str = "") -> Order:
     """The parcel left: the reserved units leave the stock (sale rows in the ledger)."""
     with transaction.atomic():
-        order = _move(_locked(order), Status.SHIPPED, actor=user, message=note)
+        order = _move(_locked(order), Status.SHIPPED, actor=user, params=_words(note))
         stock_consume(reference=order.reference, user=user)
     return order
 
@@ -372,14 +368,14 @@ def order_ship(*, order: Order, user, note: str = "") -> Order:
 def order_deliver(*, order: Order, user=None, note: str = "") -> Order:
     """The carrier delivered the parcel; the post-sale survey goes out after commit."""
     with transaction.atomic():
-        order = _move(_locked(order), Status.DELIVERED, actor=user, message=note)
+        order = _move(_locked(order), Status.DELIVERED, actor=user, params=_words(note))
         send_after_commit("orders.tasks.send_survey", order.pk)
     return order
 
 
 def order_close(*, order: Order, user, note: str = "") -> Order:
     with transaction.atomic():
-        return _move(_locked(order), Status.CLOSED, actor=user, message=note)
+        return _move(_locked(order), Status.CLOSED, actor=user, params=_words(note))
 
 
 def order_cancel(*, order: Order, user, reason: str) -> Order:
@@ -387,7 +383,7 @@ def order_cancel(*, order: Order, user, reason: str) -> Order:
     if not (reason or "").strip():
         raise OrderError(_("Say why the order is cancelled."))
     with transaction.atomic():
-        order = _move(_locked(order), Status.CANCELLED, actor=user, message=reason.strip())
+        order = _move(_locked(order), Status.CANCELLED, actor=user, params=_words(reason.strip()))
         stock_release(reference=order.reference)
     return order
 
@@ -396,13 +392,13 @@ def order_return(*, order: Order, user, reason: str) -> Order:
     if not (reason or "").strip():
         raise OrderError(_("Say why the order came back."))
     with transaction.atomic():
-        return _move(_locked(order), Status.RETURNED, actor=user, message=reason.strip())
+        return _move(_locked(order), Status.RETURNED, actor=user, params=_words(reason.strip()))
 
 
-def order_add_note(*, order: Order, user, text: str) -> OrderEvent:
+def order_add_note(*, order: Order, user, text: str) -> TimelineEvent:
     if not (text or "").strip():
         raise OrderError(_("The note is empty."))
-    return _event(order, OrderEvent.Kind.NOTE, actor=user, message=text.strip())
+    return record(order, "order.note", {"text": text.strip()}, actor=user)
 
 
 def orders_tag(*, orders: list[Order], name: str, user) -> int:
@@ -414,7 +410,7 @@ def orders_tag(*, orders: list[Order], name: str, user) -> int:
         tag, _created = Tag.objects.get_or_create(name=name)
         tag.orders.add(*orders)
         for order in orders:
-            _event(order, OrderEvent.Kind.NOTE, actor=user, message=_("Tagged “%(tag)s”.") % {"tag": name})
+            record(order, "order.tagged", {"tag": name}, actor=user)
         audit_record(actor=user, action="order.tag", obj=tag, note=", ".join(f"#{o.number}" for o in orders))
     return len(orders)
 
@@ -607,8 +603,7 @@ def survey_send(*, order_id: int) -> bool:
         )
         order.survey_sent_at = timezone.now()
         order.save(update_fields=["survey_sent_at", "updated_at"])
-        _event(order, OrderEvent.Kind.NOTE,
-               message=_("Satisfaction survey sent to %(email)s.") % {"email": order.customer.email})
+        record(order, "order.survey_sent", {"email": order.customer.email})
     return True
 
 
@@ -623,5 +618,5 @@ def survey_answer(*, order: Order, score: int, comment: str = "") -> SurveyAnswe
         if order.status not in SURVEYED:
             raise OrderError(_("This order was not delivered: there is nothing to answer about yet."))
         answer = SurveyAnswer.objects.create(order=order, score=score, comment=comment.strip()[:2000])
-        _event(order, OrderEvent.Kind.NOTE, message=_("Survey answered: %(score)d.") % {"score": score})
+        record(order, "order.survey_answered", {"score": score})
     return answer

@@ -3,6 +3,7 @@ state registration (IE) a company needs, CEP, and which UF a CEP belongs to (the
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.br import cnpj, cpf
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -18,6 +19,8 @@ CEP_RANGES = [
     (88000, 89999, "SC"), (90000, 99999, "RS"),
 ]
 
+INVALID_DOCUMENT = gettext_lazy("Invalid %(label)s: check the digits.")
+
 
 def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
     """(kind, compact document) of a valid CPF or CNPJ; raises ValidationError otherwise.
@@ -26,7 +29,7 @@ def clean_document(value: str, kind: str | None = None) -> tuple[str, str]:
     if kind is None:
         kind = document_kind(compact)
     module, label = (cpf, "CPF") if kind == "person" else (cnpj, "CNPJ")
-    invalid = ValidationError(_("Invalid %(label)s: check the digits.") % {"label": label}, code="invalid")
+    invalid = ValidationError(INVALID_DOCUMENT, code="invalid", params={"label": label})
     # python-stdnum passes some repeated digits (111.111.111-11): their check digits add up, yet no one has them.
     if len(set(compact)) == 1:
         raise invalid

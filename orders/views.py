@@ -18,12 +18,13 @@ from backoffice.http import flash_form_errors, redirect_back
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
+from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
 
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
-from .models import TRANSITIONS, Customer, Order, Status, Tag
+from .models import Customer, Order, Tag
 from .panels import order_panels
 from .services import ItemInput
 from .survey import SURVEYED, order_id_from_token
@@ -258,8 +259,8 @@ def order_detail(request, pk):
     return render(request, "orders/order_detail.html", {
         "order": order,
         "items": order.items.all(),
-        "events": order.events.select_related("actor"),
-        "allowed": {str(s) for s in TRANSITIONS[Status(order.status)]},
+        "events": events_of(order),
+        "allowed": Order.states.next(order.status),
         "note_form": NoteForm(),
         "reason_form": ReasonForm(),
         "panels": order_panels(order, request.user),

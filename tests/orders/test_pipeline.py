@@ -9,7 +9,7 @@ from backoffice.models import AuditEvent
 from inventory import services as inventory
 from inventory.models import Movement, StockLevel, Warehouse
 from orders import services
-from orders.models import TRANSITIONS, Order, Status
+from orders.models import Order, Status
 from orders.services import ItemInput
 from tests.factories import ProductFactory
 
@@ -39,7 +39,8 @@ def test_an_order_computes_its_totals_reserves_stock_and_waits_for_payment(custo
     assert order.status == Status.AWAITING_PAYMENT
     assert order.ship_city_name == "São Paulo" and order.ship_uf == "SP"
     assert StockLevel.objects.get(product=shirt).reserved == 2
-    assert [(e.kind, e.to_status) for e in order.events.all()] == [("status", "new"), ("status", "awaiting_payment")]
+    assert [(e.code, e.to_status) for e in order.events.all()] == [("order.received", "new"),
+                                                                   ("order.awaiting_payment", "awaiting_payment")]
 
 
 def test_order_numbers_are_sequential(customer, address, shirt):
@@ -49,11 +50,14 @@ def test_order_numbers_are_sequential(customer, address, shirt):
 
 def test_an_order_without_stock_is_held_and_retried_later(customer, address, shirt, role_user):
     order = place(customer, address, shirt, quantity=20)
-    assert order.status == Status.NEW and "Estoque insuficiente" in order.hold_reason
+    assert order.status == Status.NEW and order.hold == {"code": "inventory.short", "params": {"detail": [
+        {"code": "inventory.shortage", "params": {"sku": "CAM-1", "requested": 20, "available": 10}}]}}
+    assert order.hold_reason == "Estoque insuficiente — CAM-1: 20 pedidos, 10 disponíveis."
+    assert order.events.last().params == {"reason": order.hold}
     inventory.stock_receive(product=shirt, warehouse=Warehouse.objects.get(code="principal"), quantity=10,
                             unit_cost=Decimal("20"), user=None)
     order = services.order_retry_reservation(order=order, user=role_user("staff"))
-    assert order.status == Status.AWAITING_PAYMENT and order.hold_reason == ""
+    assert order.status == Status.AWAITING_PAYMENT and order.hold == {} and order.hold_reason == ""
 
 
 def test_the_same_external_order_received_twice_lands_once(customer, address, shirt):
@@ -81,7 +85,7 @@ def test_full_payment_validates_and_releases_for_shipping_then_shipping_consumes
     services.order_close(order=order, user=staff)
     order.refresh_from_db()
     assert order.status == Status.CLOSED
-    assert [e.to_status for e in order.events.filter(kind="status")] == [
+    assert [e.to_status for e in order.events.exclude(to_status="")] == [
         "new", "awaiting_payment", "paid", "ready_to_ship", "invoiced", "shipped", "delivered", "closed"]
 
 
@@ -92,14 +96,18 @@ def test_a_failed_check_parks_the_order_in_the_validation_queue_until_fixed_or_o
     order = place(customer, address, shirt)
     order = services.order_confirm_payment(order=order, amount=Decimal("125.00"))
     assert order.status == Status.PAID and order.in_validation_queue
-    assert order.validation_failures == ["O cliente está bloqueado."]
+    assert order.validation_failures == [{"code": "order.check.blocked", "params": {}}]
+    assert order.failed_checks == ["O cliente está bloqueado."]
     with pytest.raises(services.OrderError):
         services.order_override_validation(order=order, user=role_user("manager"), reason=" ")
     order = services.order_override_validation(order=order, user=role_user("manager", username="ana"),
                                                reason="cliente conhecido da loja")
     assert order.status == Status.READY_TO_SHIP
-    override = order.events.get(kind="override")
-    assert override.actor.username == "ana" and "O cliente está bloqueado" in override.message
+    override = order.events.last()
+    assert (override.code, override.params) == ("order.ready_to_ship", {
+        "reason": "cliente conhecido da loja", "failed": [{"code": "order.check.blocked", "params": {}}]})
+    assert override.actor.username == "ana"
+    assert override.text == "cliente conhecido da loja (ignorado: O cliente está bloqueado.)"
     assert AuditEvent.objects.filter(action="order.ready_to_ship", actor__username="ana").exists()
 
 
@@ -141,14 +149,16 @@ def test_each_address_check_names_what_is_wrong(customer, address, shirt, change
     Order.objects.filter(pk=order.pk).update(**change)
     order = services.order_confirm_payment(order=Order.objects.get(pk=order.pk), amount=Decimal("125.00"))
     assert order.status == Status.PAID
-    assert any(message in failure for failure in order.validation_failures), order.validation_failures
+    assert any(message in failure for failure in order.failed_checks), order.failed_checks
 
 
 def test_an_invalid_document_fails_validation(customer, address, shirt):
     customer.document = "39053344700"
     customer.save()
     order = services.order_confirm_payment(order=place(customer, address, shirt), amount=Decimal("125.00"))
-    assert order.validation_failures == ["Documento do cliente: CPF inválido: confira os dígitos."]
+    assert order.validation_failures == [{"code": "order.check.document", "params": {
+        "error": {"code": "order.document.invalid", "params": {"label": "CPF"}}}}]
+    assert order.failed_checks == ["Documento do cliente: CPF inválido: confira os dígitos."]
 
 
 def test_cancelling_releases_the_reserved_stock(customer, address, shirt, role_user):
@@ -158,7 +168,9 @@ def test_cancelling_releases_the_reserved_stock(customer, address, shirt, role_u
     services.order_cancel(order=order, user=role_user("staff", username="ana"), reason="cliente desistiu")
     level = StockLevel.objects.get(product=shirt)
     assert (level.reserved, level.available) == (0, 10)
-    assert Order.objects.get(pk=order.pk).events.last().message == "cliente desistiu"
+    cancelled = Order.objects.get(pk=order.pk).events.last()
+    assert (cancelled.code, cancelled.params, cancelled.text) == ("order.cancelled", {"text": "cliente desistiu"},
+                                                                  "cliente desistiu")
 
 
 ACTIONS = {
@@ -182,7 +194,7 @@ def test_only_the_pipeline_transitions_are_allowed(customer, address, shirt, rol
         # A payment for an order still waiting for stock is kept; the order waits on.
         ACTIONS[target](order, role_user("staff"))
         assert Order.objects.get(pk=order.pk).status == Status.NEW
-    elif target in TRANSITIONS[status]:
+    elif Order.states.allows(status, target):
         ACTIONS[target](order, role_user("staff"))
         assert Order.objects.get(pk=order.pk).status in (target, Status.READY_TO_SHIP)
     else:

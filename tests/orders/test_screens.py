@@ -185,7 +185,7 @@ def test_the_order_page_no_longer_takes_a_payment_of_its_own(ready, amount):
     assert client.post(f"/orders/{order.pk}/pay/", {"amount": amount}).status_code == 404
     order.refresh_from_db()
     assert (order.paid_amount, order.status) == (Decimal("0.00"), "awaiting_payment")
-    assert not order.events.filter(kind="payment").exists()
+    assert not order.events.filter(code="order.payment").exists()
 
 
 def test_garbage_ids_and_customers_in_the_address_bar_are_no_500(ready):

@@ -17,7 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from backoffice.celery import app as celery_app
-from orders.models import Order, OrderEvent
+from backoffice.models import TimelineEvent
+from orders.models import Order
 from payments.models import Payment, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago.sandbox import SAMPLES, MercadoPagoSandbox, sample_payment, signed_headers
 from payments.services import webhooks_catch_up
@@ -98,7 +99,7 @@ def test_the_same_hundred_notifications_ten_times_over_concurrently_have_a_hundr
     assert Payment.objects.count() == STORM
     assert all(o.paid_amount == o.total and o.status != "awaiting_payment"
                for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
-    assert OrderEvent.objects.filter(order__in=orders, kind="payment").count() == STORM  # credited once each
+    assert TimelineEvent.objects.filter(order__in=orders, code="order.payment").count() == STORM  # credited once each
 
 
 class SlowMercadoPago(MercadoPagoSandbox):
@@ -153,4 +154,4 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_each_notification_proce
         api.close()
     assert Payment.objects.count() == BATCH
     assert all(o.paid_amount == o.total for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
-    assert OrderEvent.objects.filter(order__in=orders, kind="payment").count() == BATCH  # credited once each
+    assert TimelineEvent.objects.filter(order__in=orders, code="order.payment").count() == BATCH  # credited once each

@@ -44,7 +44,7 @@ def test_staff_register_a_pix_from_the_order_page_as_a_real_payment(client_as, a
         "manual", "approved", Decimal("58.80"), "staff")
     order.refresh_from_db()
     assert (order.paid_amount, order.status) == (Decimal("58.80"), "ready_to_ship")
-    assert order.events.get(kind="payment").actor.username == "staff"
+    assert order.events.get(code="order.payment").actor.username == "staff"
     assert [r.due_date.isoformat() for r in payment.receivables.all()] == ["2026-03-10"]  # settles into the cash flow
     assert AuditEvent.objects.filter(action="payment.manual", actor__username="staff").exists()
 
