@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO
 
@@ -58,6 +59,8 @@ class PaymentProvider:
     code: str
     # Request headers that carry the provider's authentication, kept in the webhook inbox.
     signature_headers: tuple[str, ...] = ()
+    # What an account needs (ProviderAccount.credentials holds them).
+    credentials: tuple[CredentialField, ...] = ()
 
     def verify(self, account, *, headers: dict, query: dict, body: bytes) -> None:
         """Raise WebhookRejected unless the notification is authentic."""

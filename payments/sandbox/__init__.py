@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from backoffice.queueing import send_after_commit
 
 from ..models import ProviderAccount, SandboxDocument
-from ..providers import ProviderPayment
+from ..providers import ProviderPayment, same_digest
 
 CONTRACTS = Path(__file__).resolve().parent / "contracts"
 
@@ -54,11 +54,13 @@ class SandboxAPI:
         raise NotImplementedError
 
     def bearer_ok(self, headers: dict) -> bool:
-        """`Authorization: Bearer <token>` with `token`, or with an active account's access token."""
+        """`Authorization: Bearer <token>` with `token`, or with an active account's access token
+        (compared here: the database holds them encrypted)."""
         token = headers.get("authorization", "").removeprefix("Bearer ")
         if not token or self.token is not None:
             return bool(token) and token == self.token
-        return ProviderAccount.objects.filter(provider=self.provider, active=True, access_token=token).exists()
+        accounts = ProviderAccount.objects.filter(provider=self.provider, active=True)
+        return any(same_digest(account.credential("access_token"), token) for account in accounts)
 
     def pay(self, account, *, order, amount: Decimal, installments: int, at: datetime | None = None) -> Notification:
         """Play the buyer paying `amount` for `order` (at `at`, by default now): the provider's
