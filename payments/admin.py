@@ -2,6 +2,7 @@
 settlement rules, and read-only views of the inbox, payments, receivables and refunds."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin
 from backoffice.integrations.credentials import CredentialsForm, credentials_form
@@ -14,6 +15,12 @@ class ProviderAccountForm(CredentialsForm):
     class Meta:
         model = ProviderAccount
         fields = ["provider", "name", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (self.schema or self.instance.pk):
+            self.fields["provider"].help_text = _("Its credentials are asked once the provider is chosen and the "
+                                                  "form saved.")
 
 
 @admin.register(ProviderAccount)
