@@ -96,7 +96,7 @@ def test_rotation_reports_values_no_key_decrypts_and_still_rotates_the_others(ke
         ProviderAccount.objects.get(pk=orphan.pk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_carries_each_providers_columns_into_its_credentials_and_back():
     before, after = [("payments", "0009_manual_payment_approval")], [("payments", "0010_encrypted_credentials")]
     executor = MigrationExecutor(connection)
