@@ -112,7 +112,7 @@ class CredentialsForm(forms.ModelForm):
         cleaned = super().clean()
         values = {}
         for item in self.schema:
-            value = (cleaned.get(item.name) or "").strip()
+            value = cleaned.get(item.name, "")
             if item.secret and not value:
                 value = self.stored.get(item.name, "")
             if value:
