@@ -61,16 +61,12 @@ def decrypt(token: str) -> dict:
 
 def reencrypt(token: str) -> str | None:
     """The token encrypted again under the first key; None when the first key encrypted it already."""
-    current = keys()
     try:
-        _keyring(current[:1]).decrypt(token.encode())
+        _keyring(keys()[:1]).decrypt(token.encode())
         return None
     except InvalidToken:
-        pass
-    try:
-        return _keyring(current).rotate(token.encode()).decode()
-    except InvalidToken as exc:
-        raise CredentialsUnreadable("stored credentials that no key of CREDENTIALS_KEYS decrypts") from exc
+        decrypt(token)  # CredentialsUnreadable when no key reads it
+        return _keyring(keys()).rotate(token.encode()).decode()
 
 
 def credentials_keys_check(app_configs, **kwargs):
