@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.db.models.constants import LOOKUP_SEP
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from .api import API_CHANNELS, api_channels_clean
 from .models import ApiToken, AuditEvent, TaskDelivery
+from .states import events_of
 
 
 class SecretFieldsAdmin(admin.ModelAdmin):
@@ -35,6 +37,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TimelineAdmin(admin.ModelAdmin):
+    """The admin of a stateful document (backoffice.states): its page shows its timeline (name
+    "timeline" among its readonly_fields)."""
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, document):
+        return render_to_string("partials/timeline.html", {"events": events_of(document)})
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from .audit import audit_record
 from .models import ApiToken
-from .services import audit_record
 
 
 def _digest(key: str) -> str:

@@ -6,6 +6,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .timeline import EVENTS, StateMachine, choice_label, render, timeline_events
+
 
 class AuditEvent(models.Model):
     """Who did what to which object, with the changed fields before and after. Append-only."""
@@ -41,6 +43,54 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class TimelineEvent(models.Model):
+    """One event in a document's timeline (an order, a payment, an import…): who, when, from
+    which status to which, and what, as a code with its parameters — rendered in the reader's
+    language when read (backoffice.states). Written by backoffice.states only."""
+
+    content_type = models.ForeignKey(ContentType, verbose_name=_("object type"), on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    code = models.CharField(_("event"), max_length=64)
+    params = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    from_status = models.CharField(_("from"), max_length=32, blank=True)
+    to_status = models.CharField(_("to"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "pk"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="timeline_of_document")]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def text(self) -> str:
+        """What happened, in the active language ("" for a move that needs no more words
+        than its statuses)."""
+        if self.to_status and self.code not in EVENTS:
+            return ""
+        return render(self.code, self.params)
+
+    def _status_label(self, value: str) -> str:
+        model = self.content_type.model_class()
+        return choice_label(model, model.states.field, value) if value and hasattr(model, "states") else value
+
+    @property
+    def from_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._status_label(self.to_status)
 
 
 class Platform(models.Model):
@@ -81,6 +131,9 @@ class ImportFile(models.Model):
     report = models.JSONField(_("report"), default=list, blank=True, encoder=DjangoJSONEncoder)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    # A waiting import ends once, one way or another (a new upload is a new import).
+    states = StateMachine({Status.PENDING: {Status.DONE, Status.REJECTED, Status.FAILED}})
+
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
@@ -89,6 +142,13 @@ class ImportFile(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.original_name}"
+
+
+timeline_events({
+    "importfile.done": _("%(applied)d of %(total)d rows applied."),
+    "importfile.rejected": _("Refused: the report says what to fix."),
+    "importfile.failed": _("Could not be processed."),
+})
 
 
 class TaskDelivery(models.Model):
@@ -155,3 +215,21 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SandboxDocument(models.Model):
+    """A document of a provider's API as its sandbox plays it (backoffice.integrations.sandbox): a
+    payment, an order, a capture… in the provider's own format, so the real client can fetch it."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=30)
+    key = models.CharField(_("key"), max_length=100)
+    document = models.JSONField(_("document"))
+
+    class Meta:
+        verbose_name = _("sandbox document")
+        verbose_name_plural = _("sandbox documents")
+        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="sandboxdocument_unique")]
+
+    def __str__(self):
+        return f"{self.provider} {self.kind} {self.key}"

@@ -1,47 +1,24 @@
-"""Platform state changes: the audit log, running jobs on demand, spreadsheet imports."""
+"""Platform state changes: running jobs on demand, spreadsheet imports."""
 
 import json
 import logging
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.contrib.contenttypes.models import ContentType
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
+from .audit import audit_record
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
-from .models import AuditEvent, ImportFile
+from .models import ImportFile
 from .queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
+from .states import transition
 from .text import storable
 
 logger = logging.getLogger(__name__)
-
-
-def audit_record(
-    *, actor, action: str, obj=None, before: dict | None = None, after: dict | None = None,
-    note: str = "", ip_address: str | None = None,
-) -> AuditEvent:
-    """Record that `actor` did `action` to `obj`; fields whose value differs between
-    `before` and `after` are kept as {"field": [old, new]}."""
-    before, after = before or {}, after or {}
-    changes = {
-        field: [before.get(field), after.get(field)]
-        for field in sorted(set(before) | set(after))
-        if before.get(field) != after.get(field)
-    }
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        changes=changes,
-        note=note,
-        ip_address=ip_address,
-    )
 
 
 class JobNotQueued(Exception):
@@ -180,14 +157,9 @@ def _saveable(report):
 
 
 def _import_finish(record, status, report):
-    record.status = status
-    record.report = _saveable(report)
-    record.finished_at = timezone.now()
-    record.save(update_fields=["status", "report", "rows_total", "rows_applied", "finished_at"])
-    audit_record(
-        actor=record.uploaded_by, action=f"import.{status}", obj=record,
-        note=f"{record.rows_applied}/{record.rows_total}",
-    )
+    transition(record, status, params={"applied": record.rows_applied, "total": record.rows_total},
+               changes={"report": _saveable(report), "finished_at": timezone.now(),
+                        "rows_total": record.rows_total, "rows_applied": record.rows_applied})
     return record
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_celery_beat.models import PeriodicTask
 
 from . import selectors, services
+from .audit import audit_record
 from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
 from .http import client_ip
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.audit_record(
+        audit_record(
             actor=self.request.user, action="user.password_change", obj=self.request.user,
             ip_address=client_ip(self.request),
         )

@@ -16,8 +16,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import audit_record
 from backoffice.money import cents
-from backoffice.services import audit_record
 
 from .models import (
     AVAILABLE,

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import audit_record
 from backoffice.money import MAX_AMOUNT, ZERO, cents, format_money
 from backoffice.queueing import send_after_commit
-from backoffice.services import audit_record
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
 from .models import (

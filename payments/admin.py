@@ -4,11 +4,11 @@ settlement rules, and read-only views of the inbox, payments, receivables and re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin
+from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin, TimelineAdmin
 from backoffice.integrations.credentials import CredentialsForm, credentials_form
 
-from .models import Payment, Provider, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
-from .providers import provider
+from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
+from .providers import PROVIDERS, provider
 
 
 class ProviderAccountForm(CredentialsForm):
@@ -38,7 +38,7 @@ class ProviderAccountAdmin(SecretFieldsAdmin):
     def _schema(self, request, obj):
         """The credentials of the provider sent, else of the account's, else of `?provider=`."""
         code = request.POST.get("provider") or (obj.provider if obj else request.GET.get("provider"))
-        return provider(code).credentials if code in Provider.values else ()
+        return provider(code).credentials if code in PROVIDERS else ()
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = credentials_form(ProviderAccountForm, self._schema(request, obj))
@@ -49,10 +49,11 @@ class ProviderAccountAdmin(SecretFieldsAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
+class WebhookEventAdmin(TimelineAdmin, ReadOnlyAdmin):
     list_display = ("received_at", "account", "status", "resource_id", "error")
     list_filter = ("status", "account")
-    readonly_fields = ("account", "received_at", "headers", "query", "body", "status", "error", "resource_id")
+    readonly_fields = ("account", "received_at", "headers", "query", "body", "status", "error", "resource_id",
+                       "timeline")
 
 
 @admin.register(Payment)
@@ -68,9 +69,10 @@ class SettlementRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receivable)
-class ReceivableAdmin(ReadOnlyAdmin):
+class ReceivableAdmin(TimelineAdmin, ReadOnlyAdmin):
     list_display = ("due_date", "payment", "number", "gross", "fee", "net", "status")
     list_filter = ("status",)
+    readonly_fields = ("timeline",)
 
 
 @admin.register(Refund)

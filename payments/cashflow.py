@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from backoffice.audit import audit_record
 from backoffice.money import ZERO
-from backoffice.services import audit_record
+from backoffice.states import transition
 
 from .models import CashEntry, Payment, Receivable
 
@@ -45,14 +46,14 @@ def receivables_settle(*, today: date | None = None) -> int:
     due = Receivable.objects.filter(status=Receivable.Status.EXPECTED, due_date__lte=today).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
+            # Locked: a refund shrinking it meanwhile (payment_money_back) changes what is booked.
             receivable = Receivable.objects.select_for_update().select_related("payment").get(pk=pk)
             if receivable.status != Receivable.Status.EXPECTED:
                 continue
-            receivable.status = Receivable.Status.SETTLED
-            receivable.save(update_fields=["status"])
+            transition(receivable, Receivable.Status.SETTLED, params={"net": str(receivable.net)})
             text = f"{receivable.payment} {receivable.number}/{receivable.payment.installments}"
             cash_entry_book(date=receivable.due_date, category=Category.SALES, amount=receivable.gross,
-                                     description=text, payment=receivable.payment, receivable=receivable)
+                            description=text, payment=receivable.payment, receivable=receivable)
             if receivable.fee:
                 cash_entry_book(date=receivable.due_date, category=Category.PROVIDER_FEES, amount=receivable.fee,
                                 description=text, payment=receivable.payment, receivable=receivable)
@@ -78,9 +79,10 @@ def payment_money_back(payment: Payment) -> None:
         receivable.gross -= take
         receivable.net = max(receivable.net - take, ZERO)
         receivable.fee = receivable.gross - receivable.net
+        receivable.save(update_fields=["gross", "net", "fee"])
         if not receivable.gross:
-            receivable.status = Receivable.Status.CANCELLED
-        receivable.save(update_fields=["gross", "net", "fee", "status"])
+            transition(receivable, Receivable.Status.CANCELLED, code="receivable.given_back",
+                       params={"amount": str(take)})
         missing -= take
     if missing > 0:
         category = Category.CHARGEBACKS if payment.status == Payment.Status.CHARGED_BACK else Category.REFUNDS
@@ -96,15 +98,10 @@ def cash_entry_create(*, user, **fields) -> CashEntry:
 
 
 def cash_entry_realize(*, entry: CashEntry, on: date, user) -> CashEntry:
-    """A scheduled entry happened (paid or received) on `on`."""
+    """A scheduled entry happened (paid or received) on `on` (one already done is left as it is)."""
     with transaction.atomic():
-        entry = CashEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status == CashEntry.Status.SCHEDULED:
-            before = {"status": entry.status, "date": str(entry.date)}
-            entry.status, entry.date = CashEntry.Status.REALIZED, on
-            entry.save(update_fields=["status", "date"])
-            audit_record(actor=user, action="cash.realize", obj=entry, before=before,
-                         after={"status": entry.status, "date": str(entry.date)})
+        transition(entry, CashEntry.Status.REALIZED, actor=user, changes={"date": on},
+                   params={"date": on.isoformat(), "scheduled": entry.date.isoformat()})
     return entry
 
 

@@ -23,8 +23,7 @@ from orders.models import Channel, Order
 
 from .cashflow import cash_entry_create, receivables_settle
 from .models import CashEntry, ProviderAccount, SettlementRule
-from .providers import provider
-from .sandbox import sandbox
+from .providers import provider, sandbox
 from .services import payment_apply
 
 ACCOUNTS = [

@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import day_filter, period_filter
 
-from .models import CashEntry, Payment, Provider, Receivable, WebhookEvent
+from . import providers
+from .models import CashEntry, Payment, Receivable, WebhookEvent
 
 
 class PaymentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    provider = django_filters.ChoiceFilter(label=_("Provider"), choices=Provider.choices, empty_label=_("All"))
+    provider = django_filters.ChoiceFilter(label=_("Provider"), choices=providers.choices, empty_label=_("All"))
     method = django_filters.ChoiceFilter(label=_("Method"), choices=Payment.Method.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Payment.Status.choices, empty_label=_("All"))
     created_at = period_filter()
@@ -43,7 +44,7 @@ class ReceivableFilter(django_filters.FilterSet):
     due_date = day_filter(label=_("Day"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Receivable.Status.choices, empty_label=_("All"))
     provider = django_filters.ChoiceFilter(label=_("Provider"), field_name="payment__provider",
-                                           choices=Provider.choices, empty_label=_("All"))
+                                           choices=providers.choices, empty_label=_("All"))
 
     class Meta:
         model = Receivable

@@ -9,7 +9,7 @@ from backoffice.money import CENT
 from orders.models import Order
 
 from .models import CashEntry, Payment, ProviderAccount
-from .sandbox import SANDBOXES
+from .providers import PROVIDERS, provider
 
 
 def _amount_field(label):
@@ -79,7 +79,7 @@ class SandboxPayForm(forms.Form):
     """Sandbox mode: the buyer pays an order at one of the store's provider accounts."""
 
     account = forms.ModelChoiceField(label=_("Pay with"), empty_label=None, queryset=ProviderAccount.objects.filter(
-        provider__in=list(SANDBOXES), active=True))
+        provider__in=PROVIDERS.sandboxed(), active=True))
     installments = forms.TypedChoiceField(label=_("Installments"), coerce=int, initial=1,
                                           choices=[(n, f"{n}x") for n in range(1, 13)],
                                           help_text=_("Card installments (Mercado Pago)."))
@@ -95,8 +95,6 @@ class ReleasesForm(forms.Form):
     end = forms.DateField(label=_("To"), widget=_date_input())
 
     def __init__(self, *args, **kwargs):
-        from .providers import PROVIDERS, provider
-
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = ProviderAccount.objects.filter(
             active=True, provider__in=[code for code in PROVIDERS if provider(code).lists_releases])

@@ -1,25 +1,28 @@
-"""Provider accounts, the webhook inbox, payments and their events."""
+"""Provider accounts, the webhook inbox, payments and what the providers said of them, their
+receivables and the cash flow; the machines of their statuses and their timelines' events."""
+
+from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backoffice.fields import EncryptedJSONField, MoneyField
+from backoffice.money import format_money
+from backoffice.timeline import StateMachine, timeline_events
 
-
-class Provider(models.TextChoices):
-    MERCADOPAGO = "mercadopago", "Mercado Pago"
-    PAGBANK = "pagbank", "PagBank / PagSeguro"
-    PAYPAL = "paypal", "PayPal"
-    MANUAL = "manual", _("manual (Pix, transfer, boleto)")
+from . import providers
 
 
 class ProviderAccount(models.Model):
     """The store's account at a payment provider. Secrets are never shown back."""
 
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     name = models.CharField(_("name"), max_length=100)
     # What its provider's schema declares (PaymentProvider.credentials), encrypted at rest.
     credentials = EncryptedJSONField(_("credentials"))
@@ -47,7 +50,7 @@ class WebhookEvent(models.Model):
     """A provider's notification exactly as it arrived, kept before anything is done with it."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("status", "received")  # "received" alone is the field's label
         PROCESSED = "processed", _("processed")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")
@@ -68,6 +71,14 @@ class WebhookEvent(models.Model):
     error = models.TextField(_("error"), blank=True)
     resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    events = GenericRelation("backoffice.TimelineEvent")
+
+    # Kept as received (or, refused, as rejected or ignored: ends there); processing ends it
+    # processed or failed, and a failed one is retried or queued again by hand.
+    states = StateMachine({
+        Status.RECEIVED: {Status.PROCESSED, Status.FAILED},
+        Status.FAILED: {Status.PROCESSED, Status.RECEIVED},
+    })
 
     class Meta:
         verbose_name = _("webhook event")
@@ -80,7 +91,15 @@ class WebhookEvent(models.Model):
         return f"{self.account} {self.received_at:%Y-%m-%d %H:%M:%S}"
 
 
+def _ranked(rank: dict) -> StateMachine:
+    """The machine where a status may become any other of a higher or the same rank."""
+    return StateMachine({source: {target for target, level in rank.items() if level >= rank[source]} - {source}
+                         for source in rank})
+
+
 class Payment(models.Model):
+    """What a provider (or a person, for money received by hand) says of one payment."""
+
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         AUTHORIZED = "authorized", _("authorized")
@@ -104,7 +123,7 @@ class Payment(models.Model):
 
     account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
                                 related_name="payments")
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     provider_payment_id = models.CharField(_("provider payment id"), max_length=100)
     order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="payments")
@@ -134,6 +153,15 @@ class Payment(models.Model):
                                     null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    events = GenericRelation("backoffice.TimelineEvent")
+
+    # By how far along a payment is: a status only replaces one of a lower or the same rank, so
+    # a late, older notification never overwrites a newer one.
+    states = _ranked({
+        Status.PENDING: 0, Status.AUTHORIZED: 1, Status.REJECTED: 1, Status.CANCELLED: 1, Status.EXPIRED: 1,
+        Status.APPROVED: 2, Status.IN_DISPUTE: 3, Status.PARTIALLY_REFUNDED: 3, Status.REFUNDED: 4,
+        Status.CHARGED_BACK: 4,
+    })
 
     class Meta:
         verbose_name = _("payment")
@@ -152,7 +180,7 @@ class Payment(models.Model):
     @property
     def awaiting_approval(self):
         """Registered by hand above what its order was due: no money counts until someone else approves."""
-        return (self.provider == Provider.MANUAL and self.status == self.Status.PENDING
+        return (self.provider == "manual" and self.status == self.Status.PENDING
                 and self.recorded_by_id is not None)
 
     @property
@@ -164,9 +192,11 @@ class Payment(models.Model):
 
 
 class PaymentEvent(models.Model):
-    """What the provider said about a payment, each time (the payment's timeline)."""
+    """What the provider said about a payment, each time, as it said it (applied or, older than
+    the payment's status, not): the raw input, beside the payment's own timeline."""
 
-    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="events")
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE,
+                                related_name="provider_events")
     webhook_event = models.ForeignKey(WebhookEvent, verbose_name=_("webhook event"), on_delete=models.SET_NULL,
                                       null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -186,7 +216,7 @@ class SettlementRule(models.Model):
     """A provider's terms for a method: its fee (used when the provider does not say what it
     kept), days after the payment to the first (or only) settlement, and between installments."""
 
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices)
     fee_percent = models.DecimalField(_("fee (%)"), max_digits=5, decimal_places=2, default=0)
     fee_fixed = MoneyField(_("fixed fee per payment"), default=0)
@@ -223,6 +253,12 @@ class Receivable(models.Model):
     net = MoneyField(_("net"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.EXPECTED,
                               db_index=True)
+
+    events = GenericRelation("backoffice.TimelineEvent")
+
+    # Released by the provider on its day, or no longer expected (its payment cancelled, or
+    # all of it given back to the payer).
+    states = StateMachine({Status.EXPECTED: {Status.SETTLED, Status.CANCELLED}})
 
     class Meta:
         verbose_name = _("receivable")
@@ -296,6 +332,9 @@ class CashEntry(models.Model):
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # A scheduled entry happens (paid or received) once.
+    states = StateMachine({Status.SCHEDULED: {Status.REALIZED}})
+
     class Meta:
         verbose_name = _("cash entry")
         verbose_name_plural = _("cash flow")
@@ -310,20 +349,28 @@ class CashEntry(models.Model):
         return f"{self.date} {self.get_category_display()} {self.amount}"
 
 
+def _day(text: str) -> str:
+    return formats.date_format(date.fromisoformat(text), "SHORT_DATE_FORMAT")
 
-class SandboxDocument(models.Model):
-    """A document of a provider's API as sandbox mode plays it (payments.sandbox): a payment,
-    an order, a capture… in the provider's own format, so the real client can fetch it."""
 
-    provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
-    kind = models.CharField(_("kind"), max_length=30)
-    key = models.CharField(_("key"), max_length=100)
-    document = models.JSONField(_("document"))
+def _refund_text(params: dict) -> str:
+    amount = format_money(params["amount"])
+    if params.get("reason"):
+        return _("Refund of %(amount)s: %(reason)s") % {"amount": amount, "reason": params["reason"]}
+    return _("Refund of %(amount)s.") % {"amount": amount}
 
-    class Meta:
-        verbose_name = _("sandbox document")
-        verbose_name_plural = _("sandbox documents")
-        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="sandbox_document_unique")]
 
-    def __str__(self):
-        return f"{self.provider} {self.kind} {self.key}"
+# Amounts are kept as text ("58.80") and dates as ISO days, shown in the reader's format.
+timeline_events({
+    "payment.recorded": lambda params: _("Recorded: %(gross)s.") % {"gross": format_money(params["gross"])},
+    "payment.refund": _refund_text,
+    "receivable.settled": lambda params: _("Released: %(net)s.") % {"net": format_money(params["net"])},
+    "receivable.cancelled": _("Its payment was cancelled."),
+    "receivable.given_back": lambda params: _("Given back to the payer: %(amount)s.") % {
+        "amount": format_money(params["amount"])},
+    "cashentry.realized": lambda params: _("Done on %(date)s (scheduled for %(scheduled)s).") % {
+        "date": _day(params["date"]), "scheduled": _day(params["scheduled"])},
+    "webhookevent.failed": _("Failed: %(error)s"),
+    "webhookevent.poisoned": _("Processing stopped the worker %(starts)d times."),
+    "webhookevent.received": _("Queued again to be processed."),
+})

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit import audit_record
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO, cents, format_money
 from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
-from backoffice.services import audit_record
+from backoffice.states import TransitionRefused, record, transition
 from backoffice.text import storable
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment
@@ -25,11 +26,6 @@ from .cashflow import payment_money_back
 from .models import Payment, PaymentEvent, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 from .providers import ProviderPayment, provider
 
-# How far along a payment is: a status only replaces one of a lower rank.
-RANK = {
-    "pending": 0, "authorized": 1, "rejected": 1, "cancelled": 1, "expired": 1, "approved": 2,
-    "in_dispute": 3, "partially_refunded": 3, "refunded": 4, "charged_back": 4,
-}
 logger = logging.getLogger(__name__)
 KEPT_HEADERS = ("content-type", "user-agent")
 # What a kept header value, and a kept query string (its column's size) or error, may hold:
@@ -110,12 +106,29 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
         data = provider(event.account.provider).fetch_payment(event.account, event.resource_id)
         payment_apply(account=event.account, data=data, webhook_event=event)
     except ProviderError as exc:
-        WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.FAILED, error=str(exc))
+        _webhook_failed(event, str(exc), params={"error": str(exc)})
         raise
-    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.PROCESSED, error="",
-                                                    processed_at=timezone.now())
-    event.refresh_from_db()
+    transition(event, WebhookEvent.Status.PROCESSED, changes={"error": "", "processed_at": timezone.now()})
     return event
+
+
+def _webhook_failed(event: WebhookEvent, error: str, *, code: str = "", params: dict) -> None:
+    """Keep the event failed with `error` (the latest one, when it failed already)."""
+    try:
+        moved = transition(event, WebhookEvent.Status.FAILED, code=code, params=params, changes={"error": error})
+    except TransitionRefused:  # processed meanwhile by another delivery: this failure no longer matters
+        return
+    if not moved:
+        WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(error=error)
+
+
+def webhook_stopped_the_worker(*, event_id: int, starts: int) -> None:
+    """The poison-task guard's verdict on a notification whose processing never finished: kept
+    failed, ready to replay once the cause is fixed (a processed one is left as it is)."""
+    event = WebhookEvent.objects.get(pk=event_id)
+    if event.status in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED):
+        _webhook_failed(event, f"processing stopped the worker {starts} times", code="webhookevent.poisoned",
+                        params={"starts": starts})
 
 
 def webhooks_catch_up(*, limit: int = 500) -> int:
@@ -128,17 +141,17 @@ def webhooks_catch_up(*, limit: int = 500) -> int:
             webhook_process(event_id=pk)
         except ProviderError:
             pass  # kept as failed with its error, ready to replay
+        except TransitionRefused:
+            pass  # failed meanwhile by another delivery: kept failed, ready to replay
         done += 1
     return done
 
 
 def webhook_replay(*, event: WebhookEvent, user) -> None:
-    """Queue a failed event again."""
+    """Queue a failed event again (TransitionRefused when it is not failed)."""
     with transaction.atomic():
-        WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(
-            status=WebhookEvent.Status.RECEIVED)
-        audit_record(actor=user, action="webhook.replay", obj=event)
-        send_after_commit("payments.tasks.process_webhook", event.pk)
+        if transition(event, WebhookEvent.Status.RECEIVED, actor=user):
+            send_after_commit("payments.tasks.process_webhook", event.pk)
 
 
 # When nothing else is configured (SettlementRule): card installments D+30, D+60, …;
@@ -188,11 +201,12 @@ def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
 
 
 def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None,
-                  credited: bool = False, recorded_by=None) -> Payment:
+                  credited: bool = False, recorded_by=None, decided_by=None) -> Payment:
     """Record what the provider says of a payment (once per provider payment id); when it
     is approved, credit its order — once; `credited`: the order already counts this money
     (paid before the payment was recorded here, e.g. history brought in); `recorded_by`: who
-    registered it by hand. Fees the provider does not state come from its fee rule."""
+    registered it by hand; `decided_by`: who approved or declined it. Fees the provider does
+    not state come from its fee rule."""
     if data.net is None:
         data.fees = provider_fees(account.provider, data.method, data.gross)
         data.net = data.gross - data.fees
@@ -209,21 +223,25 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
             defaults={"account": account, "status": data.status, "order": _order_for(data.external_reference),
                       "credited_to_order": credited, "recorded_by": recorded_by, **fields},
         )
-        applied = created or RANK.get(data.status, 0) >= RANK.get(payment.status, 0)
-        if applied and not created:
+        applied = created or data.status == payment.status or Payment.states.allows(payment.status, data.status)
+        if created:
+            record(payment, "payment.recorded", {"gross": str(payment.gross)}, actor=recorded_by,
+                   to_status=payment.status)
+        elif applied:
             # Money given back only grows, whatever a provider's partial view of it says.
             fields["refunded"] = max(payment.refunded, data.refunded)
             for name, value in fields.items():
                 setattr(payment, name, value)
-            payment.status = data.status
-            payment.save()
+            payment.save(update_fields=[*fields, "updated_at"])
+            transition(payment, data.status, actor=decided_by)
         PaymentEvent.objects.create(payment=payment, webhook_event=webhook_event, status=data.status,
                                     applied=applied, raw=data.raw)
         if payment.status == Payment.Status.APPROVED:
             receivables_schedule(payment)
         elif payment.status == Payment.Status.CANCELLED:
             # Money that will not come: what was not settled yet is no longer expected.
-            payment.receivables.filter(status=Receivable.Status.EXPECTED).update(status=Receivable.Status.CANCELLED)
+            for receivable in payment.receivables.select_for_update().filter(status=Receivable.Status.EXPECTED):
+                transition(receivable, Receivable.Status.CANCELLED)
         payment_money_back(payment)
         if payment.status == Payment.Status.APPROVED and payment.order_id and not payment.credited_to_order:
             try:
@@ -277,16 +295,21 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
             refunded = max(payment.refunded, before + amount)
         refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, provider_refund_id=refund_id,
                                        created_by=user)
-        before = {"status": payment.status, "refunded": str(payment.refunded)}
+        before = payment.refunded
         payment.refunded = min(refunded, payment.gross)
-        payment.status = (Payment.Status.REFUNDED if payment.refunded >= payment.gross
-                          else Payment.Status.PARTIALLY_REFUNDED)
-        payment.save(update_fields=["refunded", "status", "updated_at"])
+        payment.save(update_fields=["refunded", "updated_at"])
+        status = Payment.Status.REFUNDED if payment.refunded >= payment.gross else Payment.Status.PARTIALLY_REFUNDED
+        params = {"amount": str(amount), "reason": reason}
+        # One event and one audit line per refund: the move it makes, or (a second partial refund, or
+        # one the provider's notification already took further) the refund alone.
+        if not (Payment.states.allows(payment.status, status)
+                and transition(payment, status, actor=user, code="payment.refund", params=params)):
+            record(payment, "payment.refund", params, actor=user)
+            audit_record(actor=user, action="payment.refund", obj=payment, before={"refunded": str(before)},
+                         after={"refunded": str(payment.refunded)}, note=reason)
         PaymentEvent.objects.create(payment=payment, status=payment.status,
                                     raw={"refund": str(amount), "provider_refund_id": refund_id, "reason": reason})
         payment_money_back(payment)
-        audit_record(actor=user, action="payment.refund", obj=payment, before=before,
-                     after={"status": payment.status, "refunded": str(payment.refunded)}, note=reason)
     return refund
 
 
@@ -349,16 +372,13 @@ def payment_approve(*, payment: Payment, user) -> Payment:
             raise PaymentError(_("You registered this payment: someone else must approve it."))
         payment.approved_by = user
         payment.save(update_fields=["approved_by", "updated_at"])
-        payment = payment_apply(account=payment.account, data=_decided(payment, Payment.Status.APPROVED, user))
-        audit_record(actor=user, action="payment.approve", obj=payment, after={"gross": str(payment.gross)})
-    return payment
+        return payment_apply(account=payment.account, data=_decided(payment, Payment.Status.APPROVED, user),
+                             decided_by=user)
 
 
 def payment_decline(*, payment: Payment, user) -> Payment:
     """A payment registered by hand above what its order was due is not allowed: it is kept
     as rejected and no money counts."""
     with transaction.atomic():
-        payment = payment_apply(account=payment.account,
-                                data=_decided(_awaiting_approval(payment), Payment.Status.REJECTED, user))
-        audit_record(actor=user, action="payment.decline", obj=payment, after={"gross": str(payment.gross)})
-    return payment
+        return payment_apply(account=payment.account,
+                             data=_decided(_awaiting_approval(payment), Payment.Status.REJECTED, user), decided_by=user)

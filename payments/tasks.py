@@ -8,13 +8,10 @@ from backoffice.integrations.http import request
 from backoffice.queueing import RETRY_TRANSIENT
 
 from . import cashflow, services
-from .models import WebhookEvent
 
 
 def _webhook_poisoned(task, starts, event_id):
-    # Kept failed with the reason, ready to replay once the cause is fixed.
-    WebhookEvent.objects.filter(pk=event_id).update(
-        status=WebhookEvent.Status.FAILED, error=f"processing stopped the worker {starts} times")
+    services.webhook_stopped_the_worker(event_id=event_id, starts=starts)
 
 
 @shared_task(autoretry_for=(ProviderError, *RETRY_TRANSIENT["autoretry_for"]), retry_backoff=True, max_retries=5,

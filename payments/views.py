@@ -23,6 +23,7 @@ from backoffice.integrations.errors import ProviderError, ReportPending, Webhook
 from backoffice.money import format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
+from backoffice.states import TransitionRefused, events_of
 from backoffice.tables import Column, Table, table_response
 
 from . import cashflow, selectors, services
@@ -98,7 +99,8 @@ def payment_list(request):
 def payment_detail(request, pk):
     payment = get_object_or_404(selectors.payment_details(), pk=pk)
     return render(request, "payments/payment_detail.html", {
-        "payment": payment, "events": payment.events.all(), "receivables": payment.receivables.all(),
+        "payment": payment, "events": events_of(payment), "provider_events": payment.provider_events.all(),
+        "receivables": payment.receivables.all(),
     })
 
 
@@ -210,8 +212,12 @@ def webhook_replay(request, pk):
     event = get_object_or_404(WebhookEvent, pk=pk)
     if event.status != WebhookEvent.Status.FAILED:
         messages.error(request, _("Only failed events are replayed."))
-    else:
+        return redirect("payments:webhook_list")
+    try:
         services.webhook_replay(event=event, user=request.user)
+    except TransitionRefused as exc:  # processed meanwhile (a retry of its task)
+        messages.error(request, str(exc))
+    else:
         messages.success(request, _("The event was queued again."))
     return redirect("payments:webhook_list")
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from backoffice.celery import app as celery_app
 from orders.models import Address, City, Customer
 from tests.factories import UserFactory
+from tests.migrations import migrate_to, migrate_to_latest
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -96,3 +97,12 @@ def broker_down():
     reconnect()
     yield restore
     restore()
+
+
+@pytest.fixture
+def migrations():
+    """`migrations(targets)` moves the database to those migrations (a transactional test's
+    data-migration check) and gives their historical models; afterwards the database is back
+    at the latest migrations, which the tests after it need."""
+    yield migrate_to
+    migrate_to_latest()

@@ -18,7 +18,9 @@ from inventory import services as inventory
 from inventory.models import Warehouse
 from orders.survey import survey_token
 from payments.models import ProviderAccount
-from payments.sandbox import mercadopago, pagbank, paypal
+from payments.providers.mercadopago import sandbox as mercadopago
+from payments.providers.pagbank import sandbox as pagbank
+from payments.providers.paypal import sandbox as paypal
 from tests.backoffice.test_url_permissions import URLS
 from tests.factories import ProductFactory
 from tests.orders.test_survey import delivered  # noqa: F401 (a fixture)

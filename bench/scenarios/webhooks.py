@@ -24,7 +24,7 @@ def bench_account():
 def notifications(account, count):
     """`count` awaiting orders paid in the sandbox: the signed notifications to deliver."""
     from orders.models import Order, Status
-    from payments.sandbox import sandbox
+    from payments.providers import sandbox
 
     orders = list(Order.objects.select_related("customer").filter(status=Status.AWAITING_PAYMENT, paid_amount=0)
                   .order_by("-pk")[:count])

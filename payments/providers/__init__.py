@@ -1,16 +1,14 @@
-"""Payment providers: one module each behind `PaymentProvider`, found through PROVIDERS."""
+"""Payment providers: one folder each (`<code>/`: the client, behind `PaymentProvider`, its sandbox
+and its contract samples), registered once in PROVIDERS."""
 
-import hmac
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
-from backoffice.integrations.credentials import CredentialField
-from backoffice.integrations.errors import WebhookMalformed, WebhookRejected
+from backoffice.integrations.base import Provider
+from backoffice.integrations.registry import Registry
 from backoffice.money import ZERO
 
 
@@ -55,21 +53,9 @@ class Release:
     description: str = ""
 
 
-class PaymentProvider:
-    code: str
-    # Request headers that carry the provider's authentication, kept in the webhook inbox.
-    signature_headers: tuple[str, ...] = ()
-    # What an account needs (ProviderAccount.credentials holds them).
-    credentials: tuple[CredentialField, ...] = ()
-
-    def verify(self, account, *, headers: dict, query: dict, body: bytes) -> None:
-        """Raise WebhookRejected unless the notification is authentic."""
-        raise NotImplementedError
-
-    def resource_id(self, *, query: dict, body: bytes) -> str:
-        """The id of the payment the notification is about: WebhookMalformed when it cannot be
-        read, WebhookIgnored when it is about something else (another event type)."""
-        raise NotImplementedError
+class PaymentProvider(Provider):
+    """A payment provider's client: its webhooks (Provider's `verify` and `resource_id`, about a
+    payment), and the payment, its refunds and the provider's statement."""
 
     def fetch_payment(self, account, payment_id: str) -> ProviderPayment:
         """The payment `resource_id` points to, as the provider's API says now; ProviderError
@@ -90,43 +76,23 @@ class PaymentProvider:
         raise NotImplementedError
 
 
-def when(value: str | None) -> datetime | None:
-    """A provider's ISO 8601 time ("…Z" or with an offset)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+# Every payment provider, registered once: each is a folder here (its client, its sandbox, its
+# contract samples). The model fields' choices, `provider` and `sandbox` read this list.
+PROVIDERS = Registry()
+PROVIDERS.add("mercadopago", "Mercado Pago", "payments.providers.mercadopago.MercadoPago",
+              sandbox="payments.providers.mercadopago.sandbox.MercadoPagoSandbox")
+PROVIDERS.add("pagbank", "PagBank / PagSeguro", "payments.providers.pagbank.PagBank",
+              sandbox="payments.providers.pagbank.sandbox.PagBankSandbox")
+PROVIDERS.add("paypal", "PayPal", "payments.providers.paypal.PayPal",
+              sandbox="payments.providers.paypal.sandbox.PayPalSandbox")
+PROVIDERS.add("manual", _("manual (Pix, transfer, boleto)"), "payments.providers.manual.Manual")
 
 
-def same_digest(expected: str, received: str) -> bool:
-    """Whether a header's digest is the expected one, in constant time (as bytes: a header can
-    hold any character, and compare_digest refuses non-ASCII text)."""
-    return hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace"))
+def choices():
+    """The provider fields' choices: a callable, which migrations keep by reference, so a provider
+    added to PROVIDERS needs no migration."""
+    return PROVIDERS.choices()
 
 
-def within_tolerance(moment: datetime, what: str) -> None:
-    """WebhookRejected unless the signed `moment` is near now (PAYMENTS_WEBHOOK_TOLERANCE_SECONDS
-    either way): a captured notification cannot be replayed later, nor one dated ahead."""
-    drift = abs((datetime.now(UTC) - moment).total_seconds())
-    if drift > settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS:
-        raise WebhookRejected(f"{what} is {drift:.0f} s away from now")
-
-
-def json_object(body: bytes) -> dict:
-    """A notification's body as a JSON object, or WebhookMalformed."""
-    try:
-        document = json.loads(body or b"{}")
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; RecursionError: deep nesting
-        raise WebhookMalformed("the body is not JSON") from exc
-    if not isinstance(document, dict):
-        raise WebhookMalformed("the body is not a JSON object")
-    return document
-
-
-PROVIDERS = {
-    "mercadopago": "payments.providers.mercadopago.MercadoPago",
-    "pagbank": "payments.providers.pagbank.PagBank",
-    "paypal": "payments.providers.paypal.PayPal",
-    "manual": "payments.providers.manual.Manual",
-}
-
-
-def provider(code: str) -> PaymentProvider:
-    return import_string(PROVIDERS[code])()
+provider = PROVIDERS.provider  # the client of a code
+sandbox = PROVIDERS.sandbox  # its sandbox (a PaymentSandbox) over the documents kept in the database

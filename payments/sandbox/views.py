@@ -4,18 +4,20 @@ page's "pay in the sandbox" button. Both answer 404 unless PAYMENTS_SANDBOX is o
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from backoffice.http import flash_form_errors
+from backoffice.integrations.sandbox import encoded
 from backoffice.roles import require
 from orders.models import Order
 
 from ..forms import SandboxPayForm
-from . import SANDBOXES, sandbox, sandbox_pay
+from ..providers import PROVIDERS, sandbox
+from . import sandbox_pay
 
 
 def _sandbox_on():
@@ -29,13 +31,12 @@ def api(request, provider, path):
     """A provider's API call, answered by its sandbox (which checks the account's credentials
     as the provider does)."""
     _sandbox_on()
-    if provider not in SANDBOXES:
+    if provider not in PROVIDERS.sandboxed():
         raise Http404("no such provider")
     full_path = f"/{path}" + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
     status, document = sandbox(provider).handle(request.method, full_path, dict(request.headers), request.body)
-    if isinstance(document, str):
-        return HttpResponse(document, status=status, content_type="text/csv; charset=utf-8")
-    return JsonResponse(document, status=status, safe=False)
+    content_type, payload = encoded(document)
+    return HttpResponse(payload, status=status, content_type=content_type)
 
 
 # Public like the providers' own APIs, and like them closed to callers without the account's

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from backoffice.audit import audit_record
 from backoffice.models import AuditEvent
-from backoffice.services import audit_record
 from tests.lists import queries_per_page_size
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from backoffice.models import ImportFile, TaskDelivery
 from backoffice.tasks import heartbeat, import_process_task
 from inventory.models import Product
 from payments.models import ProviderAccount, WebhookEvent
-from payments.sandbox.mercadopago import sample_payment
+from payments.providers.mercadopago.sandbox import sample_payment
 from payments.tasks import process_webhook
 from tests.backoffice.test_import_files import BOMBS
 from tests.payments.conftest import make_order, mercadopago_api  # noqa: F401 (fixtures)

@@ -55,7 +55,7 @@ def _login(page, live_server, username):
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_admin_logs_in_and_opens_every_module_page(role_user, live_server, browser_page):
-    from backoffice.services import audit_record
+    from backoffice.audit import audit_record
 
     admin = role_user("admin", is_staff=True)
     for i in range(30):

@@ -6,9 +6,9 @@ from django.core.cache import cache
 from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
-from payments.sandbox.mercadopago import MercadoPagoSandbox
+from payments.providers.mercadopago.sandbox import MercadoPagoSandbox
 from tests.factories import ProductFactory
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from backoffice.dates import period_bounds
 from payments.cashflow import cash_chart, cash_entry_book, cash_period, receivables_settle
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable
 from payments.providers.mercadopago import MercadoPago
-from payments.sandbox.mercadopago import sample_payment
+from payments.providers.mercadopago.sandbox import sample_payment
 from payments.services import payment_apply
 
 pytestmark = pytest.mark.django_db

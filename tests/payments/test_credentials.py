@@ -9,7 +9,6 @@ from django.core import serializers
 from django.core.exceptions import FieldError
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from backoffice.integrations.credentials import CredentialsUnreadable
 from payments.models import ProviderAccount
@@ -97,11 +96,9 @@ def test_rotation_reports_values_no_key_decrypts_and_still_rotates_the_others(ke
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_carries_each_providers_columns_into_its_credentials_and_back():
-    before, after = [("payments", "0009_manual_payment_approval")], [("payments", "0010_encrypted_credentials")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps.get_model("payments", "ProviderAccount")
+def test_the_migration_carries_each_providers_columns_into_its_credentials_and_back(migrations):
+    before, after = [("payments", "0012_paymentevent_provider_events")], [("payments", "0013_encrypted_credentials")]
+    old = migrations(before).get_model("payments", "ProviderAccount")
     columns = {
         "mercadopago": {"access_token": "APP_USR-1", "webhook_secret": "sig", "client_id": "stray"},
         "pagbank": {"access_token": "pb-token"},
@@ -110,9 +107,7 @@ def test_the_migration_carries_each_providers_columns_into_its_credentials_and_b
     }
     pks = {code: old.objects.create(provider=code, name=code, **values).pk for code, values in columns.items()}
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    new = executor.loader.project_state(after).apps.get_model("payments", "ProviderAccount")
+    new = migrations(after).get_model("payments", "ProviderAccount")
     carried = {code: new.objects.get(pk=pk).credentials for code, pk in pks.items()}
     assert carried == {"mercadopago": {"access_token": "APP_USR-1", "webhook_secret": "sig"},
                        "pagbank": {"access_token": "pb-token"},
@@ -122,12 +117,9 @@ def test_the_migration_carries_each_providers_columns_into_its_credentials_and_b
     assert {code: {item.name for item in provider(code).credentials} >= set(values)
             for code, values in carried.items()} == dict.fromkeys(columns, True)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    back = executor.loader.project_state(before).apps.get_model("payments", "ProviderAccount")
+    back = migrations(before).get_model("payments", "ProviderAccount")
     assert back.objects.values("client_id", "access_token", "webhook_secret", "webhook_id").get(
         pk=pks["paypal"]) == {"client_id": "AZ", "access_token": "EL", "webhook_secret": "", "webhook_id": "WH"}
-    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture

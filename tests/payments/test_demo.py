@@ -12,11 +12,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.dates import period_bounds
+from backoffice.models import SandboxDocument
 from orders.models import Channel, Order
 from payments.cashflow import cash_period
 from payments.demo import OWN_CHANNELS
-from payments.models import CashEntry, Payment, PaymentEvent, ProviderAccount, Receivable, SandboxDocument
-from payments.sandbox import sandbox
+from payments.models import CashEntry, Payment, PaymentEvent, ProviderAccount, Receivable
+from payments.providers import sandbox
 
 pytestmark = pytest.mark.django_db
 

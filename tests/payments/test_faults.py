@@ -19,10 +19,10 @@ from django.utils import timezone
 from backoffice.celery import app as celery_app
 from orders.models import Order, OrderEvent
 from payments.models import Payment, ProviderAccount, WebhookEvent
-from payments.sandbox.mercadopago import SAMPLES, MercadoPagoSandbox, sample_payment, signed_headers
+from payments.providers.mercadopago.sandbox import SAMPLES, MercadoPagoSandbox, sample_payment, signed_headers
 from payments.services import webhooks_catch_up
 from payments.tasks import process_waiting_webhooks, process_webhook
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 from tests.workers import start_worker
 
 pytestmark = pytest.mark.django_db

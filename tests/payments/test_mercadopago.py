@@ -9,8 +9,8 @@ import pytest
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago import signature_manifest
-from payments.sandbox.mercadopago import SAMPLES as CONTRACTS
-from payments.sandbox.mercadopago import sample_payment, signed_headers
+from payments.providers.mercadopago.sandbox import SAMPLES as CONTRACTS
+from payments.providers.mercadopago.sandbox import sample_payment, signed_headers
 from payments.tasks import process_webhook
 
 pytestmark = pytest.mark.django_db

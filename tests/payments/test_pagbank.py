@@ -11,10 +11,10 @@ from backoffice.integrations.errors import ProviderError, WebhookRejected
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, SettlementRule, WebhookEvent
 from payments.providers.pagbank import PagBank, authenticity_token
-from payments.sandbox.pagbank import SAMPLES as CONTRACTS
-from payments.sandbox.pagbank import PagBankSandbox, sample_boleto_charge, sample_order, signed_headers
+from payments.providers.pagbank.sandbox import SAMPLES as CONTRACTS
+from payments.providers.pagbank.sandbox import PagBankSandbox, sample_boleto_charge, sample_order, signed_headers
 from payments.tasks import process_webhook
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 TOKEN = "pagbank-account-token"

@@ -17,7 +17,7 @@ from backoffice.integrations.errors import ProviderError
 from orders.models import Order
 from payments.models import Payment, PaymentEvent, ProviderAccount, WebhookEvent
 from payments.providers.paypal import PayPal, cert_cache_key, signed_message
-from payments.sandbox.paypal import (
+from payments.providers.paypal.sandbox import (
     CERT_URL,
     CERTIFICATE,
     PayPalSandbox,
@@ -28,9 +28,9 @@ from payments.sandbox.paypal import (
     sample_capture,
     signed_headers,
 )
-from payments.sandbox.paypal import SAMPLES as CONTRACTS
+from payments.providers.paypal.sandbox import SAMPLES as CONTRACTS
 from payments.tasks import process_webhook
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 WEBHOOK_ID = "1JE4291016473214C"
@@ -197,13 +197,13 @@ def test_events_out_of_order_end_in_what_paypal_says_now(client, account, fake, 
     payment = Payment.objects.get()
     assert (payment.status, payment.refunded) == ("refunded", Decimal("2.51"))
     # The COMPLETED event was not believed: the capture was read again, and said REFUNDED.
-    assert list(payment.events.order_by("pk").values_list("status", flat=True)) == ["refunded", "refunded"]
+    assert list(payment.provider_events.order_by("pk").values_list("status", flat=True)) == ["refunded", "refunded"]
     assert calls(fake).count(("GET", f"/v2/payments/captures/{CAPTURE}")) == 2
     # Even a stale read answering COMPLETED does not bring it back.
     capture["status"] = "COMPLETED"
     notify(client, account, completed)
     process_all()
-    assert Payment.objects.get().status == "refunded" and payment.events.order_by("pk").last().applied is False
+    assert Payment.objects.get().status == "refunded" and payment.provider_events.order_by("pk").last().applied is False
     assert Order.objects.get(pk=order.pk).paid_amount == 0
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
-from payments.sandbox.mercadopago import sample_payment
+from payments.providers.mercadopago.sandbox import sample_payment
 from tests.lists import queries_per_page_size
 
 pytestmark = pytest.mark.django_db

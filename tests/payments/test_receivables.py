@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from payments.models import ProviderAccount, Receivable, SettlementRule
 from payments.providers.mercadopago import MercadoPago
-from payments.sandbox.mercadopago import sample_payment
+from payments.providers.mercadopago.sandbox import sample_payment
 from payments.services import payment_apply
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from backoffice.models import AuditEvent
 from orders.models import Order
 from payments.models import CashEntry, Payment, ProviderAccount, Refund
 from payments.providers.mercadopago import MercadoPago
-from payments.sandbox.mercadopago import sample_payment
+from payments.providers.mercadopago.sandbox import sample_payment
 from payments.services import payment_apply
 
 pytestmark = pytest.mark.django_db

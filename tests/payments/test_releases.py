@@ -14,11 +14,11 @@ from django.utils import timezone
 from backoffice.integrations.errors import ReportPending
 from payments.models import ProviderAccount
 from payments.providers.mercadopago import MercadoPago, release_rows
+from payments.providers.mercadopago.sandbox import SAMPLES, sample_payment
 from payments.providers.paypal import PayPal
-from payments.sandbox.mercadopago import SAMPLES, sample_payment
-from payments.sandbox.paypal import PayPalSandbox, refunded_event, sample_capture
+from payments.providers.paypal.sandbox import PayPalSandbox, refunded_event, sample_capture
 from payments.services import payment_apply
-from tests.payments.fake_server import serve
+from tests.fake_server import serve
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from backoffice.celery import app as celery_app
+from backoffice.models import SandboxDocument
 from orders.models import Order
-from payments.models import Payment, ProviderAccount, Receivable, Refund, SandboxDocument, WebhookEvent
+from payments.models import Payment, ProviderAccount, Receivable, Refund, WebhookEvent
 
 ACCOUNTS = {
     "mercadopago": {"access_token": "TEST-mp-token", "webhook_secret": "mp-sandbox-secret"},

@@ -10,9 +10,9 @@ from django.db.models import Sum
 from django.db.models.functions import Length
 
 from payments.models import ProviderAccount, WebhookEvent
-from payments.sandbox.mercadopago import sample_payment
-from payments.sandbox.mercadopago import signed_headers as mercadopago_signed
-from payments.sandbox.pagbank import signed_headers as pagbank_signed
+from payments.providers.mercadopago.sandbox import sample_payment
+from payments.providers.mercadopago.sandbox import signed_headers as mercadopago_signed
+from payments.providers.pagbank.sandbox import signed_headers as pagbank_signed
 
 pytestmark = pytest.mark.django_db
 SECRET, TOKEN = "store-webhook-secret", "pagbank-account-token"

@@ -1,9 +1,9 @@
 """PagBank (PagSeguro) Orders/Charges API: webhooks authenticated by `x-authenticity-token`
 (SHA-256 of `<token>-<raw body>`) and carrying an order (`ORDE_…`) or a charge (`CHAR_…`),
-which is fetched again from the API rather than trusted (../shared/contracts/pagbank/). The
-token binds the whole body, so the id processed is the one PagBank sent; it signs no time, so a
-replayed notification only makes us read the API again (an order's own dates can be days old
-when a boleto is paid: not a replay test)."""
+which is fetched again from the API rather than trusted (payments/providers/pagbank/contracts/
+NOTES.md). The token binds the whole body, so the id processed is the one PagBank sent; it signs
+no time, so a replayed notification only makes us read the API again (an order's own dates can
+be days old when a boleto is paid: not a replay test)."""
 
 import hashlib
 import re
@@ -12,12 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.integrations.base import json_object, same_digest, when
 from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.integrations.http import request_json
 from backoffice.money import cents
 
-from . import PaymentProvider, ProviderPayment, json_object, same_digest, when
+from .. import PaymentProvider, ProviderPayment
 
 STATUSES = {
     "PAID": "approved", "AUTHORIZED": "authorized", "WAITING": "pending", "IN_ANALYSIS": "pending",

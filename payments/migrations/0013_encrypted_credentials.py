@@ -31,7 +31,7 @@ def credentials_to_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0009_manual_payment_approval'),
+        ('payments', '0012_paymentevent_provider_events'),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 """Mercado Pago's API in sandbox mode: `GET /v1/payments/{id}`, `POST
 /v1/payments/{id}/refunds` and the release report (`/v1/account/release_report…`) over
-documents shaped like the documented samples (contracts/mercadopago/), only for an account's
-`Bearer <access token>`; webhooks signed with `x-signature` as documented."""
+documents shaped like the documented samples (payments/providers/mercadopago/contracts/), only
+for an account's `Bearer <access token>`; webhooks signed with `x-signature` as documented."""
 
 import csv
 import hashlib
@@ -12,16 +12,18 @@ import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.utils import timezone
 
+from backoffice.integrations.base import when
+from backoffice.integrations.sandbox import Notification
 from backoffice.money import cents
 
-from ..providers import when
-from ..providers.mercadopago import MercadoPago, signature_manifest
-from . import CONTRACTS, Notification, SandboxAPI
+from ...sandbox import PaymentSandbox
+from . import MercadoPago, signature_manifest
 
-SAMPLES = CONTRACTS / "mercadopago"
+SAMPLES = Path(__file__).resolve().parent / "contracts"
 # What the sandbox keeps of a card payment (Mercado Pago's fee for receiving in 14 days).
 CARD_FEE = Decimal("0.0499")
 
@@ -66,7 +68,7 @@ def _figure(value) -> str:
     return f"{Decimal(str(value)):.2f}"
 
 
-class MercadoPagoSandbox(SandboxAPI):
+class MercadoPagoSandbox(PaymentSandbox):
     """Payments (`payments`), and release reports (`reports`, their CSV in `report_files`)
     made from the payments released and the refunds made in their period."""
 

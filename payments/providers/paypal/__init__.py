@@ -2,7 +2,7 @@
 `<transmission id>|<transmission time>|<webhook id>|<crc32 of the body>`, the transmission
 time near now), about the captures their signed body names,
 re-read from `GET /v2/payments/captures/{id}` with an OAuth2 client-credentials token
-(../shared/contracts/paypal/)."""
+(payments/providers/paypal/contracts/NOTES.md)."""
 
 import base64
 import hashlib
@@ -22,12 +22,13 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.dates import day_span
+from backoffice.integrations.base import json_object, when, within_tolerance
 from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.integrations.http import ClientCredentials, request
 from backoffice.money import ZERO, cents
 
-from . import PaymentProvider, ProviderPayment, Release, json_object, when, within_tolerance
+from .. import PaymentProvider, ProviderPayment, Release
 
 STATUSES = {
     "COMPLETED": "approved", "PENDING": "pending", "DECLINED": "rejected", "FAILED": "rejected",
@@ -136,7 +137,8 @@ class PayPal(PaymentProvider):
             key.verify(signature, message.encode(), padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature as exc:
             raise WebhookRejected("transmission signature does not match") from exc
-        within_tolerance(_transmission_time(transmission_time), "the transmission time")
+        within_tolerance(_transmission_time(transmission_time), "the transmission time",
+                         seconds=settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS)
 
     def resource_id(self, *, query, body):
         document = json_object(body)

@@ -1,17 +1,20 @@
 """PagBank's Orders/Charges API in sandbox mode: `GET /orders/{id}`, `GET /charges/{id}` and
 `POST /charges/{id}/cancel` over documents shaped like the documented samples
-(contracts/pagbank/), only for `Bearer <token>`; notifications authenticated with
-`x-authenticity-token` as documented."""
+(payments/providers/pagbank/contracts/), only for `Bearer <token>`; notifications authenticated
+with `x-authenticity-token` as documented."""
 
 import json
 import uuid
+from pathlib import Path
 
 from django.utils import timezone
 
-from ..providers.pagbank import PagBank, authenticity_token
-from . import CONTRACTS, Notification, SandboxAPI
+from backoffice.integrations.sandbox import Notification
 
-SAMPLES = CONTRACTS / "pagbank"
+from ...sandbox import PaymentSandbox
+from . import PagBank, authenticity_token
+
+SAMPLES = Path(__file__).resolve().parent / "contracts"
 
 
 def _error(code, description, parameter=None):
@@ -51,7 +54,7 @@ def signed_headers(token: str, body: bytes) -> dict:
     return {"x-authenticity-token": authenticity_token(token, body)}
 
 
-class PagBankSandbox(SandboxAPI):
+class PagBankSandbox(PaymentSandbox):
     """Orders (`orders`) and Charges API charges (`charges`); an order's charges are found too.
     Only an account's `Bearer <token>` is let in."""
 

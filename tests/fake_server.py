@@ -1,11 +1,10 @@
-"""The sandbox's provider APIs (payments.sandbox) served on a local port, their documents in
-plain dicts: the providers' APIs as the tests see them, at the edge of the network."""
+"""A sandbox's API (backoffice.integrations.sandbox) served on a local port, its documents in plain
+dicts: an external system's API as the tests see it, at the edge of the network."""
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from payments.sandbox import SandboxAPI
+from backoffice.integrations.sandbox import SandboxAPI, encoded
 
 
 def serve(api: SandboxAPI) -> SandboxAPI:
@@ -15,10 +14,9 @@ def serve(api: SandboxAPI) -> SandboxAPI:
         def _answer(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, document = api.handle(self.command, self.path, dict(self.headers.items()), body)
-            text = isinstance(document, str)
-            payload = document.encode() if text else json.dumps(document).encode()
+            content_type, payload = encoded(document)
             self.send_response(status)
-            self.send_header("Content-Type", "text/csv; charset=utf-8" if text else "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -1,7 +1,7 @@
 """Mercado Pago: webhooks signed with `x-signature` (HMAC-SHA256 over
 `id:<data.id of the query>;request-id:<x-request-id>;ts:<ts>;`), which point to a payment
-fetched from `GET /v1/payments/{id}` (../shared/contracts/mercadopago/). Only the signed id
-is processed, and only near its ts."""
+fetched from `GET /v1/payments/{id}` (payments/providers/mercadopago/contracts/NOTES.md). Only
+the signed id is processed, and only near its ts."""
 
 import csv
 import hashlib
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.dates import day_span
+from backoffice.integrations.base import json_object, same_digest, when, within_tolerance
 from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import (
     ProviderError,
@@ -27,15 +28,7 @@ from backoffice.integrations.errors import (
 from backoffice.integrations.http import request, request_json
 from backoffice.money import ZERO, cents
 
-from . import (
-    PaymentProvider,
-    ProviderPayment,
-    Release,
-    json_object,
-    same_digest,
-    when,
-    within_tolerance,
-)
+from .. import PaymentProvider, ProviderPayment, Release
 
 STATUSES = {
     "pending": "pending", "in_process": "pending", "authorized": "authorized", "approved": "approved",
@@ -137,7 +130,7 @@ class MercadoPago(PaymentProvider):
                             hashlib.sha256).hexdigest()
         if not same_digest(expected, v1.lower()):
             raise WebhookRejected("x-signature does not match")
-        within_tolerance(_signed_time(ts), "x-signature's ts")
+        within_tolerance(_signed_time(ts), "x-signature's ts", seconds=settings.PAYMENTS_WEBHOOK_TOLERANCE_SECONDS)
         try:
             claimed = _data_id(json_object(body))
         except WebhookMalformed:

@@ -1,9 +1,9 @@
 """PayPal's REST API in sandbox mode: `POST /v1/oauth2/token` (Basic client id:secret), and
 with its Bearer token `GET /v2/payments/captures/{id}`, `GET /v2/checkout/orders/{id}`,
 `POST /v2/payments/captures/{id}/refund` and `GET /v1/reporting/transactions`, over documents
-shaped like the documented samples (contracts/paypal/); webhooks signed as PayPal documents
-it, with the sandbox's own key and a self-signed certificate put where the client keeps the
-one it fetched from paypal.com."""
+shaped like the documented samples (payments/providers/paypal/contracts/); webhooks signed as
+PayPal documents it, with the sandbox's own key and a self-signed certificate put where the
+client keeps the one it fetched from paypal.com."""
 
 import base64
 import copy
@@ -12,6 +12,7 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
@@ -21,14 +22,15 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.integrations.base import when
+from backoffice.integrations.sandbox import Notification
 from backoffice.money import ZERO, cents
 
-from ..models import ProviderAccount
-from ..providers import when
-from ..providers.paypal import CERT_SECONDS, PayPal, cert_cache_key
-from . import CONTRACTS, Notification, SandboxAPI
+from ...models import ProviderAccount
+from ...sandbox import PaymentSandbox
+from . import CERT_SECONDS, PayPal, cert_cache_key
 
-SAMPLES = CONTRACTS / "paypal"
+SAMPLES = Path(__file__).resolve().parent / "contracts"
 API = "https://api.paypal.com"
 CERT_URL = f"{API}/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270"
 # What the sandbox keeps of a payment (PayPal Brasil's rate for domestic sales).
@@ -84,7 +86,7 @@ def _error(status, name, message, issue=None):
     return status, document
 
 
-class PayPalSandbox(SandboxAPI):
+class PayPalSandbox(PaymentSandbox):
     """Captures and their orders (payer, captures, refunds). The OAuth2 client is `client`
     (id, secret), or any active PayPal account's."""
 

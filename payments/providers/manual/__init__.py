@@ -3,7 +3,7 @@ registered elsewhere): finance records it, and refunds are sent by hand."""
 
 from backoffice.integrations.errors import ProviderError, WebhookRejected
 
-from . import PaymentProvider
+from .. import PaymentProvider
 
 
 class Manual(PaymentProvider):
