@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -11,9 +12,11 @@ class BackofficeConfig(AppConfig):
     def ready(self):
         from . import receivers, tasks
         from .celery import app as celery_app
+        from .integrations.credentials import credentials_keys_check
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
         from .navigation import NavItem, register_nav
 
+        checks.register(credentials_keys_check, checks.Tags.security)
         register_nav(
             NavItem(_("Home"), "home", "house", order=0),
             NavItem(_("Jobs"), "jobs", "clock-history", "django_celery_beat.view_periodictask", _("Operations"), 90),

@@ -4,6 +4,8 @@ Each variable is documented in the README. `<NAME>_FILE` may hold the path of a 
 with the secret instead of the value itself (Docker/Kubernetes secrets).
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+# Providers' credentials are encrypted at rest with the first of these comma-separated Fernet keys;
+# all of them decrypt (add a new key first, run `manage.py rotate_credentials_key`, then drop the
+# old one). Production must set them (the system checks, run by migrate, fail without them, and
+# nothing decrypts); with DEBUG on the default is derived from SECRET_KEY.
+CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
+if not CREDENTIALS_KEYS and DEBUG:
+    CREDENTIALS_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"credentials:{SECRET_KEY}".encode()).digest())
+                        .decode()]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -54,6 +54,7 @@ def bench_environment() -> dict:
         # Production settings: no query log kept per connection, as DEBUG would.
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-not-a-secret",
+        "CREDENTIALS_KEYS": "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM=",  # b"bench-only-not-a-secret-32-bytes"
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PAYMENTS_SANDBOX": "1",
         # Plain HTTP on the loopback (in production a proxy in front terminates TLS).

@@ -1,41 +1,51 @@
 """Admin views of payments data: provider accounts (secrets are never shown back), fee and
 settlement rules, and read-only views of the inbox, payments, receivables and refunds."""
 
-from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin, TimelineAdmin
+from backoffice.integrations.credentials import CredentialsForm, credentials_form
 
 from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
+from .providers import PROVIDERS, provider
 
 
-class ProviderAccountForm(forms.ModelForm):
-    access_token = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
-                                   help_text="Leave empty to keep the current one.")
-    webhook_secret = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
-                                     help_text="Leave empty to keep the current one.")
-
+class ProviderAccountForm(CredentialsForm):
     class Meta:
         model = ProviderAccount
-        fields = ["provider", "name", "client_id", "access_token", "webhook_secret", "webhook_id", "active"]
+        fields = ["provider", "name", "active"]
 
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("access_token", "webhook_secret"):
-            if not cleaned.get(name) and self.instance.pk:
-                cleaned[name] = getattr(self.instance, name)
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (self.schema or self.instance.pk):
+            self.fields["provider"].help_text = _("Its credentials are asked once the provider is chosen and the "
+                                                  "form saved.")
 
 
 @admin.register(ProviderAccount)
 class ProviderAccountAdmin(SecretFieldsAdmin):
-    form = ProviderAccountForm
-    secret_fields = ("access_token", "webhook_secret")
+    """The credentials asked are those of the account's provider (of the one chosen, once the
+    form is sent: a new account's are asked after its provider is)."""
+
+    secret_fields = ("credentials",)
     list_display = ("name", "provider", "active", "webhook_url")
 
     @admin.display(description="webhook URL")
     def webhook_url(self, account):
         return account.webhook_path()
+
+    def _schema(self, request, obj):
+        """The credentials of the provider sent, else of the account's, else of `?provider=`."""
+        code = request.POST.get("provider") or (obj.provider if obj else request.GET.get("provider"))
+        return provider(code).credentials if code in PROVIDERS else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = credentials_form(ProviderAccountForm, self._schema(request, obj))
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["provider", "name", *(field.name for field in self._schema(request, obj)), "active"]
 
 
 @admin.register(WebhookEvent)

@@ -27,11 +27,11 @@ from .providers import provider, sandbox
 from .services import payment_apply
 
 ACCOUNTS = [
-    {"provider": "mercadopago", "name": "Loja (sandbox)", "access_token": "TEST-4485221908-sandbox",
-     "webhook_secret": "sandbox-webhook-secret"},
-    {"provider": "pagbank", "name": "Loja (sandbox)", "access_token": "sandbox-pagbank-token"},
-    {"provider": "paypal", "name": "Loja (sandbox)", "client_id": "AZ-sandbox-client",
-     "access_token": "EL-sandbox-secret", "webhook_id": "1JE4291016473214C"},
+    {"provider": "mercadopago", "name": "Loja (sandbox)",
+     "credentials": {"access_token": "TEST-4485221908-sandbox", "webhook_secret": "sandbox-webhook-secret"}},
+    {"provider": "pagbank", "name": "Loja (sandbox)", "credentials": {"access_token": "sandbox-pagbank-token"}},
+    {"provider": "paypal", "name": "Loja (sandbox)", "credentials": {
+        "client_id": "AZ-sandbox-client", "client_secret": "EL-sandbox-secret", "webhook_id": "1JE4291016473214C"}},
     {"provider": "manual", "name": "Pix e transferências"},
 ]
 # Each provider's fees and release days (what their public price tables say, roughly).

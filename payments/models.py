@@ -12,7 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from backoffice.fields import MoneyField
+from backoffice.fields import EncryptedJSONField, MoneyField
 from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
 
@@ -20,19 +20,12 @@ from . import providers
 
 
 class ProviderAccount(models.Model):
-    """The store's account at a payment provider. Secrets are never shown back in full."""
+    """The store's account at a payment provider. Secrets are never shown back."""
 
     provider = models.CharField(_("provider"), max_length=20, choices=providers.choices)
     name = models.CharField(_("name"), max_length=100)
-    client_id = models.CharField(_("client id"), max_length=200, blank=True,
-                                 help_text=_("PayPal: the REST app's client id."))
-    access_token = models.CharField(_("API access token"), max_length=300, blank=True,
-                                    help_text=_("PayPal: the REST app's secret. PagBank: the token "
-                                                "(it also signs the webhooks)."))
-    webhook_secret = models.CharField(_("webhook secret"), max_length=300, blank=True,
-                                      help_text=_("Mercado Pago: the webhook's secret signature."))
-    webhook_id = models.CharField(_("webhook id"), max_length=100, blank=True,
-                                  help_text=_("PayPal: the webhook listener's id, from the developer dashboard."))
+    # What its provider's schema declares (PaymentProvider.credentials), encrypted at rest.
+    credentials = EncryptedJSONField(_("credentials"))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -47,6 +40,10 @@ class ProviderAccount(models.Model):
     def webhook_path(self) -> str:
         """Where the provider sends this account's notifications (after the site's address)."""
         return reverse("payments:webhook", args=[self.provider, self.pk])
+
+    def credential(self, name: str) -> str:
+        """One of the account's credentials ("" when it has none)."""
+        return self.credentials.get(name, "")
 
 
 class WebhookEvent(models.Model):

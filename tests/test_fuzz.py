@@ -139,11 +139,14 @@ BODIES = list(_bodies())
 def accounts(db):
     paypal.install_certificate()
     return {
-        "mercadopago": ProviderAccount.objects.create(provider="mercadopago", name="MP", access_token="APP_USR-token",
-                                                      webhook_secret="store-webhook-secret"),
-        "pagbank": ProviderAccount.objects.create(provider="pagbank", name="PB", access_token="pagbank-token"),
-        "paypal": ProviderAccount.objects.create(provider="paypal", name="PP", client_id="AZ", access_token="EL",
-                                                 webhook_id="1JE4291016473214C"),
+        "mercadopago": ProviderAccount.objects.create(provider="mercadopago", name="MP",
+                                                      credentials={"access_token": "APP_USR-token",
+                                                                   "webhook_secret": "store-webhook-secret"}),
+        "pagbank": ProviderAccount.objects.create(provider="pagbank", name="PB",
+                                                  credentials={"access_token": "pagbank-token"}),
+        "paypal": ProviderAccount.objects.create(provider="paypal", name="PP",
+                                                 credentials={"client_id": "AZ", "client_secret": "EL",
+                                                              "webhook_id": "1JE4291016473214C"}),
     }
 
 
@@ -151,12 +154,13 @@ def _signed(provider, account, body, data_id):
     """The headers of a delivery signed now with the account's secret, as the provider signs."""
     now = timezone.now()
     if provider == "mercadopago":  # over the id as the server reads it: a lone surrogate's bytes replaced
-        return mercadopago.signed_headers(account.webhook_secret,
+        return mercadopago.signed_headers(account.credential("webhook_secret"),
                                           data_id.encode(errors="surrogatepass").decode(errors="replace"),
                                           ts=str(int(now.timestamp())))
     if provider == "pagbank":
-        return pagbank.signed_headers(account.access_token, body)
-    return paypal.signed_headers(body, account.webhook_id, transmission_time=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return pagbank.signed_headers(account.credential("access_token"), body)
+    return paypal.signed_headers(body, account.credential("webhook_id"),
+                                 transmission_time=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 @pytest.mark.parametrize("provider", ["mercadopago", "pagbank", "paypal"])

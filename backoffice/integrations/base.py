@@ -5,6 +5,7 @@ import hmac
 import json
 from datetime import UTC, datetime
 
+from .credentials import CredentialField
 from .errors import WebhookMalformed, WebhookRejected
 
 
@@ -16,6 +17,8 @@ class Provider:
     code: str
     # Request headers that carry the provider's authentication, kept in the webhook inbox.
     signature_headers: tuple[str, ...] = ()
+    # What an account needs (an EncryptedJSONField of the account's model holds them).
+    credentials: tuple[CredentialField, ...] = ()
 
     def verify(self, account, *, headers: dict, query: dict, body: bytes) -> None:
         """Raise WebhookRejected unless the notification is authentic."""

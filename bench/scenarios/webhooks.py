@@ -17,7 +17,7 @@ def bench_account():
 
     account, _ = ProviderAccount.objects.get_or_create(
         provider="mercadopago", name="Bench Mercado Pago",
-        defaults={"access_token": "APP_USR-bench-token", "webhook_secret": "bench-webhook-secret"})
+        defaults={"credentials": {"access_token": "APP_USR-bench-token", "webhook_secret": "bench-webhook-secret"}})
     return account
 
 

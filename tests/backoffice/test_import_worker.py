@@ -51,7 +51,8 @@ def test_spreadsheet_bombs_end_rejected_in_bounded_time_and_memory_and_the_worke
     records = {case: store(user, build(), name) for case, (name, build, _) in BOMBS.items()}
     order = make_order(Decimal("58.80"))
     mercadopago_api.payments["20359978"] = sample_payment(external_reference=str(order.number))
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token"})
     event = WebhookEvent.objects.create(account=account, resource_id="20359978")
     queue = f"test-{uuid.uuid4().hex}"
     worker = start_worker("-Q", queue, MEDIA_ROOT=str(tmp_path), MERCADOPAGO_API_URL=mercadopago_api.url)

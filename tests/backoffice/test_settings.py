@@ -6,13 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 
 
 def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "SECRET_KEY")}
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "DEBUG", "SECRET_KEY", "CREDENTIALS_KEYS")}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
@@ -23,8 +25,31 @@ def test_production_settings_pass_the_deploy_check():
     result = manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.com",
+        CREDENTIALS_KEYS=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_credentials_keys_or_with_a_bad_one_fails_the_checks():
+    production = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "example.com"}
+    missing = manage("check", **production)
+    bad = manage("check", CREDENTIALS_KEYS=f"{Fernet.generate_key().decode()},not-a-key", **production)
+    assert (missing.returncode, bad.returncode) == (1, 1)
+    assert "backoffice.E001" in missing.stderr and "CREDENTIALS_KEYS is not set" in missing.stderr
+    assert "backoffice.E002" in bad.stderr
+
+
+def test_the_credentials_keys_can_come_from_a_file_and_development_derives_one_from_the_secret_key(tmp_path):
+    keys = tmp_path / "credentials-keys"
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    keys.write_text(f"{new},{old}\n")
+    show = "from backoffice.integrations.credentials import keys; print(*keys())"
+    from_file = manage("shell", "--no-imports", "-c", show, DEBUG="0", SECRET_KEY="s", ALLOWED_HOSTS="example.com",
+                       CREDENTIALS_KEYS_FILE=str(keys))
+    derived = [manage("shell", "--no-imports", "-c", show, SECRET_KEY=key).stdout.split()
+               for key in ("one", "one", "two")]
+    assert from_file.stdout.split() == [new, old], from_file.stderr
+    assert derived[0] == derived[1] != derived[2] and len(derived[0]) == 1
 
 
 def test_the_idle_timeout_and_the_login_lockout_come_from_the_environment():

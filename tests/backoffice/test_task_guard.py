@@ -74,7 +74,8 @@ def test_a_delivery_that_crashed_fewer_times_runs_and_is_then_forgotten(waiting_
 
 def test_a_webhook_whose_workers_died_three_times_is_failed_with_the_reason(
         mercadopago_api, results_stored):  # noqa: F811
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token"})
     event = WebhookEvent.objects.create(account=account, resource_id="20359978")
     crashed("webhook-task-id", 3)
     result = process_webhook.apply(args=[event.pk], task_id="webhook-task-id")
@@ -87,7 +88,8 @@ def test_a_webhook_whose_workers_died_three_times_is_failed_with_the_reason(
 
 def test_retries_are_not_crashes(mercadopago_api):  # noqa: F811
     # The API does not know the payment: ProviderError, retried five times with the same task id.
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token"})
     event = WebhookEvent.objects.create(account=account, resource_id="404404")
     result = process_webhook.apply(args=[event.pk])
     assert not isinstance(result.result, TaskPoisoned)

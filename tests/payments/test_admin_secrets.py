@@ -14,7 +14,7 @@ from payments.models import ProviderAccount, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = {(ProviderAccount, "access_token"), (ProviderAccount, "webhook_secret"),
+SECRETS = {(ProviderAccount, "credentials"),
            (ApiToken, "digest"), (get_user_model(), "password")}
 
 
@@ -26,8 +26,9 @@ def admin_client(client, role_user):
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
-                                          webhook_secret="sandbox-secret")
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                          credentials={"access_token": "APP_USR-token",
+                                                       "webhook_secret": "sandbox-secret"})
 
 
 def test_each_secret_field_is_declared_by_its_admin():
@@ -37,11 +38,11 @@ def test_each_secret_field_is_declared_by_its_admin():
 
 
 @pytest.mark.parametrize("url", [
-    "/admin/payments/provideraccount/?webhook_secret__startswith={guess}",
-    "/admin/payments/provideraccount/?webhook_secret={guess}",
-    "/admin/payments/provideraccount/?access_token__startswith={guess}",
-    "/admin/payments/provideraccount/?access_token__regex=^{guess}",
-    "/admin/payments/webhookevent/?account__webhook_secret__startswith={guess}",
+    "/admin/payments/provideraccount/?credentials__webhook_secret__startswith={guess}",
+    "/admin/payments/provideraccount/?credentials__webhook_secret={guess}",
+    "/admin/payments/provideraccount/?credentials__access_token__startswith={guess}",
+    "/admin/payments/provideraccount/?credentials__access_token__regex=^{guess}",
+    "/admin/payments/webhookevent/?account__credentials__webhook_secret__startswith={guess}",
     "/admin/backoffice/apitoken/?digest__startswith={guess}",
     "/admin/auth/user/?password__startswith={guess}",
 ])

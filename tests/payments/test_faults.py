@@ -39,8 +39,8 @@ def notify(client, account, data_id):
 
 def test_with_the_broker_down_notifications_are_kept_and_caught_up_when_it_is_back(
         client, client_as, mercadopago_api, order, broker_down, caplog, django_capture_on_commit_callbacks):
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
-                                             webhook_secret=SECRET)
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
     mercadopago_api.payments["20359978"] = sample_payment(external_reference=str(order.number))
     with caplog.at_level(logging.WARNING, logger="backoffice.queueing"), \
             django_capture_on_commit_callbacks(execute=True):
@@ -77,8 +77,8 @@ def _in_a_thread(work):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_hundred_notifications_ten_times_over_concurrently_have_a_hundred_effects(
         mercadopago_api, make_order):
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
-                                             webhook_secret=SECRET)
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
     orders = [make_order(Decimal("58.80")) for _ in range(STORM)]
     for i, order in enumerate(orders):
         mercadopago_api.payments[str(5000 + i)] = sample_payment(id=5000 + i, external_reference=str(order.number))
@@ -125,8 +125,8 @@ BATCH = 15
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_in_the_middle_of_a_batch_leaves_each_notification_processed_once(make_order):
     api = serve(SlowMercadoPago(token="APP_USR-token"))
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
-                                             webhook_secret=SECRET)
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
     orders = [make_order(Decimal("58.80")) for _ in range(BATCH)]
     for i, order in enumerate(orders):
         api.payments[str(7000 + i)] = sample_payment(id=7000 + i, external_reference=str(order.number))

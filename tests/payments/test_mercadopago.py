@@ -24,8 +24,8 @@ def fake(mercadopago_api):
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token",
-                                          webhook_secret=SECRET)
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                          credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
 
 
 def notify(client, account, data_id, headers=None, body=None):

@@ -32,7 +32,7 @@ def fake(settings):
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="pagbank", name="Loja", access_token=TOKEN)
+    return ProviderAccount.objects.create(provider="pagbank", name="Loja", credentials={"access_token": TOKEN})
 
 
 def cents(order):
@@ -62,10 +62,10 @@ def test_the_documented_signature_rule_is_what_verify_checks():
     # sha256 of b'store-token-{"id":"CHAR_1"}', computed by hand.
     token = "4d7072a8b29f9e839724437c9ae788f5736306beaa4ab458e8e045ce41a52059"
     assert authenticity_token("store-token", body) == token
-    PagBank().verify(ProviderAccount(access_token="store-token"), headers={"x-authenticity-token": token},
-                     query={}, body=body)
+    store = ProviderAccount(credentials={"access_token": "store-token"})
+    PagBank().verify(store, headers={"x-authenticity-token": token}, query={}, body=body)
     no_token = {"x-authenticity-token": authenticity_token("", body)}  # an account without its token
-    for account, headers in [(ProviderAccount(access_token="store-token"), {}), (ProviderAccount(), no_token)]:
+    for account, headers in [(store, {}), (ProviderAccount(), no_token)]:
         with pytest.raises(WebhookRejected):
             PagBank().verify(account, headers=headers, query={}, body=body)
 
@@ -270,4 +270,4 @@ def test_a_refund_cancels_centavos_of_the_charge_and_a_refusal_is_a_provider_err
         PagBank().refund(account, CHARGE_ID, Decimal("48.31"))  # one centavo more than is left
     assert charge["amount"]["summary"]["refunded"] == 1050
     with pytest.raises(ProviderError, match="401"):
-        PagBank().refund(ProviderAccount(access_token="wrong"), CHARGE_ID, Decimal("1.00"))
+        PagBank().refund(ProviderAccount(credentials={"access_token": "wrong"}), CHARGE_ID, Decimal("1.00"))

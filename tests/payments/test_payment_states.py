@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                          credentials={"access_token": "APP_USR-token"})
 
 
 def said(account, order, **changes):

@@ -51,8 +51,9 @@ def fake(settings):
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="paypal", name="Loja", client_id="AZ-client-id",
-                                          access_token="EL-app-secret", webhook_id=WEBHOOK_ID)
+    return ProviderAccount.objects.create(provider="paypal", name="Loja",
+                                          credentials={"client_id": "AZ-client-id", "client_secret": "EL-app-secret",
+                                                       "webhook_id": WEBHOOK_ID})
 
 
 @pytest.fixture
@@ -165,11 +166,11 @@ def test_an_expired_certificate_or_an_account_without_webhook_id_is_refused(clie
     install_certificate(pem=make_certificate(valid_from_days=-30, valid_to_days=-1))
     assert notify(client, account, body).status_code == 401
     install_certificate(pem=CERTIFICATE)
-    ProviderAccount.objects.filter(pk=account.pk).update(webhook_id="")
+    ProviderAccount.objects.filter(pk=account.pk).update(credentials={**account.credentials, "webhook_id": ""})
     assert notify(client, account, body, signed_headers(body, "")).status_code == 401
     assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["rejected", "rejected"]
     account.refresh_from_db()
-    account.webhook_id = WEBHOOK_ID
+    account.credentials["webhook_id"] = WEBHOOK_ID
     account.save()
     assert notify(client, account, body).status_code == 200
 
@@ -255,7 +256,7 @@ def test_refunds_are_asked_of_paypal_and_a_refusal_is_a_provider_error(client, a
     assert Order.objects.get(pk=order.pk).paid_amount == Decimal("2.51")  # credited once, whatever follows
     PayPal().refund(account, CAPTURE, Decimal("1.51"))
     assert PayPal().fetch_payment(account, CAPTURE).status == "refunded"
-    account.access_token = "wrong-secret"
+    account.credentials["client_secret"] = "wrong-secret"
     with pytest.raises(ProviderError, match="401"):
         PayPal().refund(account, CAPTURE, Decimal("0.10"))
 

@@ -46,7 +46,7 @@ def test_the_releases_page_runs_the_same_queries_for_20_rows_as_for_100(client_a
                                                                           mercadopago_api):
     """The statement is not paged: its rows, each matched to our payment of its order, cost no query each."""
     account = ProviderAccount.objects.get(name="Loja")
-    account.access_token = "APP_USR-token"
+    account.credentials["access_token"] = "APP_USR-token"
     account.save()
     today = timezone.localdate()
     # Mercado Pago released 20 of the payments this week and 100 the week before.

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", webhook_secret="s")
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", credentials={"webhook_secret": "s"})
 
 
 def card_payment(**changes):

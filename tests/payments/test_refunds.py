@@ -21,7 +21,8 @@ def fake(mercadopago_api):
 
 @pytest.fixture
 def paid(fake, order):
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                             credentials={"access_token": "APP_USR-token"})
     fake.payments["20359978"] = sample_payment(external_reference=str(order.number))
     return payment_apply(account=account, data=MercadoPago().normalize(fake.payments["20359978"]))
 

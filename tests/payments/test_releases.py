@@ -39,7 +39,8 @@ def test_the_documented_release_report_reads_as_movements_of_the_balance():
 
 @pytest.fixture
 def mp_account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", access_token="APP_USR-token")
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                          credentials={"access_token": "APP_USR-token"})
 
 
 def test_mercado_pago_releases_come_from_the_report_of_the_period_asked_for_once(mp_account, mercadopago_api, order):
@@ -72,8 +73,9 @@ def paypal_api(settings):
 
 
 def test_paypal_releases_come_from_transaction_search_31_days_at_a_time(paypal_api, order):
-    account = ProviderAccount.objects.create(provider="paypal", name="Loja", client_id="AZ-client-id",
-                                             access_token="EL-app-secret", webhook_id="WH")
+    account = ProviderAccount.objects.create(provider="paypal", name="Loja",
+                                             credentials={"client_id": "AZ-client-id",
+                                                          "client_secret": "EL-app-secret", "webhook_id": "WH"})
     capture = paypal_api.add_capture(sample_capture("27M47624FP291604U", order.number,
                                                     create_time="2026-02-20T15:00:00Z"))
     order_id = capture["supplementary_data"]["related_ids"]["order_id"]
@@ -113,7 +115,7 @@ def test_finance_sees_the_releases_beside_our_payments_and_exports_them(client_a
 
 
 def test_the_period_is_checked_and_providers_without_a_statement_are_not_offered(client_as, mp_account):
-    ProviderAccount.objects.create(provider="pagbank", name="PagBank", access_token="t")
+    ProviderAccount.objects.create(provider="pagbank", name="PagBank", credentials={"access_token": "t"})
     client = client_as("finance")
     page = client.get("/payments/releases/")
     assert [a.provider for a in page.context["form"].fields["account"].queryset] == ["mercadopago"]

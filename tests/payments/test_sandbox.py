@@ -14,7 +14,7 @@ from payments.models import Payment, ProviderAccount, Receivable, Refund, Webhoo
 ACCOUNTS = {
     "mercadopago": {"access_token": "TEST-mp-token", "webhook_secret": "mp-sandbox-secret"},
     "pagbank": {"access_token": "pagbank-sandbox-token"},
-    "paypal": {"client_id": "AZ-sandbox", "access_token": "EL-sandbox-secret", "webhook_id": "1JE4291016473214C"},
+    "paypal": {"client_id": "AZ-sandbox", "client_secret": "EL-sandbox-secret", "webhook_id": "1JE4291016473214C"},
 }
 
 
@@ -41,7 +41,7 @@ LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ])
 def test_staff_pay_an_order_in_the_sandbox_and_finance_refunds_part_of_it(
         sandbox_mode, client_as, make_order, provider, installments, fees):
-    account = ProviderAccount.objects.create(provider=provider, name="Loja (sandbox)", **ACCOUNTS[provider])
+    account = ProviderAccount.objects.create(provider=provider, name="Loja (sandbox)", credentials=ACCOUNTS[provider])
     order = make_order(Decimal("149.90"))
     client = client_as("staff")
     page = client.get(f"/orders/{order.pk}/")
@@ -76,8 +76,9 @@ def test_staff_pay_an_order_in_the_sandbox_and_finance_refunds_part_of_it(
 ])
 def test_the_sandbox_api_asks_for_the_accounts_credentials(db, client, settings, provider, kind, key, path):
     settings.PAYMENTS_SANDBOX = True
-    ProviderAccount.objects.create(provider=provider, name="Loja", access_token="right-token")
-    ProviderAccount.objects.create(provider=provider, name="Old", access_token="old-token", active=False)
+    ProviderAccount.objects.create(provider=provider, name="Loja", credentials={"access_token": "right-token"})
+    ProviderAccount.objects.create(provider=provider, name="Old", active=False,
+                                   credentials={"access_token": "old-token"})
     SandboxDocument.objects.create(provider=provider, kind=kind, key=key, document={"id": key})
     url = f"/payments/sandbox/{provider}/{path}"
     for authorization in ({}, {"authorization": "Bearer wrong"}, {"authorization": "Bearer old-token"}):
@@ -88,7 +89,7 @@ def test_the_sandbox_api_asks_for_the_accounts_credentials(db, client, settings,
 
 def test_without_sandbox_mode_there_is_no_sandbox(db, client_as, order, settings):
     settings.PAYMENTS_SANDBOX = False
-    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", **ACCOUNTS["mercadopago"])
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", credentials=ACCOUNTS["mercadopago"])
     client = client_as("staff")
     assert b'data-testid="sandbox-pay"' not in client.get(f"/orders/{order.pk}/").content
     assert client.post(f"/payments/sandbox/pay/{order.pk}/", {"account": account.pk}).status_code == 404

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def account(db):
-    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", webhook_secret="s")
+    return ProviderAccount.objects.create(provider="mercadopago", name="Loja", credentials={"webhook_secret": "s"})
 
 
 @pytest.mark.parametrize("url", ["/payments/", "/payments/webhooks/"])

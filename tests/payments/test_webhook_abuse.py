@@ -26,11 +26,14 @@ ON_EVERY_DATABASE = pytest.mark.parametrize("database", ["default",
 @pytest.fixture
 def accounts(db):
     return {
-        "mercadopago": ProviderAccount.objects.create(provider="mercadopago", name="MP", access_token="APP_USR-token",
-                                                      webhook_secret=SECRET),
-        "pagbank": ProviderAccount.objects.create(provider="pagbank", name="PagBank", access_token=TOKEN),
-        "paypal": ProviderAccount.objects.create(provider="paypal", name="PayPal", client_id="AZ", access_token="EL",
-                                                 webhook_id="1JE4291016473214C"),
+        "mercadopago": ProviderAccount.objects.create(provider="mercadopago", name="MP",
+                                                      credentials={"access_token": "APP_USR-token",
+                                                                   "webhook_secret": SECRET}),
+        "pagbank": ProviderAccount.objects.create(provider="pagbank", name="PagBank",
+                                                  credentials={"access_token": TOKEN}),
+        "paypal": ProviderAccount.objects.create(provider="paypal", name="PayPal",
+                                                 credentials={"client_id": "AZ", "client_secret": "EL",
+                                                              "webhook_id": "1JE4291016473214C"}),
     }
 
 

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.dates import day_span
 from backoffice.integrations.base import json_object, same_digest, when, within_tolerance
+from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import (
     ProviderError,
     ReportPending,
@@ -103,6 +105,13 @@ def signature_manifest(data_id: str, request_id: str, ts: str) -> str:
 class MercadoPago(PaymentProvider):
     code = "mercadopago"
     signature_headers = ("x-signature", "x-request-id")
+    credentials = (
+        CredentialField("access_token", _("API access token"),
+                        help_text=_("Your integrations → the application → production credentials.")),
+        CredentialField("webhook_secret", _("webhook secret"), required=False,
+                        help_text=_("Your integrations → Webhooks: the secret signature. Without it every "
+                                    "notification is refused.")),
+    )
 
     def verify(self, account, *, headers, query, body):
         """The signature, its ts, and the body naming no other payment than the signed one."""
@@ -110,14 +119,14 @@ class MercadoPago(PaymentProvider):
             part.strip().split("=", 1) for part in headers.get("x-signature", "").split(",") if "=" in part
         )
         ts, v1, data_id = fields.get("ts", ""), fields.get("v1", ""), query.get("data.id", "")
-        if not (account.webhook_secret and ts and v1):
+        if not (account.credential("webhook_secret") and ts and v1):
             raise WebhookRejected("missing x-signature")
         if not data_id:
             # The manifest then leaves the id out: the signature would cover no payment at all.
             raise WebhookRejected("no data.id in the query: x-signature covers no payment")
         manifest = signature_manifest(data_id, headers.get("x-request-id", ""), ts)
         # A forged header may hold a lone surrogate: replaced, it simply does not match.
-        expected = hmac.new(account.webhook_secret.encode(), manifest.encode("utf-8", "replace"),
+        expected = hmac.new(account.credential("webhook_secret").encode(), manifest.encode("utf-8", "replace"),
                             hashlib.sha256).hexdigest()
         if not same_digest(expected, v1.lower()):
             raise WebhookRejected("x-signature does not match")
@@ -147,7 +156,7 @@ class MercadoPago(PaymentProvider):
 
     def fetch_payment(self, account, payment_id):
         data = request_json("GET", self._url(f"/v1/payments/{payment_id}"),
-                            headers={"Authorization": f"Bearer {account.access_token}"})
+                            headers={"Authorization": f"Bearer {account.credential('access_token')}"})
         return self.normalize(data)
 
     lists_releases = True
@@ -155,7 +164,7 @@ class MercadoPago(PaymentProvider):
     def releases(self, account, start, end):
         """From the release report ("Dinheiro liberado") of exactly that period: generated
         on request, asynchronously — asked for once, then ReportPending until it is listed."""
-        headers = {"Authorization": f"Bearer {account.access_token}"}
+        headers = {"Authorization": f"Bearer {account.credential('access_token')}"}
         period = {key: moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                   for key, moment in zip(("begin_date", "end_date"), day_span(start, end), strict=True)}
         reports = request_json("GET", self._url("/v1/account/release_report/list"), headers=headers)
@@ -172,7 +181,7 @@ class MercadoPago(PaymentProvider):
 
     def refund(self, account, payment_id, amount):
         answer = request_json("POST", self._url(f"/v1/payments/{payment_id}/refunds"), body={"amount": float(amount)},
-                              headers={"Authorization": f"Bearer {account.access_token}",
+                              headers={"Authorization": f"Bearer {account.credential('access_token')}",
                                        "X-Idempotency-Key": str(uuid.uuid4())}, idempotent=True)
         return str(answer.get("id") or "")
 

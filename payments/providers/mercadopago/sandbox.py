@@ -54,7 +54,7 @@ def notification(account, data_id: str) -> Notification:
     body = json.loads((SAMPLES / "webhook_notification_payment.json").read_text())
     body.update(id=_new_id(), live_mode=False, date_created=timezone.now().isoformat(timespec="milliseconds"))
     body["data"]["id"] = data_id
-    headers = signed_headers(account.webhook_secret, data_id, str(uuid.uuid4()))
+    headers = signed_headers(account.credential("webhook_secret"), data_id, str(uuid.uuid4()))
     return Notification(f"{account.webhook_path()}?data.id={data_id}&type=payment",
                         {"content-type": "application/json", **headers}, json.dumps(body).encode())
 

@@ -10,8 +10,10 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.integrations.base import json_object, same_digest, when
+from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.integrations.http import request_json
 from backoffice.money import cents
@@ -42,12 +44,15 @@ def authenticity_token(token: str, body: bytes) -> str:
 class PagBank(PaymentProvider):
     code = "pagbank"
     signature_headers = ("x-authenticity-token",)
+    credentials = (
+        CredentialField("access_token", _("token"), help_text=_("The account's token (it also signs the webhooks).")),
+    )
 
     def verify(self, account, *, headers, query, body):
         received = headers.get("x-authenticity-token", "").strip().lower()
-        if not (account.access_token and received):
+        if not (account.credential("access_token") and received):
             raise WebhookRejected("missing x-authenticity-token")
-        if not same_digest(authenticity_token(account.access_token, body), received):
+        if not same_digest(authenticity_token(account.credential("access_token"), body), received):
             raise WebhookRejected("x-authenticity-token does not match")
 
     def resource_id(self, *, query, body):
@@ -67,7 +72,7 @@ class PagBank(PaymentProvider):
 
     def _call(self, account, method, path, body=None):
         return request_json(method, self._url(path), body=body,
-                            headers={"Authorization": f"Bearer {account.access_token}"})
+                            headers={"Authorization": f"Bearer {account.credential('access_token')}"})
 
     def fetch_payment(self, account, payment_id):
         kind = "orders" if payment_id.startswith("ORDE_") else "charges"

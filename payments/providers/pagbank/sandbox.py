@@ -112,8 +112,8 @@ class PagBankSandbox(PaymentSandbox):
         # The webhook carries the order as the docs show it: its QR codes under `qr_code`.
         body = json.dumps({**{k: v for k, v in document.items() if k != "qr_codes"},
                            "qr_code": document["qr_codes"]}).encode()
-        return Notification(account.webhook_path(),
-                            {"content-type": "application/json", **signed_headers(account.access_token, body)}, body)
+        headers = signed_headers(account.credential("access_token"), body)
+        return Notification(account.webhook_path(), {"content-type": "application/json", **headers}, body)
 
     def provider_payment(self, payment_id):
         """An order's (last) charge, or a charge by its id."""

@@ -19,9 +19,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.dates import day_span
 from backoffice.integrations.base import json_object, when, within_tolerance
+from backoffice.integrations.credentials import CredentialField
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.integrations.http import ClientCredentials, request
 from backoffice.money import ZERO, cents
@@ -109,10 +111,17 @@ class PayPal(PaymentProvider):
     code = "paypal"
     signature_headers = ("paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig",
                          "paypal-cert-url", "paypal-auth-algo")
+    credentials = (
+        CredentialField("client_id", _("client id"), secret=False, help_text=_("The REST app's client id.")),
+        CredentialField("client_secret", _("secret"), help_text=_("The REST app's secret.")),
+        CredentialField("webhook_id", _("webhook id"), secret=False, required=False,
+                        help_text=_("The webhook listener's id, from the developer dashboard. Without it every "
+                                    "notification is refused.")),
+    )
 
     def verify(self, account, *, headers, query, body):
         transmission_id, transmission_time, sig, cert_url, algo = (headers.get(h, "") for h in self.signature_headers)
-        if not (account.webhook_id and transmission_id and transmission_time and sig and cert_url):
+        if not (account.credential("webhook_id") and transmission_id and transmission_time and sig and cert_url):
             raise WebhookRejected("missing PayPal transmission headers")
         if algo != "SHA256withRSA":
             raise WebhookRejected(f"unexpected auth algorithm {algo[:50]!r}")
@@ -123,7 +132,7 @@ class PayPal(PaymentProvider):
         key = certificate(cert_url).public_key()
         if not isinstance(key, rsa.RSAPublicKey):
             raise WebhookRejected("certificate key is not RSA")
-        message = signed_message(transmission_id, transmission_time, account.webhook_id, body)
+        message = signed_message(transmission_id, transmission_time, account.credential("webhook_id"), body)
         try:
             key.verify(signature, message.encode(), padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature as exc:
@@ -152,9 +161,10 @@ class PayPal(PaymentProvider):
 
     def _api(self, account, method, path, **kwargs):
         """PayPal's API with the account's OAuth2 token (the client id and its secret)."""
-        if not (account.client_id and account.access_token):
+        if not (account.credential("client_id") and account.credential("client_secret")):
             raise ProviderError("the PayPal account needs its client id and secret")
-        oauth = ClientCredentials(self._url("/v1/oauth2/token"), account.client_id, account.access_token)
+        oauth = ClientCredentials(self._url("/v1/oauth2/token"), account.credential("client_id"),
+                                  account.credential("client_secret"))
         return oauth.request_json(method, self._url(path), **kwargs)
 
     def fetch_payment(self, account, payment_id):

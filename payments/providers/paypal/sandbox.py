@@ -98,8 +98,9 @@ class PayPalSandbox(PaymentSandbox):
         self.client = client
 
     def _client_authenticated(self, authorization) -> bool:
-        clients = [self.client] if self.client else ProviderAccount.objects.filter(
-            provider=self.provider, active=True).values_list("client_id", "access_token")
+        clients = [self.client] if self.client else [
+            (account.credential("client_id"), account.credential("client_secret"))
+            for account in ProviderAccount.objects.filter(provider=self.provider, active=True)]
         return any(authorization == "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
                    for client_id, secret in clients)
 
@@ -238,7 +239,7 @@ class PayPalSandbox(PaymentSandbox):
         body = json.dumps(event).encode()
         install_certificate()
         # Transmitted now, whenever the payment was made (the demo pays in the past).
-        headers = signed_headers(body, account.webhook_id, transmission_id=str(uuid.uuid1()))
+        headers = signed_headers(body, account.credential("webhook_id"), transmission_id=str(uuid.uuid1()))
         return Notification(account.webhook_path(),
                             {"content-type": "application/json", **headers}, body)
 
