@@ -9,6 +9,7 @@ import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from functools import partial
 
 from celery import Task
 from django.conf import settings
@@ -121,3 +122,16 @@ class GuardedTask(Task):
         with delivery_guard(self.delivery_key(*args, **kwargs), name=self.name,
                             poisoned=lambda starts: self.poisoned(starts, *args, **kwargs)):
             return self.run(*args, **kwargs)
+
+
+def catch_up(ids, *, name: str, key, process, poisoned) -> int:
+    """Process the rows `ids` left waiting (their task never queued, or died), each under its
+    delivery's poison-task guard (`key(pk)`, `poisoned(pk, starts=…)`), as their task would;
+    one that fails is logged and the next one is processed. How many there were."""
+    for pk in ids:
+        try:
+            with delivery_guard(key(pk), name=name, poisoned=partial(poisoned, pk)):
+                process(pk)
+        except Exception:
+            logger.exception("%s: %s failed", name, pk)
+    return len(ids)

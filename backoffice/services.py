@@ -2,7 +2,6 @@
 
 import json
 import logging
-from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, transaction
@@ -14,7 +13,7 @@ from .audit import audit_record
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
 from .models import ImportFile
-from .queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
+from .queueing import WAITING_TOO_LONG, catch_up, send_after_commit
 from .states import transition
 from .text import storable
 
@@ -175,12 +174,6 @@ def imports_catch_up(*, limit: int = 20) -> int:
     logged and the next one is processed."""
     waiting = ImportFile.objects.filter(status=ImportFile.Status.PENDING,
                                         created_at__lt=timezone.now() - WAITING_TOO_LONG)
-    ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
-    for pk in ids:
-        try:
-            with delivery_guard(import_delivery_key(pk), name="imports_catch_up",
-                                poisoned=partial(import_stopped_the_worker, import_id=pk)):
-                import_process(import_id=pk)
-        except Exception:
-            logger.exception("Catching up import %s failed", pk)
-    return len(ids)
+    return catch_up(list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]), name="imports_catch_up",
+                    key=import_delivery_key, process=lambda pk: import_process(import_id=pk),
+                    poisoned=lambda pk, starts: import_stopped_the_worker(import_id=pk, starts=starts))
