@@ -6,6 +6,7 @@ service is absent; with REQUIRE_SERVICES=1 (as `.ci/run` sets) they fail instead
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -97,6 +98,24 @@ def broker_down():
     reconnect()
     yield restore
     restore()
+
+
+@pytest.fixture
+def run_queued_tasks(django_capture_on_commit_callbacks):
+    """`with run_queued_tasks(): …` — the tasks the block queues after commit
+    (send_after_commit) run for real, in this process as a worker runs them (Celery's eager
+    mode): as the block ends, or at each commit in a transactional test."""
+
+    @contextmanager
+    def run():
+        celery_app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                yield callbacks
+        finally:
+            celery_app.conf.task_always_eager = False
+
+    return run
 
 
 @pytest.fixture
