@@ -9,6 +9,7 @@ import shutil
 from contextlib import contextmanager
 
 import pytest
+from celery.result import allow_join_result
 from django.conf import settings
 from django.contrib.auth.models import Group
 
@@ -110,7 +111,10 @@ def run_queued_tasks(django_capture_on_commit_callbacks):
     def run():
         celery_app.conf.task_always_eager = True
         try:
-            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            # allow_join_result restores, as the block ends, Celery's process-wide "in a task" flag,
+            # which tasks run eagerly in several threads at once can leave set (their saves and
+            # restores of it interleave), failing any later result.get().
+            with allow_join_result(), django_capture_on_commit_callbacks(execute=True) as callbacks:
                 yield callbacks
         finally:
             celery_app.conf.task_always_eager = False
