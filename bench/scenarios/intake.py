@@ -107,10 +107,10 @@ def insert_bare(run: str, documents: list[bytes], clients: int) -> Measure:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(
                         "INSERT INTO orders_order (number, channel, external_id, integration, customer_id, status,"
-                        " hold_reason, validation_failures, ship_recipient, ship_cep, ship_street, ship_number,"
+                        " hold, validation_failures, ship_recipient, ship_cep, ship_street, ship_number,"
                         " ship_complement, ship_district, ship_city_code, ship_city_name, ship_uf, items_total,"
                         " discount_total, shipping_total, total, paid_amount, notes, placed_at, created_at,"
-                        " updated_at) VALUES (nextval(%s), 'web', %s, %s, %s, 'new', '', '[]', %s, '01310100',"
+                        " updated_at) VALUES (nextval(%s), 'web', %s, %s, %s, 'new', '{}', '[]', %s, '01310100',"
                         " 'Avenida Paulista', '1000', '', 'Bela Vista', '3550308', 'São Paulo', 'SP', %s, 0, %s,"
                         " %s, 0, '', now(), now(), now()) RETURNING id",
                         [ORDER_NUMBERS, document["external_id"], marker, customer, document["customer"]["name"],
