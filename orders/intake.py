@@ -1,7 +1,7 @@
-"""The orders API's document, judged in two steps: its shape when it arrives (`read`: JSON, the
-channel the token may post for, a list of items — nothing the database is needed for), then its
-fields when it is processed (`clean`: IntakeForm and IntakeItemForm, which look up cities and
-SKUs)."""
+"""The orders API's document, judged in two steps: its shape (`read`: JSON, the channel the
+token may post for, a list of items — nothing the database is needed for), then its fields
+(`clean`: IntakeForm and IntakeItemForm, which look up cities and SKUs). Both run when it
+arrives, and again when its task processes it."""
 
 import json
 import re

@@ -376,8 +376,8 @@ class SurveyAnswer(models.Model):
 
 class OrderInbox(models.Model):
     """An order as it arrived from outside (the JSON API), kept before it is processed. Its shape
-    is judged as it arrives (one that is no order is kept rejected, with the errors); then it is
-    processed, in the request when it can be and by a task when not: it becomes an order, or is
+    and fields are judged as it arrives (one refused is kept rejected, with the errors; one
+    received before is accepted as a repeat); then a task processes it: it becomes an order, or is
     rejected with the errors of its fields, or failed (not the sender's fault: a bug, a worker it
     stopped). A rejected one stays with its errors, ready to be looked at and sent again."""
 

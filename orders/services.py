@@ -470,14 +470,17 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
 
 
 def order_inbox_receive(*, token, body: bytes, too_large: bool) -> OrderInbox:
-    """Keep what the API `token` posted, before anything else. One that has no order's shape
-    (judged without the database) is kept rejected with the errors, and intake.Refused raised."""
-    refusal = None
+    """Keep what the API `token` posted, before anything else, then judge in the request what
+    only reads the database: its shape (JSON, the token's channels, the items), then its fields
+    (cities, SKUs). One refused is kept rejected with the errors and intake.Refused raised. An
+    order the integration already sent ends accepted as a repeat, with that order; any other
+    is left received, for its task (queued after commit) to make the order."""
+    refusal = document = None
     try:
         if too_large:
             raise intake.Refused({"body": [_("The body is larger than %(max)d bytes.") % {"max": MAX_BODY}]},
                                  status=413)
-        intake.read(body, channels=token.channels)
+        document = intake.read(body, channels=token.channels)
     except intake.Refused as refused:
         refusal = refused
     inbox = OrderInbox.objects.create(
@@ -489,25 +492,25 @@ def order_inbox_receive(*, token, body: bytes, too_large: bool) -> OrderInbox:
     )
     if refusal:
         raise refusal
-    return inbox
-
-
-def order_inbox_take(*, inbox: OrderInbox) -> tuple[OrderInbox, bool]:
-    """Process a row just received at once, so that the API answers with its order; when the
-    database fails meanwhile, its task takes it over and the row is returned still received."""
     try:
-        return order_inbox_process(inbox_id=inbox.pk)
-    except (OperationalError, InterfaceError) as exc:
-        logger.warning("Order inbox %s handed to its task: %s", inbox.pk, exc)
+        data, _items = intake.clean(document)
+    except intake.Refused as refused:
+        _inbox_reject(inbox, refused.errors)
+        raise
+    existing = _received(inbox.integration, data["channel"], data["external_id"])
+    if existing:
+        _inbox_accept(inbox, existing, created=False)
+    else:
         send_after_commit("orders.tasks.process_inbox", inbox.pk)
-        return inbox, False
+    return inbox
 
 
 def order_inbox_process(*, inbox_id: int) -> tuple[OrderInbox, bool]:
     """Make a received row an order (True when created now, False when it was received before),
-    or end it rejected with the errors of its fields. Whatever else goes wrong ends it failed,
-    logged; a database briefly away is raised, for the task to retry. Safe to repeat: a
-    processed row is left as it is."""
+    or end it rejected with the errors of its fields, judged again (the catalogue may have
+    changed since it arrived). Whatever else goes wrong ends it failed, logged; a database
+    briefly away is raised, for the task to retry. Safe to repeat: a processed row is left as
+    it is."""
     inbox = OrderInbox.objects.get(pk=inbox_id)
     if inbox.status != OrderInbox.Status.RECEIVED:
         return inbox, False
@@ -528,16 +531,23 @@ def _inbox_take(inbox):
         data, items = intake.clean(intake.read(inbox.payload.encode(), channels=None))
         with transaction.atomic():
             order, created = order_receive(data=data, items=items, integration=inbox.integration)
-            code = "orderinbox.accepted" if created else "orderinbox.repeated"
-            transition(inbox, OrderInbox.Status.ACCEPTED, code=code, params={"number": order.number},
-                       changes={"order": order, "processed_at": timezone.now()})
+            _inbox_accept(inbox, order, created=created)
         return inbox, created
     except intake.Refused as refused:
         errors = refused.errors
     except OrderError as exc:
         errors = {"order": [str(exc)]}
-    _inbox_end(inbox, OrderInbox.Status.REJECTED, errors, params={"fields": ", ".join(errors)})
+    _inbox_reject(inbox, errors)
     return inbox, False
+
+
+def _inbox_accept(inbox, order, *, created):
+    transition(inbox, OrderInbox.Status.ACCEPTED, code="orderinbox.accepted" if created else "orderinbox.repeated",
+               params={"number": order.number}, changes={"order": order, "processed_at": timezone.now()})
+
+
+def _inbox_reject(inbox, errors):
+    _inbox_end(inbox, OrderInbox.Status.REJECTED, errors, params={"fields": ", ".join(errors)})
 
 
 def _inbox_end(inbox, status, errors, *, code="", params=None):

@@ -1,4 +1,4 @@
-"""Order jobs: the post-sale survey, the orders the API left to a task."""
+"""Order jobs: the post-sale survey, the orders posted to the API."""
 
 from celery import shared_task
 
@@ -23,8 +23,7 @@ def _inbox_poisoned(task, starts, inbox_id):
 
 @shared_task(delivery_key=_inbox_delivery_key, poisoned=_inbox_poisoned, **RETRY_TRANSIENT)
 def process_inbox(inbox_id):
-    """Process an order posted to the API that its request could not (a processed one is left
-    alone, so reruns are safe)."""
+    """Make an order posted to the API (a processed one is left alone, so reruns are safe)."""
     services.order_inbox_process(inbox_id=inbox_id)
 
 

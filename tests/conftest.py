@@ -6,8 +6,10 @@ service is absent; with REQUIRE_SERVICES=1 (as `.ci/run` sets) they fail instead
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
+from celery.result import allow_join_result
 from django.conf import settings
 from django.contrib.auth.models import Group
 
@@ -97,6 +99,27 @@ def broker_down():
     reconnect()
     yield restore
     restore()
+
+
+@pytest.fixture
+def run_queued_tasks(django_capture_on_commit_callbacks):
+    """`with run_queued_tasks(): …` — the tasks the block queues after commit
+    (send_after_commit) run for real, in this process as a worker runs them (Celery's eager
+    mode): as the block ends, or at each commit in a transactional test."""
+
+    @contextmanager
+    def run():
+        celery_app.conf.task_always_eager = True
+        try:
+            # allow_join_result restores, as the block ends, Celery's process-wide "in a task" flag,
+            # which tasks run eagerly in several threads at once can leave set (their saves and
+            # restores of it interleave), failing any later result.get().
+            with allow_join_result(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+                yield callbacks
+        finally:
+            celery_app.conf.task_always_eager = False
+
+    return run
 
 
 @pytest.fixture

@@ -35,13 +35,29 @@ def post(client, body, key):
     return client.post("/api/orders/", data, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
 
 
-def test_a_web_store_posts_an_order_and_posting_it_again_changes_nothing(client, key):
-    first = post(client, ORDER, key)
-    assert first.status_code == 201, first.content
-    body = first.json()
+@pytest.fixture
+def take(client, run_queued_tasks):
+    """`take(body, key)`: post an order and let the task its 202 queued run, as a store sees it:
+    (the POST's answer, the inbox entry read afterwards at its `Location` — None when there
+    was no 202)."""
+
+    def post_and_process(body, key):
+        with run_queued_tasks():
+            posted = post(client, body, key)
+        if posted.status_code != 202:
+            return posted, None
+        return posted, client.get(posted["Location"], HTTP_AUTHORIZATION=f"Token {key}").json()
+
+    return post_and_process
+
+
+def test_a_web_store_posts_an_order_and_posting_it_again_changes_nothing(client, key, take):
+    first, entry = take(ORDER, key)
+    assert first.status_code == 202, first.content
+    body = entry["order"]
     order = Order.objects.get()
-    assert ((body["number"], body["status"], body["total"], body["created"])
-            == (order.number, "awaiting_payment", "132.30", True))
+    assert ((entry["status"], body["number"], body["status"], body["total"])
+            == ("accepted", order.number, "awaiting_payment", "132.30"))
     assert order.customer.document == "39053344705" and order.ship_city_name == "São Paulo"
     again = post(client, ORDER, key)
     assert again.status_code == 200 and again.json()["created"] is False
@@ -97,10 +113,10 @@ def test_a_company_without_its_state_registration_or_too_many_items_is_refused(c
     assert not Order.objects.exists()
 
 
-def test_another_apartment_at_the_same_number_is_a_new_address(client, key):
-    post(client, ORDER, key)
+def test_another_apartment_at_the_same_number_is_a_new_address(client, key, take):
+    take(ORDER, key)
     other = {**ORDER, "external_id": "LOJA-5002", "address": {**ORDER["address"], "complement": "apto 12"}}
-    post(client, other, key)
+    take(other, key)
     first, second = Order.objects.order_by("pk")
     assert (first.ship_complement, second.ship_complement) == ("", "apto 12")
     assert Customer.objects.get().addresses.count() == 2
@@ -114,31 +130,32 @@ def test_a_token_posting_for_a_channel_it_was_not_given_gets_a_403_and_the_row_i
     assert OrderInbox.objects.get().status == "rejected"
 
 
-def test_another_integration_posting_the_same_external_id_gets_its_own_order_never_the_first_one(client, key):
+def test_another_integration_posting_the_same_external_id_gets_its_own_order_never_the_first_one(
+        client, key, take):
     erp = api_token_create(name="ERP", integration="erp", channels=["web"])[1]
-    first = post(client, ORDER, key).json()
-    other = post(client, {**ORDER, "items": [{**ORDER["items"][0], "quantity": 1}]}, erp)
-    assert other.status_code == 201
-    theirs = other.json()
+    first = take(ORDER, key)[1]["order"]
+    other, entry = take({**ORDER, "items": [{**ORDER["items"][0], "quantity": 1}]}, erp)
+    assert other.status_code == 202
+    theirs = entry["order"]
     assert theirs["id"] != first["id"] and theirs["number"] != first["number"] and theirs["total"] == "72.40"
     assert post(client, ORDER, erp).json()["id"] == theirs["id"]  # the ERP's again, not the store's
     assert dict(Order.objects.values_list("integration", "external_id")) == {"loja-virtual": "LOJA-5001",
                                                                               "erp": "LOJA-5001"}
 
 
-def test_a_rotated_key_of_the_same_integration_finds_the_orders_the_old_one_posted(client, key):
-    first = post(client, ORDER, key).json()
+def test_a_rotated_key_of_the_same_integration_finds_the_orders_the_old_one_posted(client, key, take):
+    first = take(ORDER, key)[1]["order"]
     rotated = api_token_create(name="loja virtual 2027", integration="loja-virtual", channels=["web"])[1]
     again = post(client, ORDER, rotated)
     assert again.status_code == 200 and again.json()["id"] == first["id"]
     assert Order.objects.count() == 1
 
 
-def test_a_spreadsheet_import_has_no_integration_and_keeps_its_own_orders(client, key):
+def test_a_spreadsheet_import_has_no_integration_and_keeps_its_own_orders(client, key, take):
     from orders import services
     from orders.forms import IntakeForm, IntakeItemForm
 
-    post(client, ORDER, key)
+    take(ORDER, key)
     form = IntakeForm({**{k: v for section in ("customer", "address") for k, v in ORDER[section].items()},
                        "channel": "web", "external_id": "LOJA-5001"})
     item = IntakeItemForm(ORDER["items"][0])

@@ -1,19 +1,18 @@
-"""What the orders API keeps is processed by a task when its request could not: the entry is
-read at /api/orders/inbox/<id>/ (waiting, its order, or the errors), the task makes the order,
-and the catch-up job processes what was left waiting."""
+"""What the orders API keeps is processed by a task: the POST answers 202 with the entry, read
+at /api/orders/inbox/<id>/ (waiting, its order, or the errors), the task makes the order, and
+the catch-up job processes what was left waiting."""
 
 import json
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.api import api_token_create
 from backoffice.models import ApiToken, TaskDelivery
-from inventory.models import StockLevel
+from backoffice.states import events_of
+from inventory.models import Product, StockLevel
 from orders import services
 from orders.models import Order, OrderInbox
 from orders.tasks import process_inbox, process_waiting_inbox
@@ -49,8 +48,9 @@ def test_an_entry_its_request_left_waiting_becomes_an_order_through_the_catch_up
     assert Order.objects.count() == 1
 
 
-def test_an_unknown_sku_found_by_the_task_ends_the_entry_rejected_with_the_reason(client, key):
-    inbox = left_waiting({**ORDER, "items": [{**ORDER["items"][0], "sku": "NOPE"}]})
+def test_a_product_withdrawn_before_the_task_runs_ends_the_entry_rejected_with_the_reason(client, key):
+    inbox = left_waiting()
+    Product.objects.update(active=False)  # its fields are judged again: the catalogue changed meanwhile
     process_inbox.apply(args=[inbox.pk]).get()
     entry = look(client, key, inbox).json()
     assert (entry["status"], entry["errors"]) == ("rejected", {"items[0].sku": ["nenhum produto ativo tem este SKU"]})
@@ -79,45 +79,38 @@ def test_only_the_integration_that_posted_an_entry_reads_it(client, key):
     assert client.post(f"/api/orders/inbox/{inbox.pk}/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 405
 
 
-def test_an_order_taken_in_the_request_is_read_there_too(client, key):
-    posted = post(client, ORDER, key).json()
-    entry = look(client, key, OrderInbox.objects.get()).json()
-    assert entry["status"] == "accepted" and entry["order"]["id"] == posted["id"]
+def test_a_posted_order_waits_received_until_its_task_makes_it_and_posted_again_gets_that_order(
+        client, key, run_queued_tasks):
+    with run_queued_tasks():
+        response = post(client, ORDER, key)
+        entry = response.json()
+        assert (response.status_code, response["Location"]) == (202, f"/api/orders/inbox/{entry['inbox']}/")
+        assert (entry["status"], entry["processed_at"], "order" in entry) == ("received", None, False)
+        assert not Order.objects.exists() and StockLevel.objects.get().reserved == 0
+        assert look(client, key, OrderInbox.objects.get()).json()["status"] == "received"
+    order = Order.objects.get()  # the task ran
+    done = client.get(response["Location"], HTTP_AUTHORIZATION=f"Token {key}").json()
+    assert (done["status"], done["order"]["id"], done["order"]["number"]) == ("accepted", order.pk, order.number)
+    assert done["processed_at"] and StockLevel.objects.get().reserved == 2
+    again = post(client, ORDER, key)
+    assert (again.status_code, again.json()["id"], again.json()["created"]) == (200, order.pk, False)
+    assert Order.objects.count() == 1
+    first, repeat = OrderInbox.objects.order_by("pk")
+    assert (repeat.status, repeat.order, repeat.processed_at is not None) == ("accepted", order, True)
+    assert ([event.code for event in events_of(first)], [event.code for event in events_of(repeat)]
+            ) == (["orderinbox.accepted"], ["orderinbox.repeated"])
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_when_the_database_fails_during_the_request_the_answer_is_202_and_the_task_makes_the_order(
-        client, key, broker_down, caplog):
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_stock_level():
-        try:
-            with transaction.atomic():
-                StockLevel.objects.select_for_update().get()
-                held.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_stock_level)
-    holder.start()
-    try:
-        assert held.wait(30)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")  # the reservation gives up: a transient error
-        with caplog.at_level(logging.WARNING):
-            response = post(client, ORDER, key)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET lock_timeout")
-        release.set()
-        holder.join()
-    assert response.status_code == 202, response.content
-    entry = response.json()
-    assert (entry["status"], response["Location"]) == ("received", f"/api/orders/inbox/{entry['inbox']}/")
-    assert "handed to its task" in caplog.text and "broker unreachable" in caplog.text
-    assert not Order.objects.exists()
-    process_inbox.apply(args=[entry["inbox"]]).get()
-    done = client.get(entry["url"], HTTP_AUTHORIZATION=f"Token {key}").json()
+def test_with_the_broker_down_a_posted_order_waits_for_the_catch_up_job(
+        client, key, broker_down, caplog, django_capture_on_commit_callbacks):
+    with caplog.at_level(logging.WARNING, logger="backoffice.queueing"), \
+            django_capture_on_commit_callbacks(execute=True):
+        response = post(client, ORDER, key)
+    assert response.status_code == 202 and "broker unreachable" in caplog.text
+    inbox = OrderInbox.objects.get()
+    assert inbox.status == "received" and not Order.objects.exists()
+    OrderInbox.objects.filter(pk=inbox.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+    broker_down()
+    assert process_waiting_inbox.apply().get() == 1
+    done = look(client, key, inbox).json()
     assert done["status"] == "accepted" and done["order"]["number"] == Order.objects.get().number

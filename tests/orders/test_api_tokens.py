@@ -12,19 +12,20 @@ from django.core.management import CommandError, call_command
 from backoffice.api import api_token_create
 from backoffice.models import ApiToken
 from orders.models import Order, OrderInbox
-from tests.orders.test_api import ORDER, key, post  # noqa: F401 (key is a fixture)
+from tests.orders.test_api import ORDER, key, post, take  # noqa: F401 (key and take are fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_command_creates_a_token_of_an_integration_for_its_channels(client, key):
+def test_the_command_creates_a_token_of_an_integration_for_its_channels(client, key, take):
     out = StringIO()
     call_command("create_api_token", "ERP Bling", "--integration", "erp", "--channel", "phone", "--channel", "web",
                  stdout=out)
     token = ApiToken.objects.get(name="ERP Bling")
     assert (token.integration, token.channels) == ("erp", ["phone", "web"])
     erp_key = out.getvalue().splitlines()[-1]
-    assert post(client, {**ORDER, "channel": "phone"}, erp_key).status_code == 201
+    posted, entry = take({**ORDER, "channel": "phone"}, erp_key)
+    assert (posted.status_code, entry["status"]) == (202, "accepted")
     assert Order.objects.get().integration == "erp"
 
 
@@ -56,9 +57,9 @@ def test_the_admin_shows_integration_and_channels_and_changes_only_the_channels(
     assert refused.status_code == 200 and refused.context["adminform"].form.errors["channels"]
 
 
-def test_tokens_from_before_keep_posting_what_they_posted_and_find_the_orders_they_created(client, key):
+def test_tokens_from_before_keep_posting_what_they_posted_and_find_the_orders_they_created(client, key, take):
     old = ApiToken.objects.get()
-    mercado = post(client, ORDER, key).json()
+    mercado = take(ORDER, key)[1]["order"]
     Order.objects.update(integration="", channel="mercadolivre")  # as it was before the migrations
     ApiToken.objects.update(integration="", channels=[])
     importlib.import_module("backoffice.migrations.0007_api_token_scope").scope_existing_tokens(apps, None)

@@ -9,13 +9,13 @@ from django.utils import translation
 from backoffice.states import TransitionRefused, events_of, transition
 from orders import services
 from orders.models import OrderInbox
-from tests.orders.test_api import ORDER, key, post  # noqa: F401 (key is a fixture)
+from tests.orders.test_api import ORDER, key, post, take  # noqa: F401 (key and take are fixtures)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_processed_entry_cannot_move_again(client, key):
-    post(client, ORDER, key)
+def test_a_processed_entry_cannot_move_again(key, take):
+    take(ORDER, key)
     inbox = OrderInbox.objects.get()
     with translation.override("pt-br"), pytest.raises(TransitionRefused, match="não pode passar de “aceito” para"):
         transition(inbox, OrderInbox.Status.FAILED)
@@ -23,8 +23,8 @@ def test_a_processed_entry_cannot_move_again(client, key):
     assert inbox.status == "accepted" and events_of(inbox).count() == 1
 
 
-def test_processing_an_entry_again_changes_nothing(client, key):
-    post(client, ORDER, key)
+def test_processing_an_entry_again_changes_nothing(key, take):
+    take(ORDER, key)
     inbox = OrderInbox.objects.get()
     assert services.order_inbox_process(inbox_id=inbox.pk) == (inbox, False)
     assert transition(inbox, OrderInbox.Status.ACCEPTED) is False
@@ -32,8 +32,8 @@ def test_processing_an_entry_again_changes_nothing(client, key):
     assert inbox.status == "accepted" and events_of(inbox).count() == 1
 
 
-def test_its_events_are_read_in_the_readers_language(client, key):
-    number = post(client, ORDER, key).json()["number"]
+def test_its_events_are_read_in_the_readers_language(client, key, take):
+    number = take(ORDER, key)[1]["order"]["number"]
     post(client, ORDER, key)
     post(client, {**ORDER, "external_id": "LOJA-5002", "items": [{**ORDER["items"][0], "sku": "NOPE"}]}, key)
     accepted, repeated, rejected = (events_of(inbox).get() for inbox in OrderInbox.objects.order_by("pk"))
