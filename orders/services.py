@@ -6,7 +6,6 @@ payment, a hold, a note) is recorded on the timeline as a code and its parameter
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from backoffice.api import MAX_BODY
 from backoffice.audit import audit_record
 from backoffice.models import TimelineEvent
 from backoffice.money import MAX_AMOUNT, ZERO, cents
-from backoffice.queueing import WAITING_TOO_LONG, delivery_guard, send_after_commit
+from backoffice.queueing import WAITING_TOO_LONG, catch_up, send_after_commit
 from backoffice.states import TransitionRefused, record, transition
 from backoffice.timeline import render
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
@@ -583,15 +582,10 @@ def order_inbox_catch_up(*, limit: int = 500) -> int:
     is processed."""
     waiting = OrderInbox.objects.filter(status=OrderInbox.Status.RECEIVED,
                                         received_at__lt=timezone.now() - WAITING_TOO_LONG)
-    ids = list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
-    for pk in ids:
-        try:
-            with delivery_guard(order_inbox_delivery_key(pk), name="order_inbox_catch_up",
-                                poisoned=partial(order_inbox_stopped_the_worker, inbox_id=pk)):
-                order_inbox_process(inbox_id=pk)
-        except Exception:
-            logger.exception("Catching up order inbox %s failed", pk)
-    return len(ids)
+    return catch_up(list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]),
+                    name="order_inbox_catch_up", key=order_inbox_delivery_key,
+                    process=lambda pk: order_inbox_process(inbox_id=pk),
+                    poisoned=lambda pk, starts: order_inbox_stopped_the_worker(inbox_id=pk, starts=starts))
 
 
 # Post-sale survey -------------------------------------------------------------
