@@ -8,8 +8,10 @@ check constraints on StockLevel are the last line of defence.
 """
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
@@ -323,6 +325,19 @@ def _lines(value) -> list[str]:
     """DONE_LINES's value as a list: PostgreSQL's array arrives as one, SQLite's JSON as text."""
     return json.loads(value) if isinstance(value, str) else value
 
+@contextmanager
+def _reservation_cursor():
+    """A cursor and its `execute`. On PostgreSQL psycopg's own, whose statements are prepared
+    once per connection and shape (Django's binds on the client: they would be planned on every
+    call), its errors raised as Django's; on SQLite Django's."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor, cursor.execute
+        return
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        yield cursor, partial(cursor.execute, prepare=True)
+
+
 def stock_reserve(*, reference: str, lines: list[ReservationLine],
                   warehouse: Warehouse | None = None) -> list[Reservation]:
     """Reserve every line, from the warehouses in priority order (or only `warehouse`), or
@@ -345,7 +360,7 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
     level_table, warehouse_table, product_table, reservation_table = (
         ops.quote_name(model._meta.db_table) for model in (StockLevel, Warehouse, Product, Reservation)
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), _reservation_cursor() as (cursor, execute):
         product_ids = sorted({line.product_id for line in lines})
         in_list = ", ".join(["%s"] * len(product_ids))
         product_sql = f"SELECT id, sku, active FROM {product_table} WHERE id IN ({in_list})"
@@ -353,9 +368,9 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
             # Two tries of the same order wait for each other here (SQLite runs one writer at
             # a time); the next statement then sees what the other try committed.
             product_sql = product_sql.replace(" FROM", ", pg_advisory_xact_lock(hashtext(%s)) FROM", 1)
-            cursor.execute(product_sql, [reference, *product_ids])
+            execute(product_sql, [reference, *product_ids])
         else:
-            cursor.execute(product_sql, product_ids)
+            execute(product_sql, product_ids)
         products = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
         unknown = [pk for pk in product_ids if pk not in products]
         if unknown:
@@ -379,12 +394,12 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
         sql += " ORDER BY s.id"
         if connection.features.has_select_for_update_of:
             sql += " FOR UPDATE OF s"
-        cursor.execute(sql, params)
+        execute(sql, params)
         rows = cursor.fetchall()
         if rows:
             done = set(_lines(rows[0][5]))
         else:  # no level to lock: the reserved lines are read alone
-            cursor.execute(done_sql, done_params)
+            execute(done_sql, done_params)
             done = {row[0] for row in cursor.fetchall()}
         todo = [line for line in lines if line.line not in done]
         if not todo:
@@ -426,10 +441,10 @@ def stock_reserve(*, reference: str, lines: list[ReservationLine],
             reference, line, level_pk, quantity, Reservation.Status.ACTIVE, ops.adapt_datetimefield_value(now))]
         if connection.vendor == "postgresql":
             # One round trip: the levels' UPDATE runs as a part of the INSERT's statement.
-            cursor.execute(f"WITH taken AS ({update_sql}) {insert_sql}", update_params + insert_params)
+            execute(f"WITH taken AS ({update_sql}) {insert_sql}", update_params + insert_params)
         else:
-            cursor.execute(update_sql, update_params)
-            cursor.execute(insert_sql, insert_params)
+            execute(update_sql, update_params)
+            execute(insert_sql, insert_params)
         created = [
             Reservation(pk=pk, reference=reference, line=line, level_id=level_pk, quantity=quantity,
                         status=Reservation.Status.ACTIVE, created_at=now)
