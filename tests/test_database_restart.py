@@ -97,8 +97,10 @@ def test_requests_fail_cleanly_while_postgresql_restarts_and_recover_by_themselv
         assert translation.gettext("The database is not answering right now. Try again in a minute.") in \
             unavailable[0].decode()
     assert max(seconds for _, seconds, _, _ in answers) < 30
-    assert [s for began, _, s, _ in answers if began < down] and \
-        {s for began, _, s, _ in answers if began < down} == {200}
+    # Every request answered before PostgreSQL was told to stop was served (one begun a moment
+    # before may meet it stopping: that one may be a 503).
+    served_before = [status for began, seconds, status, _ in answers if began + seconds < down]
+    assert served_before and set(served_before) == {200}
     # Back to normal within a second of PostgreSQL accepting connections, by the same workers.
     recovered = [status for began, _, status, _ in answers if began > up + 1]
     assert recovered and set(recovered) == {200}
