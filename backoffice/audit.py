@@ -5,6 +5,11 @@ from django.contrib.contenttypes.models import ContentType
 from .models import AuditEvent
 
 
+def person(actor):
+    """`actor` when it is a signed-in user; None for the system (a task, a webhook, an anonymous request)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def audit_record(
     *, actor, action: str, obj=None, before: dict | None = None, after: dict | None = None,
     note: str = "", ip_address: str | None = None,
@@ -18,7 +23,7 @@ def audit_record(
         if before.get(field) != after.get(field)
     }
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",

@@ -27,7 +27,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
+from .audit import audit_record, person
 from .models import TimelineEvent
 from .timeline import StateMachine, choice_label
 
@@ -35,10 +35,6 @@ from .timeline import StateMachine, choice_label
 class TransitionRefused(Exception):
     """A move the document's machine does not allow from where it is; the message is meant
     for the user."""
-
-
-def _person(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def transition(document: models.Model, to: str, *, actor=None, code: str = "", params: dict | None = None,
@@ -82,7 +78,7 @@ def record(document: models.Model, code: str, params: dict | None = None, *, act
            from_status: str = "", to_status: str = "") -> TimelineEvent:
     """One event on the document's timeline (a move is recorded by `transition`)."""
     return TimelineEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(document), object_id=document.pk, actor=_person(actor),
+        content_type=ContentType.objects.get_for_model(document), object_id=document.pk, actor=person(actor),
         code=code, params=params or {}, from_status=from_status, to_status=to_status,
     )
 
