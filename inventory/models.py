@@ -245,10 +245,13 @@ class Reservation(models.Model):
         RELEASED = "released", _("released")
         CONSUMED = "consumed", _("consumed")
 
-    reference = models.CharField(_("reference"), max_length=100, db_index=True)
+    # Every row is written on an order's hot path, so it carries only the indexes its reads
+    # need: a reference's active lines are found by the partial unique index below (which
+    # starts with the reference), a level's by the (level, status) index.
+    reference = models.CharField(_("reference"), max_length=100)
     line = models.CharField(_("line"), max_length=100)
     level = models.ForeignKey(StockLevel, verbose_name=_("stock level"), on_delete=models.PROTECT,
-                              related_name="reservations")
+                              related_name="reservations", db_index=False)
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
