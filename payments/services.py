@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from backoffice.audit import audit_record
 from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
 from backoffice.money import ZERO, cents, format_money
-from backoffice.queueing import WAITING_TOO_LONG, send_after_commit
+from backoffice.queueing import WAITING_TOO_LONG, catch_up, send_after_commit
 from backoffice.states import TransitionRefused, record, transition
 from backoffice.text import storable
 from orders.models import Order
@@ -131,20 +131,25 @@ def webhook_stopped_the_worker(*, event_id: int, starts: int) -> None:
                         params={"starts": starts})
 
 
+def _webhook_process_kept(event_id: int) -> None:
+    """Process a notification for the catch-up job: a provider's refusal or a concurrent
+    failure leaves it failed with its reason, ready to replay, as its task would."""
+    try:
+        webhook_process(event_id=event_id)
+    except (ProviderError, TransitionRefused):
+        pass
+
+
 def webhooks_catch_up(*, limit: int = 500) -> int:
-    """Process the notifications left waiting (stored while the broker was down); how many."""
+    """Process the notifications left waiting (stored while the broker was down); how many.
+    Each under a poison-task guard of its own (not its task's, which counts each delivery: a
+    provider's repeats may run at once); one that fails unexpectedly is logged and the next
+    one is processed."""
     waiting = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED,
                                           received_at__lt=timezone.now() - WAITING_TOO_LONG).exclude(resource_id="")
-    done = 0
-    for pk in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
-        try:
-            webhook_process(event_id=pk)
-        except ProviderError:
-            pass  # kept as failed with its error, ready to replay
-        except TransitionRefused:
-            pass  # failed meanwhile by another delivery: kept failed, ready to replay
-        done += 1
-    return done
+    return catch_up(list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]), name="webhooks_catch_up",
+                    key=lambda pk: f"webhooks_catch_up:{pk}", process=_webhook_process_kept,
+                    poisoned=lambda pk, starts: webhook_stopped_the_worker(event_id=pk, starts=starts))
 
 
 def webhook_replay(*, event: WebhookEvent, user) -> None:

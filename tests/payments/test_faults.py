@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from backoffice.celery import app as celery_app
-from backoffice.models import TimelineEvent
+from backoffice.models import TaskDelivery, TimelineEvent
 from orders.models import Order
 from payments.models import Payment, ProviderAccount, WebhookEvent
 from payments.providers.mercadopago.sandbox import SAMPLES, MercadoPagoSandbox, sample_payment, signed_headers
@@ -59,6 +59,36 @@ def test_with_the_broker_down_notifications_are_kept_and_caught_up_when_it_is_ba
     assert event.status == "processed"
     assert Payment.objects.get().status == "approved" and Order.objects.get(pk=order.pk).status != "awaiting_payment"
     assert process_waiting_webhooks.apply().get() == 0  # nothing twice
+
+
+def test_the_catch_up_job_goes_on_past_notifications_that_break_or_stopped_the_worker(
+        client, mercadopago_api, make_order, broker_down, caplog):
+    good = ProviderAccount.objects.create(provider="mercadopago", name="Loja",
+                                          credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
+    lost = ProviderAccount.objects.create(provider="mercadopago", name="Loja antiga",
+                                          credentials={"access_token": "APP_USR-token", "webhook_secret": SECRET})
+    placed = {data_id: make_order(Decimal("58.80")) for data_id in ("1001", "1002", "1003")}
+    for data_id, order in placed.items():
+        mercadopago_api.payments[data_id] = sample_payment(external_reference=str(order.number))
+    broker_down()
+    for account, data_id in ((good, "1001"), (lost, "1002"), (good, "1003")):
+        assert notify(client, account, data_id).status_code == 200
+    events = {e.resource_id: e for e in WebhookEvent.objects.all()}
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(minutes=6))
+    # The old account's credentials were written under a key the store no longer has…
+    with connections["default"].cursor() as cursor:
+        cursor.execute("UPDATE payments_provideraccount SET credentials = %s WHERE id = %s",
+                       ['"gAAAAAB-written-under-a-lost-key"', lost.pk])
+    # …and three workers died processing the first notification (their deliveries never finished).
+    TaskDelivery.objects.create(key=f"webhooks_catch_up:{events['1001'].pk}", task_name="webhooks_catch_up",
+                                starts=3)
+
+    assert webhooks_catch_up() == 3
+    statuses = dict(WebhookEvent.objects.values_list("resource_id", "status"))
+    assert statuses == {"1001": "failed", "1002": "received", "1003": "processed"}
+    assert "CredentialsUnreadable" in caplog.text and "started 3 times without finishing" in caplog.text
+    assert Payment.objects.get().order_id == placed["1003"].pk
+    assert webhooks_catch_up() == 1  # the unreadable one waits for its key; the poisoned one is not run again
 
 
 STORM = 100
