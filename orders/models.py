@@ -232,6 +232,24 @@ class Order(models.Model):
         return max(self.total - self.paid_amount, ZERO)
 
     @property
+    def payable(self) -> bool:
+        """The customer can pay it now: its stock is reserved and money is still due. A held order
+        takes the money that arrives anyway (paid at a marketplace, registered by hand: `payment_due`)
+        but nobody is asked to pay for stock that may never come."""
+        return self.status == Status.AWAITING_PAYMENT and self.payment_due > 0
+
+    @property
+    def not_payable_yet(self) -> str:
+        """Why the customer cannot pay what is still due yet, in the active language ("" when they
+        can, or nothing is due)."""
+        if self.payable or not self.payment_due:
+            return ""
+        if self.hold:
+            return gettext("It can be paid once its stock is reserved. On hold: %(reason)s") % {
+                "reason": self.hold_reason}
+        return gettext("It can be paid once its stock is reserved.")
+
+    @property
     def in_validation_queue(self):
         return self.status == Status.PAID and bool(self.validation_failures)
 
