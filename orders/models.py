@@ -161,6 +161,8 @@ class Order(models.Model):
     shipping_total = MoneyField(_("shipping"), default=0)
     total = MoneyField(_("total"), default=0)
     paid_amount = MoneyField(_("paid"), default=0)
+    # Of what was paid, what was given back (refunds of the payments credited to it).
+    refunded_amount = MoneyField(_("refunded"), default=0)
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="orders")
     placed_at = models.DateTimeField(_("placed"), default=timezone.now, db_index=True)
@@ -208,6 +210,8 @@ class Order(models.Model):
                             paid_amount__gte=0),
                 name="order_amounts_not_negative",
             ),
+            models.CheckConstraint(condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("paid_amount")),
+                                   name="order_refunds_within_what_was_paid"),
         ]
         indexes = [
             models.Index(fields=["status", "placed_at"]),
@@ -230,6 +234,11 @@ class Order(models.Model):
         if self.status not in TAKES_PAYMENT:
             return ZERO
         return max(self.total - self.paid_amount, ZERO)
+
+    @property
+    def net_received(self) -> Decimal:
+        """What the order received and kept: paid less refunded."""
+        return self.paid_amount - self.refunded_amount
 
     @property
     def payable(self) -> bool:
@@ -277,6 +286,14 @@ def _payment(params: dict) -> str:
         "amount": format_money(params["amount"]), "reference": params.get("reference", "")}).strip()
 
 
+def _refund(params: dict) -> str:
+    values = {"amount": format_money(params["amount"]), "reference": params.get("reference", ""),
+              "reason": params.get("reason", "")}
+    if values["reason"]:
+        return gettext("Refund of %(amount)s %(reference)s: %(reason)s") % values
+    return (gettext("Refund of %(amount)s %(reference)s") % values).strip()
+
+
 def _released(params: dict) -> str:
     """Released for shipping: its checks passed, or a manager overrode the failed ones."""
     if "reason" not in params:
@@ -297,6 +314,7 @@ timeline_events({
     "order.held": _("On hold: %(reason)s"),
     "order.awaiting_payment": _("Stock reserved."),
     "order.payment": _payment,
+    "order.refund": _refund,
     "order.paid": _words,
     "order.validation_failed": _("Failed checks: %(failures)s"),
     "order.ready_to_ship": _released,
