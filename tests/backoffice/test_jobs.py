@@ -151,8 +151,13 @@ def test_a_run_the_worker_started_shows_running(client_as):
     # As the worker stores it when it starts the task (CELERY_TASK_TRACK_STARTED).
     TaskResult.objects.store_result("application/json", "utf-8", "t-2", None, "STARTED",
                                     task_name="backoffice.tasks.heartbeat", periodic_task_name="heartbeat")
-    row, running = _row(client_as("ops"))
+    client = client_as("ops")
+    row, running = _row(client)
     assert "em execução" in row and running is True
+    # What the page asks for as it refreshes itself: the list, which keeps asking while the run lasts.
+    fragment = client.get("/jobs/", HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="jobs" hx-get="/jobs/" hx-trigger="every 2s"')
+    assert "em execução" in fragment
 
 
 def test_a_run_sent_by_beat_is_not_counted_again_when_it_finishes(client_as):
