@@ -1,8 +1,11 @@
-"""Project middleware: the /healthz probe, no caching of pages, the login requirement, the UI language."""
+"""Project middleware: the /healthz probe, no caching of pages, the login requirement, the UI language,
+the messages of an HTMX fragment."""
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.contrib.messages import get_messages
 from django.http import HttpResponse, HttpResponseNotAllowed
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -67,4 +70,26 @@ class LanguageMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+class HtmxMessagesMiddleware(MiddlewareMixin):
+    """The layout is the one place that shows messages (partials/messages.html). An HTMX answer is
+    a fragment without the layout: the messages its request left go along with it, swapped out of
+    band into the layout's place. A page, or a fragment that redirects the browser, leaves them to
+    the page that shows them. Below MessageMiddleware, so it runs first on the way out."""
+
+    REDIRECTS = ("HX-Redirect", "HX-Location", "HX-Refresh")
+
+    def process_response(self, request, response):
+        htmx = getattr(request, "htmx", False)
+        if (not htmx or htmx.boosted or response.streaming or response.status_code != 200
+                or not response.get("Content-Type", "").startswith("text/html")
+                or any(header in response for header in self.REDIRECTS)):
+            return response
+        storage = get_messages(request)
+        if storage.used or not len(storage):  # already shown by the fragment, or none
+            return response
+        response.content += render_to_string("partials/messages.html", {"messages": storage, "oob": True},
+                                             request=request).encode(response.charset)
         return response

@@ -4,6 +4,7 @@ import json
 import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils import uuid
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 from .audit import audit_record
 from .celery import app as celery_app
 from .imports import IMPORTERS, RowError, TableError, read_table
+from .jobs import RUN_NOW_HEADER, job_run_queued
 from .models import ImportFile
 from .queueing import WAITING_TOO_LONG, catch_up, send_after_commit
 from .states import transition
@@ -26,7 +28,8 @@ class JobNotQueued(Exception):
 
 def job_run_now(*, job, actor) -> str:
     """Queue a periodic job's task at once, with the options beat would use; returns the
-    task id. The audit row is kept only if the broker took the message."""
+    task id. The audit row and the queued run (jobs.job_run_queued) are kept only if the broker
+    took the message; the run is counted when it finishes (jobs.job_run_finished)."""
     options = {
         "queue": job.queue or None,
         "exchange": job.exchange or None,
@@ -34,14 +37,17 @@ def job_run_now(*, job, actor) -> str:
         "priority": job.priority,
         "expires": job.expires,
     }
+    task_id = uuid()
     with transaction.atomic():
         audit_record(actor=actor, action="job.run_now", obj=job)
+        job_run_queued(job=job, task_id=task_id)
         try:
             result = celery_app.send_task(
                 job.task,
                 args=json.loads(job.args or "[]"),
                 kwargs=json.loads(job.kwargs or "{}"),
-                headers={**json.loads(job.headers or "{}"), "periodic_task_name": job.name},
+                headers={**json.loads(job.headers or "{}"), "periodic_task_name": job.name, RUN_NOW_HEADER: True},
+                task_id=task_id,
                 **{name: value for name, value in options.items() if value is not None},
             )
         except BrokerUnreachable as exc:

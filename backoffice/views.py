@@ -26,6 +26,7 @@ from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
 from .http import client_ip
 from .imports import IMPORTERS
+from .jobs import IN_PROGRESS
 from .models import ImportFile, SavedFilter
 from .roles import require, role_of
 from .tables import Column, Table, table_response
@@ -87,8 +88,11 @@ JOB_EXPORT_COLUMNS = [
 @require("django_celery_beat.view_periodictask")
 @require_GET
 def jobs_list(request):
-    table = Table(request, selectors.jobs_list(), JOB_COLUMNS, default_sort="name", export_columns=JOB_EXPORT_COLUMNS)
-    return table_response(request, "backoffice/jobs.html", table, filename="jobs")
+    """The jobs, their schedules and latest runs; while one runs, the list refreshes itself."""
+    table = Table(request, selectors.jobs_list(), JOB_COLUMNS, default_sort="name", target="jobs",
+                  export_columns=JOB_EXPORT_COLUMNS)
+    running = not table.export_format and any(job.last_status in IN_PROGRESS for job in table.page.object_list)
+    return table_response(request, "backoffice/jobs.html", table, filename="jobs", running=running)
 
 
 @require("backoffice.run_job")

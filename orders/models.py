@@ -161,6 +161,8 @@ class Order(models.Model):
     shipping_total = MoneyField(_("shipping"), default=0)
     total = MoneyField(_("total"), default=0)
     paid_amount = MoneyField(_("paid"), default=0)
+    # Of what was paid, what was given back (refunds of the payments credited to it).
+    refunded_amount = MoneyField(_("refunded"), default=0)
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="orders")
     placed_at = models.DateTimeField(_("placed"), default=timezone.now, db_index=True)
@@ -208,6 +210,8 @@ class Order(models.Model):
                             paid_amount__gte=0),
                 name="order_amounts_not_negative",
             ),
+            models.CheckConstraint(condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("paid_amount")),
+                                   name="order_refunds_within_what_was_paid"),
         ]
         indexes = [
             models.Index(fields=["status", "placed_at"]),
@@ -230,6 +234,29 @@ class Order(models.Model):
         if self.status not in TAKES_PAYMENT:
             return ZERO
         return max(self.total - self.paid_amount, ZERO)
+
+    @property
+    def net_received(self) -> Decimal:
+        """What the order received and kept: paid less refunded."""
+        return self.paid_amount - self.refunded_amount
+
+    @property
+    def payable(self) -> bool:
+        """The customer can pay it now: its stock is reserved and money is still due. A held order
+        takes the money that arrives anyway (paid at a marketplace, registered by hand: `payment_due`)
+        but nobody is asked to pay for stock that may never come."""
+        return self.status == Status.AWAITING_PAYMENT and self.payment_due > 0
+
+    @property
+    def not_payable_yet(self) -> str:
+        """Why the customer cannot pay what is still due yet, in the active language ("" when they
+        can, or nothing is due)."""
+        if self.payable or not self.payment_due:
+            return ""
+        if self.hold:
+            return gettext("It can be paid once its stock is reserved. On hold: %(reason)s") % {
+                "reason": self.hold_reason}
+        return gettext("It can be paid once its stock is reserved.")
 
     @property
     def in_validation_queue(self):
@@ -259,6 +286,14 @@ def _payment(params: dict) -> str:
         "amount": format_money(params["amount"]), "reference": params.get("reference", "")}).strip()
 
 
+def _refund(params: dict) -> str:
+    values = {"amount": format_money(params["amount"]), "reference": params.get("reference", ""),
+              "reason": params.get("reason", "")}
+    if values["reason"]:
+        return gettext("Refund of %(amount)s %(reference)s: %(reason)s") % values
+    return (gettext("Refund of %(amount)s %(reference)s") % values).strip()
+
+
 def _released(params: dict) -> str:
     """Released for shipping: its checks passed, or a manager overrode the failed ones."""
     if "reason" not in params:
@@ -279,6 +314,7 @@ timeline_events({
     "order.held": _("On hold: %(reason)s"),
     "order.awaiting_payment": _("Stock reserved."),
     "order.payment": _payment,
+    "order.refund": _refund,
     "order.paid": _words,
     "order.validation_failed": _("Failed checks: %(failures)s"),
     "order.ready_to_ship": _released,

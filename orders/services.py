@@ -277,6 +277,23 @@ def order_confirm_payment(*, order: Order, amount: Decimal, user=None, reference
     return order
 
 
+def order_record_refund(*, order: Order, amount: Decimal, reason: str = "", reference: str = "", counted: bool = True,
+                        user=None) -> Order:
+    """Money of the order was given back (called by the payments app): it goes on the order's
+    timeline and, when the payment counted toward the order (`counted`), off what the order
+    received. The order's status stays as it is: a cancellation or a return is its own move."""
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise OrderError(_("The refund must be greater than zero."))
+    with transaction.atomic():
+        order = _locked(order)
+        if counted:
+            order.refunded_amount = min(order.refunded_amount + amount, order.paid_amount)
+            order.save(update_fields=["refunded_amount", "updated_at"])
+        record(order, "order.refund", {"amount": str(cents(amount)), "reason": reason, "reference": reference},
+               actor=user)
+    return order
+
+
 def _check(code: str, /, **params) -> dict:
     return {"code": code, "params": params}
 

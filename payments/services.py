@@ -20,7 +20,7 @@ from backoffice.queueing import WAITING_TOO_LONG, catch_up, send_after_commit
 from backoffice.states import TransitionRefused, record, transition
 from backoffice.text import storable
 from orders.models import Order
-from orders.services import OrderError, order_confirm_payment
+from orders.services import OrderError, order_confirm_payment, order_record_refund
 
 from .cashflow import payment_money_back
 from .models import Payment, PaymentEvent, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
@@ -205,6 +205,20 @@ def provider_fees(provider_code: str, method: str, gross: Decimal) -> Decimal:
     return min(fee, gross)
 
 
+def _order_reference(payment: Payment) -> str:
+    """How the order's timeline names the payment."""
+    return f"{payment.get_provider_display()} {payment.provider_payment_id}"
+
+
+def _order_given_back(payment: Payment, *, before: Decimal, reason: str = "", user=None) -> None:
+    """Tell the (locked) payment's order of the money given back since the payment's refunded was
+    `before`: on the order's timeline, and off what the order received when the payment counted."""
+    given = payment.refunded - before
+    if payment.order_id and given > 0:
+        order_record_refund(order=payment.order, amount=given, reason=reason, reference=_order_reference(payment),
+                            counted=payment.credited_to_order, user=user)
+
+
 def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_event=None,
                   credited: bool = False, recorded_by=None, decided_by=None) -> Payment:
     """Record what the provider says of a payment (once per provider payment id); when it
@@ -234,11 +248,12 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
                    to_status=payment.status)
         elif applied:
             # Money given back only grows, whatever a provider's partial view of it says.
-            fields["refunded"] = max(payment.refunded, data.refunded)
+            before, fields["refunded"] = payment.refunded, max(payment.refunded, data.refunded)
             for name, value in fields.items():
                 setattr(payment, name, value)
             payment.save(update_fields=[*fields, "updated_at"])
             transition(payment, data.status, actor=decided_by)
+            _order_given_back(payment, before=before, user=decided_by)  # a refund made at the provider
         PaymentEvent.objects.create(payment=payment, webhook_event=webhook_event, status=data.status,
                                     applied=applied, raw=data.raw)
         if payment.status == Payment.Status.APPROVED:
@@ -252,7 +267,7 @@ def payment_apply(*, account: ProviderAccount, data: ProviderPayment, webhook_ev
             try:
                 # Its recorder is the one who put this money on the order (orders.order_override_validation asks).
                 order_confirm_payment(order=payment.order, amount=payment.gross, user=payment.recorded_by,
-                                      reference=f"{payment.get_provider_display()} {payment.provider_payment_id}")
+                                      reference=_order_reference(payment))
             except OrderError as exc:
                 # The money is real even when the order takes no payment (e.g. cancelled): finance sees it.
                 PaymentEvent.objects.create(payment=payment, status=payment.status, applied=False,
@@ -315,6 +330,8 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, user) -> R
         PaymentEvent.objects.create(payment=payment, status=payment.status,
                                     raw={"refund": str(amount), "provider_refund_id": refund_id, "reason": reason})
         payment_money_back(payment)
+        # What the provider's notification of this refund applied meanwhile is on the order already.
+        _order_given_back(payment, before=before, reason=reason, user=user)
     return refund
 
 

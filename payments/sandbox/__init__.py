@@ -7,12 +7,15 @@ in production. The tests serve the same APIs on a local port."""
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from backoffice.integrations.base import same_digest
 from backoffice.integrations.sandbox import Notification, SandboxAPI
 from backoffice.queueing import send_after_commit
 
 from ..models import ProviderAccount
 from ..providers import ProviderPayment, sandbox
+from ..services import PaymentError
 
 
 class PaymentSandbox(SandboxAPI):
@@ -38,8 +41,11 @@ class PaymentSandbox(SandboxAPI):
 def sandbox_pay(*, account, order, installments: int = 1) -> None:
     """Play the buyer paying what is left of `order` at the account's provider: the sandbox
     keeps the payment and delivers the signed notification to our webhook endpoint once this
-    transaction commits (a task, like the provider's own delivery)."""
-    notification = sandbox(account.provider).pay(account, order=order, amount=order.total - order.paid_amount,
+    transaction commits (a task, like the provider's own delivery). Refused (PaymentError) unless
+    the customer can pay the order now (Order.payable)."""
+    if not order.payable:
+        raise PaymentError(order.not_payable_yet or _("This order is not waiting for a payment."))
+    notification = sandbox(account.provider).pay(account, order=order, amount=order.payment_due,
                                                  installments=installments)
     send_after_commit("payments.tasks.sandbox_deliver", notification.path, notification.headers,
                       notification.body.decode())

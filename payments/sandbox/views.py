@@ -17,6 +17,7 @@ from orders.models import Order
 
 from ..forms import SandboxPayForm
 from ..providers import PROVIDERS, sandbox
+from ..services import PaymentError
 from . import sandbox_pay
 
 
@@ -50,22 +51,26 @@ def pay(request, pk):
     _sandbox_on()
     order = get_object_or_404(Order, pk=pk)
     form = SandboxPayForm(request.POST)
-    if not order.payment_due:
-        messages.error(request, _("This order is not waiting for a payment."))
-    elif not form.is_valid():
+    if not form.is_valid():
         flash_form_errors(request, form)
-    else:
-        account = form.cleaned_data["account"]
+        return redirect("orders:order_detail", pk=order.pk)
+    account = form.cleaned_data["account"]
+    try:
         sandbox_pay(account=account, order=order, installments=form.cleaned_data["installments"])
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+    else:
         messages.success(request, _("%(account)s (sandbox) sent its notification: the order is credited as soon as "
                                     "it is processed.") % {"account": account})
     return redirect("orders:order_detail", pk=order.pk)
 
 
 def order_panel(order) -> dict:
-    """The order page's sandbox section: a form while sandbox mode is on, the order waits for
-    money and some provider account exists."""
+    """The order page's sandbox section, while sandbox mode is on, money is due and some provider
+    account exists: a form when the customer can pay the order now (Order.payable), else why not yet."""
     form = SandboxPayForm()
     if not (settings.PAYMENTS_SANDBOX and order.payment_due and form.fields["account"].queryset.exists()):
         return {}
-    return {"form": form, "left": order.total - order.paid_amount}
+    if not order.payable:
+        return {"not_payable_yet": order.not_payable_yet}
+    return {"form": form, "left": order.payment_due}

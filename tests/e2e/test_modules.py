@@ -161,7 +161,7 @@ def test_staff_filter_products_and_count_stock_inline_without_reloading(role_use
     page.fill("#id_adjust-counted", "7")
     page.click("#action-adjust button[type=submit]")
     expect(page.locator("tr[data-warehouse=principal] [data-available]")).to_have_text("7")
-    assert "Estoque atualizado" in page.inner_text("#stock")
+    assert "Estoque atualizado" in page.inner_text("#messages")
     page.click("button[data-bs-target='#action-write_off']")
     page.select_option("#id_write_off-warehouse", str(warehouse.pk))
     page.fill("#id_write_off-quantity", "1")

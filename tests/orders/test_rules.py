@@ -42,6 +42,19 @@ def test_only_a_new_or_awaiting_order_takes_a_payment_and_waits_for_what_is_left
     assert overpaid.payment_due == 0
 
 
+def test_only_an_order_with_its_stock_reserved_and_money_due_can_be_paid_by_the_customer():
+    for status in Status:
+        order = Order(status=status, total=Decimal("100.00"), paid_amount=Decimal("30.00"))
+        assert order.payable == (status == Status.AWAITING_PAYMENT)
+        assert bool(order.not_payable_yet) == (status == Status.NEW)  # money due, but no stock reserved yet
+    held = Order(status=Status.NEW, total=Decimal("100.00"),
+                 hold={"code": "order.note", "params": {"text": "Sem estoque"}})
+    assert held.payment_due == Decimal("100.00")  # money that arrives is still credited
+    assert held.not_payable_yet == "Ele pode ser pago quando seu estoque for reservado. Em espera: Sem estoque"
+    paid = Order(status=Status.AWAITING_PAYMENT, total=Decimal("100.00"), paid_amount=Decimal("100.00"))
+    assert not paid.payable and paid.not_payable_yet == ""
+
+
 @pytest.mark.django_db
 def test_the_nps_counts_each_answer_in_the_group_it_shows(customer):
     scores = range(11)

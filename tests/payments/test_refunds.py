@@ -3,8 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from backoffice.models import AuditEvent
+from backoffice.states import events_of
 from orders.models import Order
 from payments.models import CashEntry, Payment, ProviderAccount, Refund
 from payments.providers.mercadopago import MercadoPago
@@ -59,6 +62,56 @@ def test_finance_refunds_part_then_the_rest_from_the_order_page(client_as, paid,
     # Nothing had been released yet: the provider keeps it all back, no cash moves, nothing is expected.
     assert not CashEntry.objects.exists()
     assert [(r.status, r.gross) for r in payment.receivables.all()] == [("cancelled", Decimal("0.00"))]
+
+
+def _order_refunds(order):
+    return [(e.params["amount"], e.params["reason"], e.actor and e.actor.username)
+            for e in events_of(order) if e.code == "order.refund"]
+
+
+def test_a_partial_refund_shows_paid_refunded_and_net_on_the_order_page_and_its_timeline(client_as, paid, fake, order):
+    order.refresh_from_db()
+    status = order.status
+    client = client_as("finance")
+    page = refund(client, paid, "20,00", order).content.decode()
+    order.refresh_from_db()
+    assert (order.paid_amount, order.refunded_amount, order.net_received) == (
+        Decimal("58.80"), Decimal("20.00"), Decimal("38.80"))
+    assert 'data-testid="order-paid">R$\xa058,80<' in page
+    assert 'data-testid="order-refunded">-R$\xa020,00<' in page
+    assert 'data-testid="order-net-received">R$\xa038,80<' in page
+    assert "Reembolso de R$\xa020,00 Mercado Pago 20359978: produto com defeito" in page
+    assert _order_refunds(order) == [("20.00", "produto com defeito", "finance")]
+
+    # The rest: fully refunded, the order's status stays as it was.
+    refund(client, paid, "38,80", order)
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount, order.net_received) == (status, Decimal("58.80"), Decimal("0.00"))
+    # The provider's own notification of the same refunds adds nothing to the order.
+    payment_apply(account=paid.account, data=MercadoPago().normalize(fake.payments["20359978"]))
+    order.refresh_from_db()
+    assert order.refunded_amount == Decimal("58.80")
+    assert _order_refunds(order) == [("20.00", "produto com defeito", "finance"),
+                                     ("38.80", "produto com defeito", "finance")]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Refund of R$\xa038.80 Mercado Pago 20359978: produto com defeito" in english
+    assert 'data-testid="order-net-received">R$\xa00.00<' in english
+
+
+def test_a_refund_made_at_the_provider_reaches_the_order_with_its_notification(paid, fake, order):
+    fake.payments["20359978"].update(status="refunded", transaction_amount_refunded=15.0)
+    payment_apply(account=paid.account, data=MercadoPago().normalize(fake.payments["20359978"]))
+    order.refresh_from_db()
+    assert (order.refunded_amount, order.net_received) == (Decimal("15.00"), Decimal("43.80"))
+    assert _order_refunds(order) == [("15.00", "", None)]
+    with translation.override("pt-br"):
+        assert [e.text for e in events_of(order) if e.code == "order.refund"] == [
+            "Reembolso de R$\xa015,00 Mercado Pago 20359978"]
+    # Told again, the same refund changes nothing more.
+    payment_apply(account=paid.account, data=MercadoPago().normalize(fake.payments["20359978"]))
+    order.refresh_from_db()
+    assert order.refunded_amount == Decimal("15.00") and len(_order_refunds(order)) == 1
 
 
 @pytest.mark.parametrize("amount", ["0", "58,81", "abc"])

@@ -8,8 +8,12 @@ import pytest
 
 from backoffice.celery import app as celery_app
 from backoffice.models import SandboxDocument
+from inventory import services as inventory
+from inventory.models import Warehouse
+from orders import services as orders
 from orders.models import Order
 from payments.models import Payment, ProviderAccount, Receivable, Refund, WebhookEvent
+from tests.factories import ProductFactory
 
 ACCOUNTS = {
     "mercadopago": {"access_token": "TEST-mp-token", "webhook_secret": "mp-sandbox-secret"},
@@ -96,3 +100,31 @@ def test_without_sandbox_mode_there_is_no_sandbox(db, client_as, order, settings
     assert client.get("/payments/sandbox/mercadopago/v1/payments/1",
                       headers={"authorization": "Bearer TEST-mp-token"}).status_code == 404
     assert not Payment.objects.exists() and Order.objects.get(pk=order.pk).paid_amount == 0
+
+
+def test_a_held_order_is_not_offered_to_the_sandbox_and_says_why_until_its_stock_is_reserved(
+        db, client_as, customer, address, settings):
+    settings.PAYMENTS_SANDBOX = True
+    account = ProviderAccount.objects.create(provider="mercadopago", name="Loja", credentials=ACCOUNTS["mercadopago"])
+    product = ProductFactory(sku="CAM-1", price=Decimal("174.60"))
+    held, _ = orders.order_create(customer=customer, address=address, channel="web",
+                                  items=[orders.ItemInput(product, 2, Decimal("87.30"))])
+    assert held.status == "new" and held.hold and held.payment_due == Decimal("174.60")
+    client = client_as("staff")
+    page = client.get(f"/orders/{held.pk}/").content.decode()
+    assert 'data-testid="sandbox-pay"' not in page and "Pagar no sandbox" not in page
+    assert "Este pedido ainda não pode ser pago." in page
+    assert "Ele pode ser pago quando seu estoque for reservado. Em espera: Estoque insuficiente — CAM-1" in page
+
+    # Posted anyway (a stale page): refused, saying why, and nothing is paid.
+    refused = client.post(f"/payments/sandbox/pay/{held.pk}/", {"account": account.pk, "installments": 1},
+                          follow=True).content.decode()
+    assert "Ele pode ser pago quando seu estoque for reservado." in refused
+    assert not SandboxDocument.objects.exists() and not Payment.objects.exists()
+
+    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=2,
+                            unit_cost=Decimal("1"), user=None)
+    orders.order_retry_reservation(order=held, user=None)
+    page = client.get(f"/orders/{held.pk}/").content.decode()
+    assert 'data-testid="sandbox-pay"' in page and 'data-testid="sandbox-not-payable"' not in page
+    assert "pagando os R$\xa0174,60 restantes" in page
