@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit import audit_actions
 from backoffice.fields import MoneyField
 from backoffice.timeline import timeline_events
 
@@ -305,4 +306,14 @@ timeline_events({
     "inventory.inactive_product": _("Inactive products cannot be sold: %(skus)s."),
     "inventory.short": _("Not enough stock — %(detail)s."),
     "inventory.shortage": _("%(sku)s: %(requested)d requested, %(available)d available"),
+})
+
+
+audit_actions({
+    "product.create": _("Product created"),
+    "product.update": _("Product changed"),
+    "product.activate": _("Product activated"),
+    "product.deactivate": _("Product deactivated"),
+    "warehouse.create": _("Warehouse created"),
+    "warehouse.update": _("Warehouse changed"),
 })
