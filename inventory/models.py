@@ -189,6 +189,7 @@ class Movement(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    # What the person moving the units wrote, as written (a receipt or a sale is named by its kind).
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
     supplier = models.CharField(_("supplier"), max_length=150, blank=True)
