@@ -32,6 +32,7 @@ def _styled(html, language, title):
     assert f'<html lang="{language}">' in html
     assert "vendor/bootstrap/bootstrap.min.css" in html and "css/app.css" in html
     assert f"<title>{title} · Loja Backoffice</title>" in html and HOME[language] in html
+    assert "{#" not in html and "{%" not in html  # no template comment leaks onto the page
     return True
 
 
