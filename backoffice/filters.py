@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .audit import action_choices
 from .models import AuditEvent
 from .params import BoundedDateField, validate_date_in_range
 
@@ -48,8 +49,7 @@ def yes_no_filter(label, **kwargs):
 
 class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    # A prefix ("product." for every product action) matches through the index.
-    action = django_filters.CharFilter(label=_("Action"), lookup_expr="startswith")
+    action = django_filters.ChoiceFilter(label=_("Action"), choices=action_choices, empty_label=_("All"))
     actor = django_filters.ModelChoiceFilter(
         label=_("User"), queryset=get_user_model().objects.order_by("username"), empty_label=_("All")
     )
@@ -60,7 +60,9 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["q", "action", "actor", "created_at"]
 
     def search(self, queryset, name, value):
+        # An action is found by its label in the reader's language, or by its code.
+        labelled = [code for code, label in action_choices() if value.casefold() in label.casefold()]
         return queryset.filter(
-            Q(action__icontains=value) | Q(object_repr__icontains=value) | Q(note__icontains=value)
-            | Q(actor__username__icontains=value)
+            Q(action__icontains=value) | Q(action__in=labelled) | Q(object_repr__icontains=value)
+            | Q(note__icontains=value) | Q(actor__username__icontains=value)
         )

@@ -129,6 +129,8 @@ class ImportFile(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_applied = models.PositiveIntegerField(_("rows applied"), default=0)
     report = models.JSONField(_("report"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    # The uploader's language when sending: the report (each row's problems) is written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     # A waiting import ends once, one way or another (a new upload is a new import).

@@ -1,11 +1,14 @@
 """Audit rows for Django's own events: logins, failed logins, lockouts (django-axes) and changes
 made in the Django admin (schedules, users, groups). Connected in BackofficeConfig.ready."""
 
+import json
+
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
+from django.utils import translation
 
 from .audit import audit_record
 from .http import client_ip
@@ -20,8 +23,7 @@ def on_login(sender, request, user, **kwargs):
 def _record_against_username(action, username, request):
     # Only a username that exists is kept: what people type there is sometimes their password.
     user = get_user_model().objects.filter(username=str(username or "")).first()
-    audit_record(actor=None, action=action, obj=user, note="" if user else "(unknown user)",
-                 ip_address=client_ip(request))
+    audit_record(actor=None, action=action, obj=user, ip_address=client_ip(request))
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
@@ -34,13 +36,22 @@ def on_locked_out(sender, request, username, **kwargs):
 
 
 def on_admin_change(sender, instance, created, **kwargs):
+    """The admin's change message is kept as the admin keeps it (what changed, as data), and read
+    in the reader's language (backoffice.audit.note_shown); a deletion says what was deleted."""
     if not created:
         return
+    deleted = instance.action_flag == DELETION
+    if deleted:
+        with translation.override(None):  # the name as written in the code, translated when read
+            name = str(instance.content_type.model_class()._meta.verbose_name)
+        note = json.dumps([{"deleted": {"name": name, "object": instance.object_repr}}])
+    else:
+        note = instance.change_message
     audit_record(
         actor=instance.user,
         action=ADMIN_ACTIONS.get(instance.action_flag, "admin.change"),
-        obj=instance.get_edited_object() if instance.action_flag != DELETION else None,
-        note=f"{instance.content_type}: {instance.object_repr} — {instance.get_change_message()}"[:2000],
+        obj=None if deleted else instance.get_edited_object(),
+        note=note,
     )
 
 

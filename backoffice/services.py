@@ -5,8 +5,9 @@ import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils import uuid
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
@@ -60,7 +61,8 @@ def import_upload(*, importer, uploaded_file, user) -> ImportFile:
     """Keep the uploaded file, then have a worker process it (after commit)."""
     with transaction.atomic():
         record = ImportFile.objects.create(
-            kind=importer.kind, file=uploaded_file, original_name=uploaded_file.name[:200], uploaded_by=user
+            kind=importer.kind, file=uploaded_file, original_name=uploaded_file.name[:200], uploaded_by=user,
+            language=translation.get_language() or "",
         )
         audit_record(actor=user, action="import.upload", obj=record)
         send_after_commit("backoffice.tasks.import_process_task", record.pk)
@@ -71,20 +73,28 @@ def import_process(*, import_id: int) -> ImportFile:
     """Validate every row of a waiting import; apply all of them in one transaction, or none.
     Whatever goes wrong ends the import rejected or failed with its reason, never waiting
     (but a database briefly away is raised, for the task to retry). Safe to repeat: a
-    finished import is left as it is."""
-    try:
-        return _import_run(import_id)
-    except (OperationalError, InterfaceError):
-        raise
-    except SoftTimeLimitExceeded:
-        logger.warning("Import %s stopped at the time limit", import_id)
-        return import_fail(import_id=import_id, message=_("processing took longer than the time limit; the file was "
-                                                          "kept for the team."))
-    except Exception as exc:
-        # A bug must not leave the import waiting forever: it fails, kept, and logged.
-        logger.exception("Import %s failed", import_id)
-        return import_fail(import_id=import_id, message=_("unexpected error (%(error)s); the file was kept for the "
-                                                          "team.") % {"error": type(exc).__name__})
+    finished import is left as it is. The report is written in its uploader's language."""
+    with _uploaders_language(import_id):
+        try:
+            return _import_run(import_id)
+        except (OperationalError, InterfaceError):
+            raise
+        except SoftTimeLimitExceeded:
+            logger.warning("Import %s stopped at the time limit", import_id)
+            return import_fail(import_id=import_id, message=_("processing took longer than the time limit; the file "
+                                                              "was kept for the team."))
+        except Exception as exc:
+            # A bug must not leave the import waiting forever: it fails, kept, and logged.
+            logger.exception("Import %s failed", import_id)
+            return import_fail(import_id=import_id, message=_("unexpected error (%(error)s); the file was kept for "
+                                                              "the team.") % {"error": type(exc).__name__})
+
+
+def _uploaders_language(import_id: int):
+    """The language the import's report is written in: its uploader's when sending (the store's
+    for an import sent before imports kept it)."""
+    language = ImportFile.objects.filter(pk=import_id).values_list("language", flat=True).first()
+    return translation.override(language or settings.LANGUAGE_CODE)
 
 
 def _import_run(import_id):
@@ -135,8 +145,9 @@ def import_fail(*, import_id: int, message: str) -> ImportFile:
 
 def import_stopped_the_worker(*, import_id: int, starts: int) -> ImportFile:
     """The poison-task guard's verdict on an import whose processing never finished."""
-    return import_fail(import_id=import_id, message=_("processing stopped the worker %(count)d times; the file was "
-                                                      "kept for the team.") % {"count": starts})
+    with _uploaders_language(import_id):
+        return import_fail(import_id=import_id, message=_("processing stopped the worker %(count)d times; the file "
+                                                          "was kept for the team.") % {"count": starts})
 
 
 class _RowRefused(Exception):

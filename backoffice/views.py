@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_celery_beat.models import PeriodicTask
 
 from . import selectors, services
-from .audit import audit_record
+from .audit import action_label, audit_record, changes_shown, note_shown
 from .exports import FORMATS, export_response
 from .filters import AuditEventFilter
 from .http import client_ip
@@ -52,11 +52,12 @@ def home(request):
 AUDIT_COLUMNS = [
     Column("created_at", gettext_lazy("When"), sort="created_at", kind="datetime"),
     Column("actor", gettext_lazy("User"), accessor="actor.username", sort="actor__username"),
-    Column("action", gettext_lazy("Action"), sort="action", kind="badge"),
+    Column("action", gettext_lazy("Action"), accessor=lambda event: action_label(event.action), sort="action",
+           kind="badge"),
     Column("content_type", gettext_lazy("Object type"), accessor="content_type.name"),
     Column("object_repr", gettext_lazy("Object"), sort="object_repr"),
-    Column("changes", gettext_lazy("Changes"), kind="changes"),
-    Column("note", gettext_lazy("Note")),
+    Column("changes", gettext_lazy("Changes"), accessor=changes_shown, kind="changes"),
+    Column("note", gettext_lazy("Note"), accessor=note_shown),
     Column("ip_address", gettext_lazy("IP address")),
 ]
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit import audit_actions
 from backoffice.fields import MoneyField
 from backoffice.timeline import timeline_events
 
@@ -188,6 +189,7 @@ class Movement(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    # What the person moving the units wrote, as written (a receipt or a sale is named by its kind).
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
     supplier = models.CharField(_("supplier"), max_length=150, blank=True)
@@ -305,4 +307,14 @@ timeline_events({
     "inventory.inactive_product": _("Inactive products cannot be sold: %(skus)s."),
     "inventory.short": _("Not enough stock — %(detail)s."),
     "inventory.shortage": _("%(sku)s: %(requested)d requested, %(available)d available"),
+})
+
+
+audit_actions({
+    "product.create": _("Product created"),
+    "product.update": _("Product changed"),
+    "product.activate": _("Product activated"),
+    "product.deactivate": _("Product deactivated"),
+    "warehouse.create": _("Warehouse created"),
+    "warehouse.update": _("Warehouse changed"),
 })

@@ -236,7 +236,7 @@ def stock_receive(*, product, warehouse, quantity: int, unit_cost: Decimal, user
         movement = _move(
             product=product, warehouse=warehouse, kind=Movement.Kind.RECEIPT, quantity=quantity,
             from_state=State.OUTSIDE, to_state=to_state, user=user, supplier=supplier, reference=reference,
-            unit_cost=unit_cost, reason=_("receipt"),
+            unit_cost=unit_cost,
         )
         average = (product.cost * held + unit_cost * quantity) / (held + quantity)
         Product.objects.filter(pk=product.pk).update(
@@ -489,7 +489,7 @@ def stock_consume(*, reference: str, user=None, lines: list[str] | None = None) 
             _move(
                 product=r.level.product, warehouse=r.level.warehouse, kind=Movement.Kind.SALE, quantity=r.quantity,
                 from_state=State.SELLABLE, to_state=State.OUTSIDE, reserved=True, user=user,
-                reference=reference, reason=_("shipment"),
+                reference=reference,
             )
             for r in reservations
         ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit import audit_actions
 from backoffice.fields import MoneyField
 from backoffice.money import ZERO, format_money
 from backoffice.timeline import StateMachine, render, timeline_events
@@ -454,4 +455,16 @@ timeline_events({
     "orderinbox.rejected": _("Refused; fields to fix: %(fields)s."),
     "orderinbox.failed": _("Could not be processed (%(error)s); kept for the team."),
     "orderinbox.poisoned": _("Processing stopped the worker %(starts)d times; kept for the team."),
+})
+
+
+# The audit log's own actions ("order.received" reads as the timeline's event; a move as its status).
+audit_actions({
+    "customer.create": _("Customer created"),
+    "customer.update": _("Customer changed"),
+    "customer.address": _("Customer address saved"),
+    "customer.merge": _("Customers merged"),
+    "order.tag": _("Orders tagged"),
+    "orderinbox.repeated": _("Order received again"),
+    "orderinbox.poisoned": _("Order inbox entry stopped the worker"),
 })

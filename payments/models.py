@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from backoffice.audit import audit_actions
 from backoffice.fields import EncryptedJSONField, MoneyField
 from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
@@ -373,4 +374,14 @@ timeline_events({
     "webhookevent.failed": _("Failed: %(error)s"),
     "webhookevent.poisoned": _("Processing stopped the worker %(starts)d times."),
     "webhookevent.received": _("Queued again to be processed."),
+})
+
+
+# The audit log's own actions (a move reads as its status).
+audit_actions({
+    "payment.refund": _("Payment refunded"),
+    "payment.manual": _("Payment recorded by hand"),
+    "cash.entry": _("Cash-flow entry"),
+    "receivable.given_back": _("Receivable given back to the payer"),
+    "webhookevent.poisoned": _("Webhook stopped the worker"),
 })

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from inventory import services
 from inventory.models import Movement, State, StockLevel
@@ -141,3 +142,14 @@ def test_stock_changed_is_sent_after_commit_with_the_new_available(stocked, main
     finally:
         stock_changed.disconnect(listener)
     assert received == [(product.sku, main_warehouse.code, 6)]
+
+
+@pytest.mark.parametrize("language, kind", [("en", "receipt"), ("pt-br", "entrada")])
+def test_a_receipt_says_what_it_is_by_its_kind_in_the_readers_language(main_warehouse, language, kind):
+    with translation.override("pt-br" if language == "en" else "en"):  # written in the other language
+        movement = services.stock_receive(product=ProductFactory(), warehouse=main_warehouse, quantity=2,
+                                          unit_cost=Decimal("5.00"), user=None)
+    movement.refresh_from_db()
+    assert movement.reason == ""  # nothing frozen in the writer's language
+    with translation.override(language):
+        assert movement.get_kind_display() == kind
