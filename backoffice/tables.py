@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from .badges import badge
 from .exports import FORMATS, export_response
 from .money import format_money
 from .templatetags.backoffice import dt
@@ -56,9 +57,10 @@ class Column:
                 return None
         return obj() if callable(obj) else obj
 
-    def html(self, value):
+    def html(self, value, code=None):
         """The cell of every kind but `template`, rendered here rather than in the table's
-        template: a page of 100 rows has a thousand cells."""
+        template: a page of 100 rows has a thousand cells. `code`: a badge's status code, when
+        `value` is its label."""
         if value is None or value == "":
             return EMPTY
         if self.kind == "money":
@@ -69,7 +71,7 @@ class Column:
             return (format_html('<i class="bi bi-check-lg text-success" title="{}"></i>', gettext("Yes")) if value
                     else format_html('<i class="bi bi-x-lg text-body-tertiary" title="{}"></i>', gettext("No")))
         if self.kind == "badge":
-            return format_html('<span class="badge rounded-pill text-bg-secondary">{}</span>', value)
+            return badge(value, value if code is None else code)
         if self.kind == "changes":
             return render_to_string("partials/changes.html", {"changes": value})
         return value
@@ -152,7 +154,7 @@ class Table:
 
     @staticmethod
     def _cell(column, obj):
-        html = column.html(column.value(obj))
+        html = column.html(column.value(obj), getattr(obj, column.key) if column.display else None)
         return format_html('<a href="{}">{}</a>', column.link(obj), html) if column.link else html
 
     def export_response(self, *, filename):

@@ -8,6 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from backoffice import badges
 from backoffice.jobs import PERIODIC_JOBS
 from backoffice.models import SavedFilter
 from backoffice.money import format_money
@@ -45,6 +46,12 @@ def bootstrap(field, size=""):
         for end, name in zip(widget.widgets, (_("%(field)s: from"), _("%(field)s: to"))):
             end.attrs["aria-label"] = name % {"field": field.label}
     return field.as_widget(widget=widget, attrs={"class": css})
+
+
+@register.simple_tag
+def badge(label, code="", tone=""):
+    """`{% badge label code %}`: a status badge in the tone of its code (backoffice.badges)."""
+    return badges.badge(label, code, tone_name=tone)
 
 
 @register.filter
