@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from .badges import badge
 from .exports import FORMATS, export_response
 from .money import format_money
+from .references import reference_links
 from .templatetags.backoffice import dt
 
 EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
@@ -34,11 +35,13 @@ class Column:
     accessor: str | Callable[[Any], Any] | None = None
     # The ORM field to order by; None makes the column unsortable.
     sort: str | None = None
-    # How the cell is shown: text, money, datetime, number, badge, bool, changes (see
-    # `html`), or template (the table includes `template`, with the row as `obj`).
+    # How the cell is shown: text, code (an identifier such as a SKU, kept on one line), money,
+    # datetime, number, badge, bool, changes (see
+    # `html`), reference (a key such as "order:2001", linked through backoffice.references), or
+    # template (the table includes `template`, with the row as `obj`).
     kind: str = "text"
     template: str | None = None
-    # A callable giving the URL the cell links to.
+    # A callable giving the URL the cell links to (an empty one: no link).
     link: Callable[[Any], str] | None = None
     # Show the label of the model field `key`'s choice (what get_FOO_display gives, without
     # building its dict of choices again for every cell).
@@ -65,6 +68,8 @@ class Column:
             return EMPTY
         if self.kind == "money":
             return format_money(value)
+        if self.kind == "code":
+            return format_html('<span class="text-nowrap">{}</span>', value)
         if self.kind == "datetime":
             return format_html('<span class="text-nowrap">{}</span>', dt(value))
         if self.kind == "bool":
@@ -148,14 +153,22 @@ class Table:
     def rows(self):
         """(object, [(column, cell)]): the cell is the column's HTML, linked where the column
         links, or None for a `template` column (the table's template includes it)."""
+        # The page's references, named and linked by their owners in one query per kind.
+        links = reference_links(column.value(obj) for obj in self.page.object_list for column in self.columns
+                                if column.kind == "reference")
         for obj in self.page.object_list:
-            yield obj, [(column, None if column.kind == "template" else self._cell(column, obj))
+            yield obj, [(column, None if column.kind == "template" else self._cell(column, obj, links))
                         for column in self.columns]
 
     @staticmethod
-    def _cell(column, obj):
-        html = column.html(column.value(obj), getattr(obj, column.key) if column.display else None)
-        return format_html('<a href="{}">{}</a>', column.link(obj), html) if column.link else html
+    def _cell(column, obj, links):
+        value = column.value(obj)
+        if column.kind == "reference" and value in links:
+            label, url = links[value]
+            return format_html('<a href="{}">{}</a>', url, label)
+        html = column.html(value, getattr(obj, column.key) if column.display else None)
+        url = column.link(obj) if column.link else ""
+        return format_html('<a href="{}">{}</a>', url, html) if url else html
 
     def export_response(self, *, filename):
         rows = (

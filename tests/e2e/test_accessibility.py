@@ -98,3 +98,32 @@ def test_axe_names_the_rule_and_the_elements_of_a_violation(live_server, browser
     assert any(line.startswith("label (critical): Form elements must have labels") and "#unnamed" in line
                for line in found), found
     assert any(line.startswith("color-contrast (serious)") and "#faint" in line for line in found), found
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_wide_lists_scroll_in_their_box_and_skus_stay_on_one_line_at_1366_by_768(live_server, browser_page):
+    call_command("seed_demo", "--orders", "40", stdout=open("/dev/null", "w"))
+    page, problems = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _login(page, live_server.url, "admin")
+    for path in ("/payments/", "/inventory/ledger/"):
+        page.goto(f"{live_server.url}{path}")
+        box = page.evaluate("""() => {
+            const box = document.querySelector('.table-block .table-responsive');
+            box.scrollLeft = box.scrollWidth;
+            const last = box.querySelector('thead th:last-child').getBoundingClientRect();
+            return {page: document.documentElement.scrollWidth, height: box.getBoundingClientRect().height,
+                    right: box.getBoundingClientRect().right, lastRight: last.right};
+        }""")
+        # Nothing sticks out of the page; the last column is reached by scrolling the table's own box,
+        # whose scroll bar fits in the window.
+        assert box["page"] <= 1366, path
+        assert box["lastRight"] <= box["right"] + 1, (path, box)
+        assert box["height"] <= 768, (path, box)
+    for path in ("/inventory/products/", "/inventory/ledger/"):
+        page.goto(f"{live_server.url}{path}")
+        lines = page.eval_on_selector_all("td a[href*='/inventory/products/'] .text-nowrap",
+                                          "els => els.map(e => [e.textContent, e.getClientRects().length])")
+        assert lines and all(count == 1 for _, count in lines), (path, lines)
+    assert problems == [], "\n".join(problems)
