@@ -24,7 +24,7 @@ from .money import format_money
 from .references import reference_links
 from .templatetags.backoffice import dt
 
-EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
+EMPTY = mark_safe('<span class="text-body-secondary">—</span>')
 
 
 @dataclass(frozen=True)

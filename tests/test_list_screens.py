@@ -102,3 +102,8 @@ def test_the_validation_queue_says_why_each_order_is_there(client_as, placed):
     assert "Por que está na fila" in html
     assert "; ".join(placed.failed_checks) in html and placed.failed_checks
     assert "Por que está na fila" not in client.get("/orders/").content.decode()
+
+
+def test_no_template_comment_leaks_into_the_layout(client_as):
+    html = client_as("staff").get("/orders/").content.decode()
+    assert "{#" not in html and "Under the Content-Security-Policy" not in html
