@@ -52,7 +52,7 @@ def test_the_payments_list_links_each_order_number_to_its_order(client_as, place
 def test_reservations_on_the_product_page_link_to_their_order(client_as, placed):
     product = placed.items.get().product
     html = client_as("staff").get(f"/inventory/products/{product.pk}/").content.decode()
-    assert f'<a href="/orders/{placed.pk}/">#{placed.number}</a> / ' in html
+    assert f'<a href="/orders/{placed.pk}/">#{placed.number}</a>: 2 @ principal' in html
     assert f"order:{placed.pk}" not in html
 
 
