@@ -18,11 +18,13 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from .badges import badge
 from .exports import FORMATS, export_response
 from .money import format_money
+from .references import reference_links
 from .templatetags.backoffice import dt
 
-EMPTY = mark_safe('<span class="text-body-tertiary">—</span>')
+EMPTY = mark_safe('<span class="text-body-secondary">—</span>')
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,13 @@ class Column:
     accessor: str | Callable[[Any], Any] | None = None
     # The ORM field to order by; None makes the column unsortable.
     sort: str | None = None
-    # How the cell is shown: text, money, datetime, number, badge, bool, changes (see
-    # `html`), or template (the table includes `template`, with the row as `obj`).
+    # How the cell is shown: text, code (an identifier such as a SKU, kept on one line), money,
+    # datetime, number, badge, bool, changes (see
+    # `html`), reference (a key such as "order:2001", linked through backoffice.references), or
+    # template (the table includes `template`, with the row as `obj`).
     kind: str = "text"
     template: str | None = None
-    # A callable giving the URL the cell links to.
+    # A callable giving the URL the cell links to (an empty one: no link).
     link: Callable[[Any], str] | None = None
     # Show the label of the model field `key`'s choice (what get_FOO_display gives, without
     # building its dict of choices again for every cell).
@@ -56,20 +60,23 @@ class Column:
                 return None
         return obj() if callable(obj) else obj
 
-    def html(self, value):
+    def html(self, value, code=None):
         """The cell of every kind but `template`, rendered here rather than in the table's
-        template: a page of 100 rows has a thousand cells."""
+        template: a page of 100 rows has a thousand cells. `code`: a badge's status code, when
+        `value` is its label."""
         if value is None or value == "":
             return EMPTY
         if self.kind == "money":
             return format_money(value)
+        if self.kind == "code":
+            return format_html('<span class="text-nowrap">{}</span>', value)
         if self.kind == "datetime":
             return format_html('<span class="text-nowrap">{}</span>', dt(value))
         if self.kind == "bool":
             return (format_html('<i class="bi bi-check-lg text-success" title="{}"></i>', gettext("Yes")) if value
                     else format_html('<i class="bi bi-x-lg text-body-tertiary" title="{}"></i>', gettext("No")))
         if self.kind == "badge":
-            return format_html('<span class="badge rounded-pill text-bg-secondary">{}</span>', value)
+            return badge(value, value if code is None else code)
         if self.kind == "changes":
             return render_to_string("partials/changes.html", {"changes": value})
         return value
@@ -146,14 +153,22 @@ class Table:
     def rows(self):
         """(object, [(column, cell)]): the cell is the column's HTML, linked where the column
         links, or None for a `template` column (the table's template includes it)."""
+        # The page's references, named and linked by their owners in one query per kind.
+        links = reference_links(column.value(obj) for obj in self.page.object_list for column in self.columns
+                                if column.kind == "reference")
         for obj in self.page.object_list:
-            yield obj, [(column, None if column.kind == "template" else self._cell(column, obj))
+            yield obj, [(column, None if column.kind == "template" else self._cell(column, obj, links))
                         for column in self.columns]
 
     @staticmethod
-    def _cell(column, obj):
-        html = column.html(column.value(obj))
-        return format_html('<a href="{}">{}</a>', column.link(obj), html) if column.link else html
+    def _cell(column, obj, links):
+        value = column.value(obj)
+        if column.kind == "reference" and value in links:
+            label, url = links[value]
+            return format_html('<a href="{}">{}</a>', url, label)
+        html = column.html(value, getattr(obj, column.key) if column.display else None)
+        url = column.link(obj) if column.link else ""
+        return format_html('<a href="{}">{}</a>', url, html) if url else html
 
     def export_response(self, *, filename):
         rows = (

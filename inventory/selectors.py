@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import AVAILABLE, Movement, Product, Reservation, StockLevel, Warehouse
+from .models import AVAILABLE, Movement, Product, Reservation, State, StockLevel, Warehouse
 
 VELOCITY_DAYS = 30
 
@@ -61,6 +62,37 @@ def levels():
 
 def movements():
     return Movement.objects.select_related("product", "warehouse", "user")
+
+
+# Movement.on_hand_delta in SQL: units come in from outside, or go out to it.
+ON_HAND_DELTA = Case(When(from_state=State.OUTSIDE, then=F("quantity")),
+                     When(to_state=State.OUTSIDE, then=-F("quantity")), default=Value(0))
+
+
+def running_balances(movements) -> dict[int, int]:
+    """The units on hand at each movement's level (its product in its warehouse) right after
+    it, whatever the list's filters: a running sum over the level's ledger up to the latest of
+    these movements (a window function), read for these movements only, in one query."""
+    movements = list(movements)
+    if not movements:
+        return {}
+    ledger = (
+        Movement.objects.filter(product_id__in={m.product_id for m in movements},
+                                warehouse_id__in={m.warehouse_id for m in movements},
+                                created_at__lte=max(m.created_at for m in movements))
+        .annotate(balance=Window(Sum(ON_HAND_DELTA), partition_by=[F("product_id"), F("warehouse_id")],
+                                 order_by=[F("created_at").asc(), F("pk").asc()]))
+        .order_by()
+        .values_list("pk", "balance")
+    )
+    # Rows are picked outside the window: picking them inside would leave the earlier ones out of the sum.
+    sql, params = ledger.query.sql_with_params()
+    pks = [m.pk for m in movements]
+    with connection.cursor() as cursor:
+        # The inner query names its columns after values_list's: pk, balance.
+        cursor.execute(f"SELECT * FROM ({sql}) ledger WHERE ledger.pk IN ({', '.join(['%s'] * len(pks))})",
+                       [*params, *pks])
+        return dict(cursor.fetchall())
 
 
 def warehouses():

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.http import flash_form_errors
+from backoffice.references import reference_links
 from backoffice.roles import require
 from backoffice.tables import Column, Table, table_response
 
@@ -32,7 +33,7 @@ def _product_url(product):
 
 
 PRODUCT_COLUMNS = [
-    Column("sku", gettext_lazy("SKU"), sort="sku", link=_product_url),
+    Column("sku", gettext_lazy("SKU"), sort="sku", kind="code", link=_product_url),
     Column("name", gettext_lazy("Name"), sort="name"),
     Column("variant_label", gettext_lazy("Variant")),
     Column("gtin", gettext_lazy("GTIN/EAN")),
@@ -104,8 +105,17 @@ def _stock_context(product, forms=None):
         "levels": selectors.levels().filter(product=product).order_by("warehouse__priority"),
         "movements": selectors.movements().filter(product=product)[:20],
         "forms": {name: forms.get(name) or form_class(prefix=name) for name, form_class in STOCK_ACTIONS.items()},
-        "reservations": selectors.active_reservations(product)[:20],
+        "reservations": _linked(selectors.active_reservations(product)[:20]),
     }
+
+
+def _linked(reservations):
+    """Reservations, each with the (label, URL) of what holds it when its owner links it (`link`)."""
+    reservations = list(reservations)
+    links = reference_links(r.reference for r in reservations)
+    for reservation in reservations:
+        reservation.link = links.get(reservation.reference)
+    return reservations
 
 
 @require("inventory.view_product")
@@ -187,7 +197,7 @@ def receipt(request):
 
 MOVEMENT_COLUMNS = [
     Column("created_at", gettext_lazy("When"), sort="created_at", kind="datetime"),
-    Column("product", gettext_lazy("SKU"), accessor="product.sku", sort="product__sku",
+    Column("product", gettext_lazy("SKU"), accessor="product.sku", sort="product__sku", kind="code",
            link=lambda m: reverse("inventory:product_detail", args=[m.product_id])),
     Column("warehouse", gettext_lazy("Warehouse"), accessor="warehouse.code", sort="warehouse__code"),
     Column("kind", gettext_lazy("Kind"), display=True, sort="kind", kind="badge"),
@@ -195,8 +205,9 @@ MOVEMENT_COLUMNS = [
     Column("from_state", gettext_lazy("From"), display=True),
     Column("to_state", gettext_lazy("To"), display=True),
     Column("on_hand_delta", gettext_lazy("On hand ±"), kind="number"),
+    Column("balance", gettext_lazy("On hand after"), kind="number"),
     Column("unit_cost", gettext_lazy("Unit cost"), kind="money"),
-    Column("reference", gettext_lazy("Reference"), sort="reference"),
+    Column("reference", gettext_lazy("Reference"), sort="reference", kind="reference"),
     Column("supplier", gettext_lazy("Supplier")),
     Column("reason", gettext_lazy("Reason")),
     Column("user", gettext_lazy("User"), accessor="user.username"),
@@ -207,12 +218,17 @@ MOVEMENT_COLUMNS = [
 @require_GET
 def movement_list(request):
     filterset = MovementFilter(request.GET, queryset=selectors.movements())
-    table = Table(request, filterset.qs, MOVEMENT_COLUMNS, default_sort="-created_at")
+    table = Table(request, filterset.qs, MOVEMENT_COLUMNS, default_sort="-created_at",
+                  export_columns=[c for c in MOVEMENT_COLUMNS if c.key != "balance"])
+    if not table.export_format:
+        balances = selectors.running_balances(table.page.object_list)
+        for movement in table.page.object_list:
+            movement.balance = balances[movement.pk]
     return table_response(request, "inventory/movement_list.html", table, filename="stock-ledger", filter=filterset)
 
 
 LOW_STOCK_COLUMNS = [
-    Column("sku", gettext_lazy("SKU"), sort="sku", link=_product_url),
+    Column("sku", gettext_lazy("SKU"), sort="sku", kind="code", link=_product_url),
     Column("name", gettext_lazy("Name"), sort="name"),
     Column("available_total", gettext_lazy("Available"), sort="available_total", kind="number"),
     Column("reorder_point", gettext_lazy("Reorder point"), sort="reorder_point", kind="number"),
@@ -231,7 +247,7 @@ def low_stock(request):
 
 ALERT_COLUMNS = [
     Column("day", gettext_lazy("Day"), sort="day", kind="datetime"),
-    Column("sku", gettext_lazy("SKU"), accessor="product.sku", sort="product__sku",
+    Column("sku", gettext_lazy("SKU"), accessor="product.sku", sort="product__sku", kind="code",
            link=lambda alert: reverse("inventory:product_detail", args=[alert.product_id])),
     Column("name", gettext_lazy("Name"), accessor="product.name"),
     Column("available", gettext_lazy("Available"), sort="available", kind="number"),

@@ -177,12 +177,19 @@ ORDER_COLUMNS = [
     Column("paid_amount", gettext_lazy("Paid"), sort="paid_amount", kind="money"),
 ]
 
+# The validation queue's own column: the checks each order failed, as its page words them.
+QUEUE_REASONS = Column("validation_failures", gettext_lazy("Why it is in the queue"),
+                       accessor=lambda order: "; ".join(order.failed_checks))
+
 
 @require("orders.view_order")
 @require_GET
 def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.orders())
-    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at", export_columns=ORDER_COLUMNS[1:])
+    columns = ORDER_COLUMNS
+    if filterset.is_valid() and filterset.form.cleaned_data.get("queue"):
+        columns = [*ORDER_COLUMNS, QUEUE_REASONS]
+    table = Table(request, filterset.qs, columns, default_sort="-placed_at", export_columns=columns[1:])
     return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset,
                           tags=Tag.objects.all())
 

@@ -1,12 +1,14 @@
 """Filters used by every template: money and dates in São Paulo time."""
 
+import copy
 from datetime import datetime
 
-from django import template
+from django import forms, template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from backoffice import badges
 from backoffice.jobs import PERIODIC_JOBS
 from backoffice.models import SavedFilter
 from backoffice.money import format_money
@@ -38,7 +40,18 @@ def bootstrap(field, size=""):
         css += f" {css}-{size}"
     if field.errors:
         css += " is-invalid"
-    return field.as_widget(attrs={"class": css})
+    if isinstance(widget, forms.MultiWidget):
+        # A from–to range has no one input its <label> could name: each end gets a name of its own.
+        widget = copy.deepcopy(widget)
+        for end, name in zip(widget.widgets, (_("%(field)s: from"), _("%(field)s: to"))):
+            end.attrs["aria-label"] = name % {"field": field.label}
+    return field.as_widget(widget=widget, attrs={"class": css})
+
+
+@register.simple_tag
+def badge(label, code="", tone=""):
+    """`{% badge label code %}`: a status badge in the tone of its code (backoffice.badges)."""
+    return badges.badge(label, code, tone_name=tone)
 
 
 @register.filter
