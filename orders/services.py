@@ -25,7 +25,7 @@ from backoffice.states import TransitionRefused, record, transition
 from backoffice.timeline import render
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
-from . import intake
+from . import intake, selectors
 from .models import (
     TAKES_PAYMENT,
     Address,
@@ -53,15 +53,29 @@ class InvalidTransition(OrderError):
     pass
 
 
+class DocumentInUse(OrderError):
+    """The CPF/CNPJ is another customer's already (`existing`): one document, one customer."""
+
+    def __init__(self, existing: Customer):
+        super().__init__(_("This CPF/CNPJ is already registered to %(name)s.") % {"name": existing.name})
+        self.existing = existing
+
+
 # Customers -------------------------------------------------------------------
 
 CUSTOMER_FIELDS = ["kind", "name", "document", "state_registration", "email", "phone", "blocked", "notes"]
 
 
 def customer_save(*, customer: Customer, user) -> Customer:
-    """Create or update a customer (validated by its form) and audit the change."""
+    """Create or update a customer (validated by its form) and audit the change. A CPF/CNPJ
+    identifies one customer: a new customer, or a changed document, that another customer
+    has is refused (DocumentInUse). Customers that already share one (registered before this
+    rule, or merged) keep saving as they are."""
     with transaction.atomic():
         before = {f: getattr(Customer.objects.get(pk=customer.pk), f) for f in CUSTOMER_FIELDS} if customer.pk else {}
+        _lock_document(customer.document)  # two saves of one new document at once: the second sees the first
+        if existing := selectors.document_holder(customer.document, customer_pk=customer.pk):
+            raise DocumentInUse(existing)
         customer.save()
         audit_record(actor=user, action="customer.update" if before else "customer.create", obj=customer,
                      before=before, after={f: getattr(customer, f) for f in CUSTOMER_FIELDS})

@@ -15,6 +15,7 @@ urlpatterns = [
     path("survey/<str:token>/", views.survey, name="survey"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_new, name="customer_new"),
+    path("customers/document/", views.customer_document, name="customer_document"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("customers/addresses/", views.customer_addresses, name="customer_addresses"),
     path("customers/address-fields/", views.address_fields, name="address_fields"),

@@ -52,14 +52,6 @@ def clean_state_registration(value: str, kind: str) -> str:
     return registration
 
 
-def format_document(document: str) -> str:
-    if len(document) == 11:
-        return cpf.format(document)
-    if len(document) == 14:
-        return cnpj.format(document)
-    return document
-
-
 def clean_cep(value: str) -> str:
     digits = "".join(ch for ch in (value or "") if ch.isdigit())
     if len(digits) != 8:

@@ -20,6 +20,7 @@ from backoffice.params import query_text
 from backoffice.roles import require
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
+from backoffice.text import format_document, format_phone
 
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
@@ -28,7 +29,7 @@ from .models import Customer, Order, Tag
 from .panels import order_panels
 from .services import ItemInput
 from .survey import SURVEYED, order_id_from_token
-from .validators import clean_cep, format_document, uf_of_cep
+from .validators import clean_cep, clean_document, uf_of_cep
 
 
 def _customer_url(customer):
@@ -43,7 +44,7 @@ CUSTOMER_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name", link=_customer_url),
     Column("document", gettext_lazy("CPF/CNPJ"), accessor=lambda c: format_document(c.document), sort="document"),
     Column("email", gettext_lazy("E-mail"), sort="email"),
-    Column("phone", gettext_lazy("Phone")),
+    Column("phone", gettext_lazy("Phone"), accessor=lambda c: format_phone(c.phone)),
     Column("order_count", gettext_lazy("Orders"), sort="order_count", kind="number"),
     Column("blocked", gettext_lazy("Blocked"), kind="bool"),
 ]
@@ -62,14 +63,21 @@ def customer_new(request):
     """A new customer with their first address, on one form."""
     form = CustomerForm(request.POST or None, prefix="customer")
     address_form = AddressForm(request.POST or None, prefix="address", initial={"is_default": True})
+    existing = None
     if request.method == "POST" and form.is_valid() and address_form.is_valid():
-        customer = services.customer_save(customer=form.save(commit=False), user=request.user)
-        address = address_form.save(commit=False)
-        address.customer = customer
-        services.address_save(address=address, user=request.user)
-        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
-        return redirect(_customer_url(customer))
-    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form})
+        try:
+            customer = services.customer_save(customer=form.save(commit=False), user=request.user)
+        except services.DocumentInUse as exc:
+            form.add_error("document", str(exc))
+            existing = exc.existing
+        else:
+            address = address_form.save(commit=False)
+            address.customer = customer
+            services.address_save(address=address, user=request.user)
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+            return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form,
+                                                         "existing": existing})
 
 
 @require("orders.change_customer")
@@ -77,11 +85,33 @@ def customer_edit(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerForm(request.POST or None, instance=customer, prefix="customer",
                         initial={"document": format_document(customer.document)})
+    existing = None
     if request.method == "POST" and form.is_valid():
-        services.customer_save(customer=form.save(commit=False), user=request.user)
-        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
-        return redirect(_customer_url(customer))
-    return render(request, "orders/customer_form.html", {"form": form, "customer": customer})
+        try:
+            services.customer_save(customer=form.save(commit=False), user=request.user)
+        except services.DocumentInUse as exc:
+            form.add_error("document", str(exc))
+            existing = exc.existing
+        else:
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+            return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "customer": customer, "existing": existing})
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_document(request):
+    """HTMX: as the CPF/CNPJ is typed on the customer form, the customer it identifies
+    already (with links to open them or to take an order for them), before anything is saved."""
+    existing = None
+    pk = request.GET.get("customer", "")
+    try:
+        _kind, document = clean_document(query_text(request, "customer-document"))
+    except ValidationError:  # an incomplete or invalid document: the form says so when sent
+        pass
+    else:
+        existing = selectors.document_holder(document, customer_pk=int(pk) if pk.isdigit() and len(pk) < 19 else None)
+    return render(request, "orders/partials/document_in_use.html", {"existing": existing})
 
 
 @require("orders.view_customer")
@@ -93,7 +123,6 @@ def customer_detail(request, pk):
         return redirect(_customer_url(customer.merged_into))
     return render(request, "orders/customer_detail.html", {
         "customer": customer,
-        "document": format_document(customer.document),
         "addresses": customer.addresses.select_related("city"),
         "orders": selectors.orders().filter(customer=customer)[:50],
         "duplicates": selectors.customer_duplicates(customer),
