@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("new/", views.order_new, name="order_new"),
+    path("new/summary/", views.order_summary, name="order_summary"),
     path("bulk/", views.order_bulk, name="order_bulk"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/override/", views.order_override, name="order_override"),

@@ -21,6 +21,7 @@ from backoffice.roles import require
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
 from backoffice.text import format_document, format_phone
+from inventory.selectors import availability
 
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
@@ -189,8 +190,8 @@ def customer_search(request):
 @require("orders.view_customer")
 @require_GET
 def customer_addresses(request):
-    """HTMX: the address choice of the order form for the chosen customer."""
-    form = OrderForm(request.GET)
+    """HTMX: the address choice of the order form for the chosen customer (their only one chosen)."""
+    form = OrderForm(initial={"customer": request.GET.get("customer")})
     return render(request, "orders/partials/address_choice.html", {"form": form})
 
 
@@ -257,15 +258,8 @@ def order_new(request):
     form = OrderForm(request.POST or None, initial={"customer": request.GET.get("customer")})
     items = OrderItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and items.is_valid():
-        lines = [
-            ItemInput(
-                product=row["product"], quantity=row["quantity"],
-                unit_price=row["unit_price"] if row["unit_price"] is not None else row["product"].price,
-                discount=row["discount"] or ZERO,
-            )
-            for row in items.cleaned_data if row.get("product")
-        ]
         data = form.cleaned_data
+        lines = [_item_input(row) for row in items.cleaned_data if row.get("product")]
         try:
             order, _created = services.order_create(
                 customer=data["customer"], address=data["address"], items=lines, channel=data["channel"],
@@ -278,7 +272,58 @@ def order_new(request):
             return redirect(_order_url(order))
     chosen = str(form["customer"].value() or "")
     customer = form.fields["customer"].queryset.filter(pk=chosen).first() if chosen.isdigit() else None
-    return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer})
+    summary = _order_summary(form, items) if form.is_bound else {}
+    return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer, **summary})
+
+
+def _item_input(row: dict) -> ItemInput:
+    """An item row of the order form, cleaned, as the order takes it (no price typed: the product's)."""
+    product = row["product"]
+    return ItemInput(product=product, quantity=row["quantity"],
+                     unit_price=product.price if row["unit_price"] is None else row["unit_price"],
+                     discount=row["discount"] or ZERO)
+
+
+def _order_summary(form, items) -> dict:
+    """What the order form comes to as typed: each typed item row with its product, the units
+    free to sell and its total (or why it cannot be read yet), and the order's totals."""
+    rows, inputs = [], []
+    for number, row in enumerate(items.forms, start=1):
+        if not row.is_valid():
+            rows.append({"number": number, "errors": [e for errors in row.errors.values() for e in errors]})
+        elif row.cleaned_data.get("product"):
+            inputs.append(_item_input(row.cleaned_data))
+            rows.append({"number": number, "item": inputs[-1]})
+    free = availability([item.product.sku for item in inputs])
+    form.is_valid()
+    shipping = form.cleaned_data.get("shipping")
+    context = {"summary_rows": rows, "summary_error": None, "amounts": None}
+    if inputs and shipping is None:
+        context["summary_error"] = _("Type the shipping as an amount, e.g. 10,00.")
+    elif inputs:
+        try:
+            amounts = services.order_amounts(items=inputs, shipping=shipping)
+        except services.OrderError as exc:
+            context["summary_error"] = str(exc)
+        else:
+            context["amounts"] = amounts
+            nets = iter(net for _item, _gross, net in amounts.lines)
+            for row in rows:
+                if "item" in row:
+                    row.update(total=next(nets))
+    for row in rows:
+        if "item" in row:
+            row["free"] = free[row["item"].product.sku]
+    return context
+
+
+@require("orders.add_order")
+@require_GET
+def order_summary(request):
+    """HTMX: the order form's running totals and free stock, as its items are typed."""
+    form = OrderForm(request.GET)
+    items = OrderItemFormSet(request.GET, prefix="items")
+    return render(request, "orders/partials/order_summary.html", _order_summary(form, items))
 
 
 @require("orders.view_order")
