@@ -24,4 +24,5 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/addresses/new/", views.address_new, name="address_new"),
     path("customers/<int:pk>/merge/", views.customer_merge, name="customer_merge"),
+    path("sandbox/<str:provider>/<path:path>", views.cep_sandbox, name="cep_sandbox"),
 ]

@@ -1,20 +1,24 @@
 """Customer and order screens: lists, customer registration, the staff order form, the
 order page with its timeline and the pipeline actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from backoffice.http import flash_form_errors, redirect_back
+from backoffice.integrations.errors import ProviderError
+from backoffice.integrations.sandbox import encoded
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
@@ -28,6 +32,8 @@ from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import Customer, Order, Tag
 from .panels import order_panels
+from .providers import CEP_LOOKUPS, place_of
+from .providers import sandbox as cep_lookup_sandbox
 from .services import ItemInput
 from .survey import SURVEYED, order_id_from_token
 from .validators import clean_cep, clean_document, uf_of_cep
@@ -164,19 +170,52 @@ def customer_merge(request, pk):
 @require("orders.view_customer")
 @require_GET
 def address_fields(request):
-    """HTMX: the UF and city fields of the address form, for the typed CEP or chosen UF."""
-    data = request.GET.copy()
-    if data.get("from_cep"):
+    """HTMX: for the typed CEP, the street, district, UF and city the CEP lookup gives (the UF
+    alone, with a note, when it does not know the CEP or does not answer); for a chosen UF or a
+    typed city name, the UF and city fields."""
+    data, note = request.GET.copy(), ""
+    from_cep = bool(data.get("from_cep"))
+    try:
+        cep = clean_cep(data.get("address-cep", "")) if from_cep else ""
+    except ValidationError:  # an incomplete CEP fills nothing
+        cep = ""
+    if cep:
+        data["address-uf"] = uf_of_cep(cep) or data.get("address-uf", "")
         try:
-            data["address-uf"] = uf_of_cep(clean_cep(data.get("address-cep", ""))) or data.get("address-uf", "")
-        except ValidationError:  # an incomplete CEP fills nothing
-            pass
+            place = place_of(cep)
+        except ProviderError:
+            place, note = None, _("The CEP lookup is not answering: type the street, district and city.")
+        else:
+            if not place and settings.CEP_LOOKUP:  # (no lookup configured: the UF, as always, and no note)
+                note = _("The CEP lookup does not know this CEP: type the street, district and city.")
+        if place and place.uf == data["address-uf"]:
+            data["address-street"] = place.street or data.get("address-street", "")
+            data["address-district"] = place.district or data.get("address-district", "")
+            data["address-city"] = place.city_code
     form = AddressForm(data, prefix="address")
-    # Only the UF and city fields are shown: no errors for the fields not filled in yet.
+    # Only the fields filled here are shown: no errors for those not filled in yet.
     form.errors.clear()
     if city_q := query_text(request, "city_q"):
         form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
-    return render(request, "orders/partials/address_city.html", {"address_form": form})
+    template = "orders/partials/address_place.html" if from_cep else "orders/partials/address_city.html"
+    return render(request, template, {"address_form": form, "cep_note": note})
+
+
+@csrf_exempt
+@login_not_required
+def cep_sandbox(request, provider, path):
+    """Sandbox mode's CEP lookup API, as the lookup's client calls it (404 unless CEP_SANDBOX is on).
+    Open to anyone, like ViaCEP itself."""
+    if not settings.CEP_SANDBOX or provider not in CEP_LOOKUPS.sandboxed():
+        raise Http404("no CEP lookup sandbox")
+    status, document = cep_lookup_sandbox(provider).handle(request.method, f"/{path}", dict(request.headers),
+                                                           request.body)
+    content_type, payload = encoded(document)
+    return HttpResponse(payload, status=status, content_type=content_type)
+
+
+# Public like the lookup itself (the URL walk expects 401/404 from such endpoints).
+cep_sandbox.provider_signed = True
 
 
 @require("orders.view_customer")
