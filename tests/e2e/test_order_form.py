@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_modules import _login, browser_page  # noqa: F401 (browser_page: the fixture)
+from tests.e2e.test_modules import _login, browser_page
 
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_type_an_order_and_see_its_free_stock_and_total_before_placing_it(
-        role_user, live_server, browser_page, address):  # noqa: F811
+        role_user, live_server, browser_page, address):
     from inventory import services
     from inventory.models import Warehouse
     from orders.models import Order
