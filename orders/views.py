@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRefresh, retarget
 
 from backoffice.http import flash_form_errors, redirect_back
 from backoffice.integrations.errors import ProviderError
@@ -173,10 +173,9 @@ def address_fields(request):
     """HTMX: for the typed CEP, the street, district, UF and city the CEP lookup gives (the UF
     alone, with a note, when it does not know the CEP or does not answer); for a chosen UF or a
     typed city name, the UF and city fields."""
-    data, note = request.GET.copy(), ""
-    from_cep = bool(data.get("from_cep"))
+    data, note, place = request.GET.copy(), "", None
     try:
-        cep = clean_cep(data.get("address-cep", "")) if from_cep else ""
+        cep = clean_cep(data.get("address-cep", "")) if data.get("from_cep") else ""
     except ValidationError:  # an incomplete CEP fills nothing
         cep = ""
     if cep:
@@ -184,7 +183,7 @@ def address_fields(request):
         try:
             place = place_of(cep)
         except ProviderError:
-            place, note = None, _("The CEP lookup is not answering: type the street, district and city.")
+            note = _("The CEP lookup is not answering: type the street, district and city.")
         else:
             if not place and settings.CEP_LOOKUP:  # (no lookup configured: the UF, as always, and no note)
                 note = _("The CEP lookup does not know this CEP: type the street, district and city.")
@@ -192,13 +191,18 @@ def address_fields(request):
             data["address-street"] = place.street or data.get("address-street", "")
             data["address-district"] = place.district or data.get("address-district", "")
             data["address-city"] = place.city_code
+        else:
+            place = None
     form = AddressForm(data, prefix="address")
     # Only the fields filled here are shown: no errors for those not filled in yet.
     form.errors.clear()
     if city_q := query_text(request, "city_q"):
         form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
-    template = "orders/partials/address_place.html" if from_cep else "orders/partials/address_city.html"
-    return render(request, template, {"address_form": form, "cep_note": note})
+    if place:
+        return render(request, "orders/partials/address_place.html", {"address_form": form})
+    # Nothing found: only the UF and city change, so what was typed meanwhile in the street stays.
+    response = render(request, "orders/partials/address_city.html", {"address_form": form, "cep_note": note})
+    return retarget(response, "#address-city") if request.GET.get("from_cep") else response
 
 
 @csrf_exempt

@@ -95,24 +95,27 @@ def _fill(client, cep, **typed):
 
 
 def test_the_cep_fills_street_district_uf_and_city_which_stay_editable(client_as, viacep_api):
-    html = _fill(client_as("staff"), "01001-000", **{"address-street": "", "address-uf": ""}).content.decode()
+    response = _fill(client_as("staff"), "01001-000", **{"address-street": "", "address-uf": ""})
+    html = response.content.decode()
     assert 'name="address-street" value="Praça da Sé"' in html and 'name="address-district" value="Sé"' in html
     assert '<option value="SP" selected>' in html and '<option value="3550308" selected>' in html
     assert "readonly" not in html and "disabled" not in html
-    assert 'data-testid="cep-note"' not in html
+    assert 'data-testid="cep-note"' not in html and "HX-Retarget" not in response
 
 
-def test_a_cep_the_lookup_does_not_know_fills_the_uf_and_keeps_what_was_typed(client_as, viacep_api):
-    html = _fill(client_as("staff"), "20040-002", **{"address-street": "Rua da Assembleia"}).content.decode()
-    assert '<option value="RJ" selected>' in html and 'value="Rua da Assembleia"' in html
-    assert "A consulta de CEP não conhece este CEP" in html
+def test_a_cep_the_lookup_does_not_know_fills_the_uf_and_leaves_the_street_being_typed(client_as, viacep_api):
+    response = _fill(client_as("staff"), "20040-002", **{"address-street": "Rua da Assembl"})
+    html = response.content.decode()
+    assert '<option value="RJ" selected>' in html and "A consulta de CEP não conhece este CEP" in html
+    # Only the UF and city are replaced: the street typed while the lookup was asked is not.
+    assert response["HX-Retarget"] == "#address-city" and "address-street" not in html
 
 
 def test_the_lookup_down_fills_the_uf_with_a_note_never_an_error_page(client_as):
     response = _fill(client_as("staff"), "01001-000")
     html = response.content.decode()
     assert response.status_code == 200 and '<option value="SP" selected>' in html
-    assert "A consulta de CEP não está respondendo" in html
+    assert "A consulta de CEP não está respondendo" in html and response["HX-Retarget"] == "#address-city"
 
 
 def test_no_lookup_configured_fills_the_uf_as_before(client_as, settings, viacep_api):
