@@ -53,7 +53,7 @@ def clean_state_registration(value: str, kind: str) -> str:
 
 
 def clean_cep(value: str) -> str:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    digits = "".join(ch for ch in (value or "") if ch in "0123456789")  # not isdigit(): "١٢٣" is not a CEP
     if len(digits) != 8:
         raise ValidationError(_("The CEP has 8 digits."), code="invalid")
     return digits

@@ -1,6 +1,8 @@
 """Customer and order screens: lists, customer registration, the staff order form, the
 order page with its timeline and the pipeline actions."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -112,12 +114,13 @@ def customer_document(request):
     already (with links to open them or to take an order for them), before anything is saved."""
     existing = None
     pk = request.GET.get("customer", "")
+    pk = int(pk) if re.fullmatch(r"[0-9]{1,18}", pk) else None  # a longer number overflows the database's integers
     try:
         _kind, document = clean_document(query_text(request, "customer-document"))
     except ValidationError:  # an incomplete or invalid document: the form says so when sent
         pass
     else:
-        existing = selectors.document_holder(document, customer_pk=int(pk) if pk.isdigit() and len(pk) < 19 else None)
+        existing = selectors.document_holder(document, customer_pk=pk)
     return render(request, "orders/partials/document_in_use.html", {"existing": existing})
 
 

@@ -137,3 +137,8 @@ def test_a_customer_registered_with_the_filled_address_keeps_it(client_as, viace
                                            "address-district": "Sé", "address-number": "1"})
     address = Customer.objects.get().addresses.get()
     assert (address.street, address.district, address.city_id) == ("Praça da Sé", "Sé", "3550308")
+
+
+def test_a_cep_in_other_scripts_digits_is_no_cep_and_asks_no_one(client_as, viacep_api):
+    response = _fill(client_as("staff"), "٠١٠٠١٠٠٠")  # 01001000 in Arabic-Indic digits
+    assert response.status_code == 200 and viacep_api.requests == []
