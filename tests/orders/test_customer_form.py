@@ -69,3 +69,15 @@ def test_the_customer_page_and_the_search_show_the_cpf_and_the_phone_formatted(c
     assert "390.533.447-05" in client.get("/orders/customers/search/", {"q": "Maria"}).content.decode()
     listed = client.get("/orders/customers/").content.decode()
     assert "390.533.447-05" in listed and "(11) 98765-4321" in listed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_new_cpf_saved_by_eight_clerks_at_once_registers_one_customer():
+    from orders import services
+    from tests.concurrency import at_once
+
+    results = at_once(lambda n: services.customer_save(
+        customer=Customer(kind="person", name=f"Cliente {n}", document="39053344705"), user=None), 8)
+    assert Customer.objects.filter(document="39053344705").count() == 1
+    assert sorted(type(result).__name__ for result in results) == ["Customer"] + ["DocumentInUse"] * 7
