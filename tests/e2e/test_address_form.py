@@ -4,7 +4,7 @@ fills the street, district, UF and city from the app's own ViaCEP sandbox, all s
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_modules import _login, browser_page
+from tests.e2e.test_modules import SHOTS, _login, browser_page
 
 
 @pytest.mark.e2e
@@ -29,6 +29,8 @@ def test_staff_type_a_cep_and_get_the_street_district_and_city_filled(role_user,
     expect(page.locator("#id_address-uf")).to_have_value("SP")
     expect(page.locator("#id_address-city")).to_have_value("3550308")
     expect(page.locator("#id_address-recipient")).to_be_focused()  # the Tab's place, kept
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "customer_form.png", full_page=True)
     page.fill("#id_address-street", "Praça da Sé, lado ímpar")  # still editable
     page.fill("#id_address-number", "1")
     page.click("main form button[type=submit]")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_modules import _login, browser_page
+from tests.e2e.test_modules import SHOTS, _login, browser_page
 
 
 @pytest.mark.e2e
@@ -44,6 +44,8 @@ def test_staff_type_an_order_and_see_its_free_stock_and_total_before_placing_it(
     expect(summary).to_contain_text("insuficiente: o pedido aguarda estoque")
     expect(summary.locator("[data-testid=order-total]")).to_have_text("R$\xa0492,50")
     expect(page.locator("#id_items-0-quantity")).to_be_focused()  # the summary reloads beside, not over, the typing
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "order_form.png", full_page=True)
     page.keyboard.press("Control+A")
     page.keyboard.type("2")
     page.keyboard.press("Enter")
