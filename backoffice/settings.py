@@ -292,6 +292,14 @@ PAGBANK_API_URL = env.str("PAGBANK_API_URL", default=f"{_SANDBOX_URL}/pagbank" i
 PAYPAL_API_URL = env.str("PAYPAL_API_URL", default=f"{_SANDBOX_URL}/paypal" if PAYMENTS_SANDBOX
                          else "https://api-m.paypal.com")
 
+# The CEP lookup that fills an address's street, district and city from its CEP (a code of
+# orders.providers.CEP_LOOKUPS; empty: no lookup, the CEP fills only the UF). Sandbox mode
+# (orders.providers.viacep.sandbox, for the demo): this app plays ViaCEP under /orders/sandbox/viacep/.
+CEP_LOOKUP = env.str("CEP_LOOKUP", default="viacep")
+CEP_SANDBOX = env.bool("CEP_SANDBOX", default=False)
+VIACEP_API_URL = env.str("VIACEP_API_URL", default=f"{SITE_URL.rstrip('/')}/orders/sandbox/viacep" if CEP_SANDBOX
+                         else "https://viacep.com.br")
+
 # Providers' webhooks: a signed time (Mercado Pago's ts, PayPal's transmission time) further
 # than this from now, either way, is refused as a replay or a forgery.
 PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)

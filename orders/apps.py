@@ -8,6 +8,8 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from django.core import checks
+
         from backoffice.api import register_api_channels
         from backoffice.imports import register_importer
         from backoffice.jobs import PeriodicJob, register_periodic_job
@@ -16,7 +18,9 @@ class OrdersConfig(AppConfig):
 
         from .importers import OrderImporter
         from .models import Channel
+        from .providers import cep_lookup_check
 
+        checks.register(cep_lookup_check)
         register_api_channels(Channel.choices)
         register_reference("order", order_links)
         register_importer(OrderImporter())

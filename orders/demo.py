@@ -25,6 +25,7 @@ from inventory.models import Product
 from inventory.selectors import availability
 
 from .models import Address, Channel, City, Customer, Order, Status, SurveyAnswer
+from .providers.viacep.sandbox import keep_store_ceps
 from .services import (
     ItemInput,
     address_save,
@@ -575,3 +576,9 @@ def seed_orders(*, faker, orders, log, **kwargs):
     seeding.run(orders)
     for line in seeding.summary():
         log(line)
+
+
+@demo_seeder(order=25)
+def seed_cep_lookup(*, log, **kwargs):
+    """The CEP lookup's sandbox (`make run`) answers the CEPs of the demo's addresses."""
+    log(f"CEP lookup sandbox: {keep_store_ceps()} CEPs of the store's addresses")

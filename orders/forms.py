@@ -106,7 +106,11 @@ class OrderForm(forms.Form):
         customer_id = self.data.get("customer") or self.initial.get("customer")
         # An id is at most 18 digits: a longer number overflows the database's integers.
         if re.fullmatch(r"[0-9]{1,18}", str(customer_id or "")):
-            self.fields["address"].queryset = Address.objects.filter(customer_id=customer_id).select_related("city")
+            addresses = Address.objects.filter(customer_id=customer_id).select_related("city")
+            self.fields["address"].queryset = addresses
+            # A customer with one address ships there: it comes chosen.
+            if len(only := addresses[:2]) == 1:
+                self.initial.setdefault("address", only[0].pk)
 
 
 class ReasonForm(forms.Form):

@@ -18,6 +18,16 @@ def customer_duplicates(customer: Customer):
     return Customer.objects.filter(match, merged_into__isnull=True).exclude(pk=customer.pk).order_by("pk")
 
 
+def document_holder(document: str, *, customer_pk: int | None = None) -> Customer | None:
+    """The other customer that the CPF/CNPJ `document` (compact) identifies already, which
+    refuses it to customer `customer_pk` (None: a new one). A customer keeps the document it
+    has, even one it shares with a customer registered before the rule."""
+    if customer_pk and Customer.objects.filter(pk=customer_pk, document=document).exists():
+        return None
+    others = Customer.objects.filter(document=document, merged_into__isnull=True).exclude(pk=customer_pk)
+    return others.order_by("pk").first()
+
+
 def customer_match(text: str) -> Q:
     """Customers whose name or e-mail contains `text`, or whose CPF/CNPJ starts with it
     (typed with or without punctuation)."""

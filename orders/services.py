@@ -25,7 +25,7 @@ from backoffice.states import TransitionRefused, record, transition
 from backoffice.timeline import render
 from inventory.services import InventoryError, ReservationLine, stock_consume, stock_release, stock_reserve
 
-from . import intake
+from . import intake, selectors
 from .models import (
     TAKES_PAYMENT,
     Address,
@@ -53,15 +53,29 @@ class InvalidTransition(OrderError):
     pass
 
 
+class DocumentInUse(OrderError):
+    """The CPF/CNPJ is another customer's already (`existing`): one document, one customer."""
+
+    def __init__(self, existing: Customer):
+        super().__init__(_("This CPF/CNPJ is already registered to %(name)s.") % {"name": existing.name})
+        self.existing = existing
+
+
 # Customers -------------------------------------------------------------------
 
 CUSTOMER_FIELDS = ["kind", "name", "document", "state_registration", "email", "phone", "blocked", "notes"]
 
 
 def customer_save(*, customer: Customer, user) -> Customer:
-    """Create or update a customer (validated by its form) and audit the change."""
+    """Create or update a customer (validated by its form) and audit the change. A CPF/CNPJ
+    identifies one customer: a new customer, or a changed document, that another customer
+    has is refused (DocumentInUse). Customers that already share one (registered before this
+    rule, or merged) keep saving as they are."""
     with transaction.atomic():
         before = {f: getattr(Customer.objects.get(pk=customer.pk), f) for f in CUSTOMER_FIELDS} if customer.pk else {}
+        _lock_document(customer.document)  # two saves of one new document at once: the second sees the first
+        if existing := selectors.document_holder(customer.document, customer_pk=customer.pk):
+            raise DocumentInUse(existing)
         customer.save()
         audit_record(actor=user, action="customer.update" if before else "customer.create", obj=customer,
                      before=before, after={f: getattr(customer, f) for f in CUSTOMER_FIELDS})
@@ -109,6 +123,35 @@ class ItemInput:
     discount: Decimal = ZERO
 
 
+@dataclass(frozen=True)
+class OrderAmounts:
+    lines: list[tuple[ItemInput, Decimal, Decimal]]  # (item, gross amount, net of its discount)
+    items_total: Decimal
+    discount_total: Decimal
+    shipping: Decimal
+    total: Decimal
+
+
+def order_amounts(*, items: list[ItemInput], shipping: Decimal = ZERO) -> OrderAmounts:
+    """What an order of `items` and `shipping` comes to, line by line: the items, less their
+    discounts, plus shipping. OrderError for amounts no order can have."""
+    lines = []
+    for item in items:
+        if item.quantity <= 0 or item.unit_price < 0 or item.discount < 0:
+            raise OrderError(_("%(sku)s: quantity, price and discount cannot be negative.") % {"sku": item.product.sku})
+        gross = cents(item.unit_price * item.quantity)
+        if item.discount > gross:
+            raise OrderError(_("%(sku)s: the discount is larger than the item.") % {"sku": item.product.sku})
+        lines.append((item, gross, gross - item.discount))
+    if shipping < 0:
+        raise OrderError(_("Shipping cannot be negative."))
+    items_total = sum((gross for _item, gross, _net in lines), ZERO)
+    if items_total + shipping > MAX_AMOUNT:
+        raise OrderError(_("The order total is too large."))
+    discount_total = sum((item.discount for item in items), ZERO)
+    return OrderAmounts(lines, items_total, discount_total, shipping, items_total - discount_total + shipping)
+
+
 # The PostgreSQL sequence of order numbers (migration 0013).
 ORDER_NUMBERS = "orders_order_number"
 
@@ -153,20 +196,7 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
     other orders too."""
     if not items:
         raise OrderError(_("An order needs at least one item."))
-    lines = []  # (item, gross amount, net amount)
-    for item in items:
-        if item.quantity <= 0 or item.unit_price < 0 or item.discount < 0:
-            raise OrderError(_("%(sku)s: quantity, price and discount cannot be negative.") % {"sku": item.product.sku})
-        gross = cents(item.unit_price * item.quantity)
-        if item.discount > gross:
-            raise OrderError(_("%(sku)s: the discount is larger than the item.") % {"sku": item.product.sku})
-        lines.append((item, gross, gross - item.discount))
-    if shipping < 0:
-        raise OrderError(_("Shipping cannot be negative."))
-    items_total = sum((gross for _item, gross, _net in lines), ZERO)
-    if items_total + shipping > MAX_AMOUNT:
-        raise OrderError(_("The order total is too large."))
-    discount_total = sum((item.discount for item, _gross, _net in lines), ZERO)
+    amounts = order_amounts(items=items, shipping=shipping)
     city = address.city
     with transaction.atomic():
         _take_intake_turn(batch=batch)
@@ -183,8 +213,8 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
                     ship_recipient=address.recipient or customer.name, ship_cep=address.cep,
                     ship_street=address.street, ship_number=address.number, ship_complement=address.complement,
                     ship_district=address.district, ship_city_code=city.code, ship_city_name=city.name,
-                    ship_uf=city.uf, items_total=items_total, discount_total=discount_total, shipping_total=shipping,
-                    total=items_total - discount_total + shipping, notes=notes, placed_at=placed_at or timezone.now(),
+                    ship_uf=city.uf, items_total=amounts.items_total, discount_total=amounts.discount_total,
+                    shipping_total=shipping, total=amounts.total, notes=notes, placed_at=placed_at or timezone.now(),
                 )
         except IntegrityError:
             existing = _received(integration, channel, external_id) if external_id else None
@@ -194,7 +224,7 @@ def order_create(*, customer: Customer, address: Address, items: list[ItemInput]
         OrderItem.objects.bulk_create([
             OrderItem(order=order, product=item.product, sku=item.product.sku, name=item.product.name,
                       quantity=item.quantity, unit_price=item.unit_price, discount=item.discount, total=net)
-            for item, _gross, net in lines
+            for item, _gross, net in amounts.lines
         ])
         # One fact under one code: the order's first event and its line in the audit log.
         record(order, "order.received", actor=user, to_status=Status.NEW)

@@ -52,16 +52,8 @@ def clean_state_registration(value: str, kind: str) -> str:
     return registration
 
 
-def format_document(document: str) -> str:
-    if len(document) == 11:
-        return cpf.format(document)
-    if len(document) == 14:
-        return cnpj.format(document)
-    return document
-
-
 def clean_cep(value: str) -> str:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    digits = "".join(ch for ch in (value or "") if ch in "0123456789")  # not isdigit(): "١٢٣" is not a CEP
     if len(digits) != 8:
         raise ValidationError(_("The CEP has 8 digits."), code="invalid")
     return digits

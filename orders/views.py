@@ -1,34 +1,44 @@
 """Customer and order screens: lists, customer registration, the staff order form, the
 order page with its timeline and the pipeline actions."""
 
+import re
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRefresh, retarget
 
 from backoffice.http import flash_form_errors, redirect_back
+from backoffice.integrations.errors import ProviderError
+from backoffice.integrations.sandbox import encoded
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
+from backoffice.text import format_document, format_phone
+from inventory.selectors import availability
 
 from . import selectors, services
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import Customer, Order, Tag
 from .panels import order_panels
+from .providers import CEP_LOOKUPS, place_of
+from .providers import sandbox as cep_lookup_sandbox
 from .services import ItemInput
 from .survey import SURVEYED, order_id_from_token
-from .validators import clean_cep, format_document, uf_of_cep
+from .validators import clean_cep, clean_document, uf_of_cep
 
 
 def _customer_url(customer):
@@ -43,7 +53,7 @@ CUSTOMER_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name", link=_customer_url),
     Column("document", gettext_lazy("CPF/CNPJ"), accessor=lambda c: format_document(c.document), sort="document"),
     Column("email", gettext_lazy("E-mail"), sort="email"),
-    Column("phone", gettext_lazy("Phone")),
+    Column("phone", gettext_lazy("Phone"), accessor=lambda c: format_phone(c.phone)),
     Column("order_count", gettext_lazy("Orders"), sort="order_count", kind="number"),
     Column("blocked", gettext_lazy("Blocked"), kind="bool"),
 ]
@@ -62,14 +72,21 @@ def customer_new(request):
     """A new customer with their first address, on one form."""
     form = CustomerForm(request.POST or None, prefix="customer")
     address_form = AddressForm(request.POST or None, prefix="address", initial={"is_default": True})
+    existing = None
     if request.method == "POST" and form.is_valid() and address_form.is_valid():
-        customer = services.customer_save(customer=form.save(commit=False), user=request.user)
-        address = address_form.save(commit=False)
-        address.customer = customer
-        services.address_save(address=address, user=request.user)
-        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
-        return redirect(_customer_url(customer))
-    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form})
+        try:
+            customer = services.customer_save(customer=form.save(commit=False), user=request.user)
+        except services.DocumentInUse as exc:
+            form.add_error("document", str(exc))
+            existing = exc.existing
+        else:
+            address = address_form.save(commit=False)
+            address.customer = customer
+            services.address_save(address=address, user=request.user)
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+            return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "address_form": address_form,
+                                                         "existing": existing})
 
 
 @require("orders.change_customer")
@@ -77,11 +94,34 @@ def customer_edit(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerForm(request.POST or None, instance=customer, prefix="customer",
                         initial={"document": format_document(customer.document)})
+    existing = None
     if request.method == "POST" and form.is_valid():
-        services.customer_save(customer=form.save(commit=False), user=request.user)
-        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
-        return redirect(_customer_url(customer))
-    return render(request, "orders/customer_form.html", {"form": form, "customer": customer})
+        try:
+            services.customer_save(customer=form.save(commit=False), user=request.user)
+        except services.DocumentInUse as exc:
+            form.add_error("document", str(exc))
+            existing = exc.existing
+        else:
+            messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+            return redirect(_customer_url(customer))
+    return render(request, "orders/customer_form.html", {"form": form, "customer": customer, "existing": existing})
+
+
+@require("orders.view_customer")
+@require_GET
+def customer_document(request):
+    """HTMX: as the CPF/CNPJ is typed on the customer form, the customer it identifies
+    already (with links to open them or to take an order for them), before anything is saved."""
+    existing = None
+    pk = request.GET.get("customer", "")
+    pk = int(pk) if re.fullmatch(r"[0-9]{1,18}", pk) else None  # a longer number overflows the database's integers
+    try:
+        _kind, document = clean_document(query_text(request, "customer-document"))
+    except ValidationError:  # an incomplete or invalid document: the form says so when sent
+        pass
+    else:
+        existing = selectors.document_holder(document, customer_pk=pk)
+    return render(request, "orders/partials/document_in_use.html", {"existing": existing})
 
 
 @require("orders.view_customer")
@@ -93,7 +133,6 @@ def customer_detail(request, pk):
         return redirect(_customer_url(customer.merged_into))
     return render(request, "orders/customer_detail.html", {
         "customer": customer,
-        "document": format_document(customer.document),
         "addresses": customer.addresses.select_related("city"),
         "orders": selectors.orders().filter(customer=customer)[:50],
         "duplicates": selectors.customer_duplicates(customer),
@@ -134,19 +173,56 @@ def customer_merge(request, pk):
 @require("orders.view_customer")
 @require_GET
 def address_fields(request):
-    """HTMX: the UF and city fields of the address form, for the typed CEP or chosen UF."""
-    data = request.GET.copy()
-    if data.get("from_cep"):
+    """HTMX: for the typed CEP, the street, district, UF and city the CEP lookup gives (the UF
+    alone, with a note, when it does not know the CEP or does not answer); for a chosen UF or a
+    typed city name, the UF and city fields."""
+    data, note, place = request.GET.copy(), "", None
+    try:
+        cep = clean_cep(data.get("address-cep", "")) if data.get("from_cep") else ""
+    except ValidationError:  # an incomplete CEP fills nothing
+        cep = ""
+    if cep:
+        data["address-uf"] = uf_of_cep(cep) or data.get("address-uf", "")
         try:
-            data["address-uf"] = uf_of_cep(clean_cep(data.get("address-cep", ""))) or data.get("address-uf", "")
-        except ValidationError:  # an incomplete CEP fills nothing
-            pass
+            place = place_of(cep)
+        except ProviderError:
+            note = _("The CEP lookup is not answering: type the street, district and city.")
+        else:
+            if not place and settings.CEP_LOOKUP:  # (no lookup configured: the UF, as always, and no note)
+                note = _("The CEP lookup does not know this CEP: type the street, district and city.")
+        if place and place.uf == data["address-uf"]:
+            data["address-street"] = place.street or data.get("address-street", "")
+            data["address-district"] = place.district or data.get("address-district", "")
+            data["address-city"] = place.city_code
+        else:
+            place = None
     form = AddressForm(data, prefix="address")
-    # Only the UF and city fields are shown: no errors for the fields not filled in yet.
+    # Only the fields filled here are shown: no errors for those not filled in yet.
     form.errors.clear()
     if city_q := query_text(request, "city_q"):
         form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
-    return render(request, "orders/partials/address_city.html", {"address_form": form})
+    if place:
+        return render(request, "orders/partials/address_place.html", {"address_form": form})
+    # Nothing found: only the UF and city change, so what was typed meanwhile in the street stays.
+    response = render(request, "orders/partials/address_city.html", {"address_form": form, "cep_note": note})
+    return retarget(response, "#address-city") if request.GET.get("from_cep") else response
+
+
+@csrf_exempt
+@login_not_required
+def cep_sandbox(request, provider, path):
+    """Sandbox mode's CEP lookup API, as the lookup's client calls it (404 unless CEP_SANDBOX is on).
+    Open to anyone, like ViaCEP itself."""
+    if not settings.CEP_SANDBOX or provider not in CEP_LOOKUPS.sandboxed():
+        raise Http404("no CEP lookup sandbox")
+    status, document = cep_lookup_sandbox(provider).handle(request.method, f"/{path}", dict(request.headers),
+                                                           request.body)
+    content_type, payload = encoded(document)
+    return HttpResponse(payload, status=status, content_type=content_type)
+
+
+# Public like the lookup itself (the URL walk expects 401/404 from such endpoints).
+cep_sandbox.provider_signed = True
 
 
 @require("orders.view_customer")
@@ -160,8 +236,8 @@ def customer_search(request):
 @require("orders.view_customer")
 @require_GET
 def customer_addresses(request):
-    """HTMX: the address choice of the order form for the chosen customer."""
-    form = OrderForm(request.GET)
+    """HTMX: the address choice of the order form for the chosen customer (their only one chosen)."""
+    form = OrderForm(initial={"customer": request.GET.get("customer")})
     return render(request, "orders/partials/address_choice.html", {"form": form})
 
 
@@ -235,15 +311,8 @@ def order_new(request):
     form = OrderForm(request.POST or None, initial={"customer": request.GET.get("customer")})
     items = OrderItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and items.is_valid():
-        lines = [
-            ItemInput(
-                product=row["product"], quantity=row["quantity"],
-                unit_price=row["unit_price"] if row["unit_price"] is not None else row["product"].price,
-                discount=row["discount"] or ZERO,
-            )
-            for row in items.cleaned_data if row.get("product")
-        ]
         data = form.cleaned_data
+        lines = [_item_input(row) for row in items.cleaned_data if row.get("product")]
         try:
             order, _created = services.order_create(
                 customer=data["customer"], address=data["address"], items=lines, channel=data["channel"],
@@ -256,7 +325,58 @@ def order_new(request):
             return redirect(_order_url(order))
     chosen = str(form["customer"].value() or "")
     customer = form.fields["customer"].queryset.filter(pk=chosen).first() if chosen.isdigit() else None
-    return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer})
+    summary = _order_summary(form, items) if form.is_bound else {}
+    return render(request, "orders/order_form.html", {"form": form, "items": items, "customer": customer, **summary})
+
+
+def _item_input(row: dict) -> ItemInput:
+    """An item row of the order form, cleaned, as the order takes it (no price typed: the product's)."""
+    product = row["product"]
+    return ItemInput(product=product, quantity=row["quantity"],
+                     unit_price=product.price if row["unit_price"] is None else row["unit_price"],
+                     discount=row["discount"] or ZERO)
+
+
+def _order_summary(form, items) -> dict:
+    """What the order form comes to as typed: each typed item row with its product, the units
+    free to sell and its total (or why it cannot be read yet), and the order's totals."""
+    rows, inputs = [], []
+    for number, row in enumerate(items.forms, start=1):
+        if not row.is_valid():
+            rows.append({"number": number, "errors": [e for errors in row.errors.values() for e in errors]})
+        elif row.cleaned_data.get("product"):
+            inputs.append(_item_input(row.cleaned_data))
+            rows.append({"number": number, "item": inputs[-1]})
+    free = availability([item.product.sku for item in inputs])
+    form.is_valid()
+    shipping = form.cleaned_data.get("shipping")
+    context = {"summary_rows": rows, "summary_error": None, "amounts": None}
+    if inputs and shipping is None:
+        context["summary_error"] = _("Type the shipping as an amount, e.g. 10,00.")
+    elif inputs:
+        try:
+            amounts = services.order_amounts(items=inputs, shipping=shipping)
+        except services.OrderError as exc:
+            context["summary_error"] = str(exc)
+        else:
+            context["amounts"] = amounts
+            nets = iter(net for _item, _gross, net in amounts.lines)
+            for row in rows:
+                if "item" in row:
+                    row.update(total=next(nets))
+    for row in rows:
+        if "item" in row:
+            row["free"] = free[row["item"].product.sku]
+    return context
+
+
+@require("orders.add_order")
+@require_GET
+def order_summary(request):
+    """HTMX: the order form's running totals and free stock, as its items are typed."""
+    form = OrderForm(request.GET)
+    items = OrderItemFormSet(request.GET, prefix="items")
+    return render(request, "orders/partials/order_summary.html", _order_summary(form, items))
 
 
 @require("orders.view_order")

@@ -51,6 +51,13 @@ def role_user(db):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _no_real_cep_lookup(settings):
+    """No test asks the real ViaCEP: its URL is a port that refuses, unless the test serves the
+    sandbox there (tests/orders/test_cep_lookup.py)."""
+    settings.VIACEP_API_URL = "http://127.0.0.1:9"
+
+
 @pytest.fixture
 def client_as(client, role_user):
     """`client_as("finance")`: the test client logged in as a user of that role."""

@@ -1,4 +1,4 @@
-"""Filters used by every template: money and dates in São Paulo time."""
+"""Filters used by every template: money, dates in São Paulo time, CPF/CNPJ and phone numbers."""
 
 import copy
 from datetime import datetime
@@ -12,9 +12,12 @@ from backoffice import badges
 from backoffice.jobs import PERIODIC_JOBS
 from backoffice.models import SavedFilter
 from backoffice.money import format_money
+from backoffice.text import format_document, format_phone
 
 register = template.Library()
 register.filter("money", format_money)
+register.filter("document", format_document)  # 123.456.789-09, 12.345.678/0001-95
+register.filter("phone", format_phone)  # (11) 98765-4321, (11) 3456-7890
 
 
 @register.filter
