@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .forms import DateField, DateInput
 from .models import AuditEvent
-from .params import BoundedDateField, validate_date_in_range
+from .params import validate_date_in_range
 
 
 class BoundedDateRangeField(django_filters.fields.DateRangeField):
@@ -24,19 +25,25 @@ class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
 
 
 class BoundedDateFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
+    field_class = DateField
+
+
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """From and to, each with the browser's date picker (backoffice.forms.DateInput: ISO values)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [DateInput() for _widget in self.widgets]
 
 
 def period_filter(**kwargs):
     """A from–to date range with the browser's date pickers, each end from 2000 to 2100."""
-    return BoundedDateFromToRangeFilter(
-        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), **kwargs
-    )
+    return BoundedDateFromToRangeFilter(label=_("Period"), widget=DateRangeWidget(), **kwargs)
 
 
 def day_filter(**kwargs):
     """One day with the browser's date picker, from 2000 to 2100."""
-    return BoundedDateFilter(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    return BoundedDateFilter(**kwargs)
 
 
 def yes_no_filter(label, **kwargs):
