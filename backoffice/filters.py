@@ -6,26 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateField, DateInput
+from .forms import AmountField, DateField, DateInput, DecimalInput
 from .models import AuditEvent
-from .params import validate_date_in_range
-
-
-class BoundedDateRangeField(django_filters.fields.DateRangeField):
-    """A from–to range whose ends are each a date from 2000 to 2100."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields:
-            field.validators.append(validate_date_in_range)
-
-
-class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
-    field_class = BoundedDateRangeField
-
-
-class BoundedDateFilter(django_filters.DateFilter):
-    field_class = DateField
+from .money import DECIMAL_PLACES
 
 
 class DateRangeWidget(django_filters.widgets.DateRangeWidget):
@@ -36,9 +19,53 @@ class DateRangeWidget(django_filters.widgets.DateRangeWidget):
         self.widgets = [DateInput() for _widget in self.widgets]
 
 
+class BoundedDateRangeField(django_filters.fields.DateRangeField):
+    """A from–to range whose ends are each a backoffice.forms.DateField (from 2000 to 2100)."""
+
+    widget = DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        # DateRangeField's own __init__ would give both ends Django's unbounded DateField.
+        django_filters.fields.RangeField.__init__(self, (DateField(), DateField()), *args, **kwargs)
+
+
+class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = BoundedDateRangeField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = DateField
+
+
+class AmountRangeWidget(django_filters.widgets.RangeWidget):
+    """From and to, each an amount typed as text in the reader's format (backoffice.forms.DecimalInput)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [DecimalInput(places=DECIMAL_PLACES) for _widget in self.widgets]
+
+
+class AmountRangeField(django_filters.fields.RangeField):
+    """A from–to range whose ends are each a backoffice.forms.AmountField ("1.234,56", "R$ 10")."""
+
+    widget = AmountRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((AmountField(), AmountField()), *args, **kwargs)
+
+
+class AmountRangeFilter(django_filters.RangeFilter):
+    field_class = AmountRangeField
+
+
+def amount_filter(label, **kwargs):
+    """A from–to range of amounts of money, typed as Brazilians write them."""
+    return AmountRangeFilter(label=label, **kwargs)
+
+
 def period_filter(**kwargs):
     """A from–to date range with the browser's date pickers, each end from 2000 to 2100."""
-    return BoundedDateFromToRangeFilter(label=_("Period"), widget=DateRangeWidget(), **kwargs)
+    return BoundedDateFromToRangeFilter(label=_("Period"), **kwargs)
 
 
 def day_filter(**kwargs):
