@@ -53,7 +53,7 @@ class DecimalField(forms.DecimalField):
         decimal, thousands = separators()
         example = format_number(Decimal("1234.56789"), self.decimal_places)
         try:
-            return self.parse(text, strict=self.strict)
+            return self.parse(text, strict=self.strict, places=self.decimal_places)
         except AmbiguousNumber:
             raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={
                 "example": example, "thousands": thousands, "decimal": decimal}) from None

@@ -36,7 +36,7 @@ def separators() -> tuple[str, str]:
     return decimal, "." if decimal == "," else ","
 
 
-def parse_number(text: str, *, strict: bool = False) -> Decimal:
+def parse_number(text: str, *, strict: bool = False, places: int | None = None) -> Decimal:
     """A number as a person types it in the reader's language, not rounded. ValueError for
     anything else, AmbiguousNumber when its separators say two things.
 
@@ -47,6 +47,8 @@ def parse_number(text: str, *, strict: bool = False) -> Decimal:
     - "1.234", "1.234.567": points between groups of exactly three digits, the first group of
       one to three digits not starting with 0, separate thousands: 1234 — a point followed by
       exactly three digits is a thousands separator in pt-BR (and "1,234" is 1234 in English).
+      Where the number may have three decimals or more (`places`: a weight in kg), "1.250" is
+      both 1250 and 1,25 to someone: AmbiguousNumber, not a guess.
     - "1234.56", "1.5", "0.500", "12.50": one point that does not group thousands is the
       decimal point of whoever types as in English or a spreadsheet.
     - "1,234.56", "1.234.56", "1,234,567" (English grouping), "12,5,0": AmbiguousNumber.
@@ -70,20 +72,22 @@ def parse_number(text: str, *, strict: bool = False) -> Decimal:
             raise AmbiguousNumber(f"ambiguous separators: {text!r}")
         return Decimal(sign + integer.replace(thousands, "") + "." + fraction)
     if GROUPED.fullmatch(body):
+        if marks == 1 and places is not None and places >= 3:
+            raise AmbiguousNumber(f"thousands or decimals: {text!r}")
         return Decimal(sign + body.replace(thousands, ""))
     if marks == 1:
         return Decimal(sign + body.replace(thousands, "."))
     raise AmbiguousNumber(f"ambiguous separators: {text!r}")
 
 
-def parse_amount(text: str, *, strict: bool = False) -> Decimal:
+def parse_amount(text: str, *, strict: bool = False, places: int | None = None) -> Decimal:
     """An amount of money as typed: parse_number's number, after an optional "R$" ("R$ 1.234,56",
     "R$1.234,56", "-R$ 10,00"). `strict` (machine-written text) takes no currency sign."""
     if not strict:
         match = CURRENCY.match(text.strip())
         if match:
             text = match.group(1) + text.strip()[match.end():]
-    return parse_number(text, strict=strict)
+    return parse_number(text, strict=strict, places=places)
 
 
 def format_number(value, places: int) -> str:

@@ -112,6 +112,17 @@ def test_the_money_field_names_the_expected_form_when_separators_are_ambiguous()
         AmountField().clean("1e3")
 
 
+@pytest.mark.parametrize("language, typed, decimals", [("pt-br", "1.250", "1,25"), ("en", "1,250", "1.25")])
+def test_one_thousands_mark_before_three_digits_is_ambiguous_where_three_decimals_are_kept(language, typed, decimals):
+    weight, size = DecimalField(max_digits=9, decimal_places=3), DecimalField(max_digits=7, decimal_places=1)
+    with translation.override(language):
+        assert size.clean(typed) == Decimal("1250")  # a size keeps one decimal: only thousands fit
+        assert weight.clean(decimals) == Decimal("1.25") and weight.clean(typed + decimals[1:]) == Decimal("1250.25")
+        with pytest.raises(ValidationError, match="Use 1.234,567|Use 1,234.567"):
+            weight.clean(typed)
+    assert parse_number("1.250.000", places=3) == Decimal("1250000")
+
+
 def test_a_decimal_field_reads_no_currency_and_its_own_places():
     weight = DecimalField(max_digits=9, decimal_places=3)
     assert weight.clean("1,250") == Decimal("1.250") and weight.clean("0.35") == Decimal("0.35")
