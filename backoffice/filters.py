@@ -53,6 +53,10 @@ class AmountRangeField(django_filters.fields.RangeField):
     def __init__(self, *args, **kwargs):
         super().__init__((AmountField(), AmountField()), *args, **kwargs)
 
+    def compress(self, data_list):
+        # Both ends blank (spaces read as nothing): no range, which the filter takes as no filter.
+        return super().compress(data_list) if any(end is not None for end in data_list) else None
+
 
 class AmountRangeFilter(django_filters.RangeFilter):
     field_class = AmountRangeField

@@ -89,6 +89,8 @@ def test_the_payments_amount_filter_reads_amounts_as_brazilians_write_them():
     assert form.cleaned_data["gross"] == slice(Decimal("1234.56"), Decimal("2000"))
     assert str(form["gross"]).count('inputmode="decimal"') == 2
     assert "Use 1.234,56" in str(PaymentFilter({"gross_min": "1,234.56"}, queryset=None).form.errors)
+    blank = PaymentFilter({"gross_min": " ", "gross_max": " "}, queryset=None).form
+    assert blank.is_valid() and blank.cleaned_data["gross"] is None
 
 
 @pytest.mark.django_db
