@@ -7,17 +7,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .audit import action_choices
+from .forms import AmountField, DateField, DateInput, DecimalInput
 from .models import AuditEvent
-from .params import BoundedDateField, validate_date_in_range
+from .money import DECIMAL_PLACES
+
+
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """From and to, each with the browser's date picker (backoffice.forms.DateInput: ISO values)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [DateInput() for _widget in self.widgets]
 
 
 class BoundedDateRangeField(django_filters.fields.DateRangeField):
-    """A from–to range whose ends are each a date from 2000 to 2100."""
+    """A from–to range whose ends are each a backoffice.forms.DateField (from 2000 to 2100)."""
+
+    widget = DateRangeWidget
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields:
-            field.validators.append(validate_date_in_range)
+        # DateRangeField's own __init__ would give both ends Django's unbounded DateField.
+        django_filters.fields.RangeField.__init__(self, (DateField(), DateField()), *args, **kwargs)
 
 
 class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
@@ -25,19 +35,47 @@ class BoundedDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
 
 
 class BoundedDateFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
+    field_class = DateField
+
+
+class AmountRangeWidget(django_filters.widgets.RangeWidget):
+    """From and to, each an amount typed as text in the reader's format (backoffice.forms.DecimalInput)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets = [DecimalInput(places=DECIMAL_PLACES) for _widget in self.widgets]
+
+
+class AmountRangeField(django_filters.fields.RangeField):
+    """A from–to range whose ends are each a backoffice.forms.AmountField ("1.234,56", "R$ 10")."""
+
+    widget = AmountRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((AmountField(), AmountField()), *args, **kwargs)
+
+    def compress(self, data_list):
+        # Both ends blank (spaces read as nothing): no range, which the filter takes as no filter.
+        return super().compress(data_list) if any(end is not None for end in data_list) else None
+
+
+class AmountRangeFilter(django_filters.RangeFilter):
+    field_class = AmountRangeField
+
+
+def amount_filter(label, **kwargs):
+    """A from–to range of amounts of money, typed as Brazilians write them."""
+    return AmountRangeFilter(label=label, **kwargs)
 
 
 def period_filter(**kwargs):
     """A from–to date range with the browser's date pickers, each end from 2000 to 2100."""
-    return BoundedDateFromToRangeFilter(
-        label=_("Period"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}), **kwargs
-    )
+    return BoundedDateFromToRangeFilter(label=_("Period"), **kwargs)
 
 
 def day_filter(**kwargs):
     """One day with the browser's date picker, from 2000 to 2100."""
-    return BoundedDateFilter(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    return BoundedDateFilter(**kwargs)
 
 
 def yes_no_filter(label, **kwargs):

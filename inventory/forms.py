@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
-from backoffice.forms import AmountField
+from backoffice.forms import AmountField, model_form_field
 
 from .models import MAX_QUANTITY, Product, State, Warehouse
 from .selectors import product_by_code
@@ -37,14 +37,10 @@ class ProductForm(forms.ModelForm):
             "sku", "name", "parent", "variant_label", "gtin", "ncm", "cest", "origin", "unit", "price",
             "reorder_point", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm", "image",
         ]
-        field_classes = {"price": AmountField}
+        formfield_callback = model_form_field
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.DecimalField):
-                field.localize = True  # "59,90" in pt-BR, "59.90" in English (and pt-BR)
-                field.widget.is_localized = True
         self.fields["parent"].queryset = Product.objects.filter(parent__isnull=True).exclude(pk=self.instance.pk)
 
     def clean_gtin(self):

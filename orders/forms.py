@@ -152,7 +152,8 @@ class IntakeForm(forms.Form):
     district = forms.CharField(max_length=100)
     city_ibge = forms.ModelChoiceField(queryset=City.objects.all(), to_field_name="code",
                                        error_messages={"invalid_choice": _("unknown IBGE city code")})
-    shipping = AmountField(required=False)
+    # The API's contract: "125.90" or "125,90", no grouping, whatever the language.
+    shipping = AmountField(required=False, strict=True)
     notes = forms.CharField(max_length=2000, required=False)
 
     def clean_document(self):
@@ -177,8 +178,8 @@ class IntakeForm(forms.Form):
 class IntakeItemForm(forms.Form):
     sku = forms.CharField(max_length=60)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price = AmountField()
-    discount = AmountField(required=False)
+    unit_price = AmountField(strict=True)
+    discount = AmountField(required=False, strict=True)
 
     def clean_sku(self):
         product = Product.objects.filter(sku=self.cleaned_data["sku"].strip(), active=True).first()

@@ -2,9 +2,12 @@
 settlement rules, and read-only views of the inbox, payments, receivables and refunds."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import ReadOnlyAdmin, SecretFieldsAdmin, TimelineAdmin
+from backoffice.fields import MoneyField
+from backoffice.forms import MODEL_FORM_FIELDS
 from backoffice.integrations.credentials import CredentialsForm, credentials_form
 
 from .models import Payment, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
@@ -66,6 +69,9 @@ class PaymentAdmin(ReadOnlyAdmin):
 @admin.register(SettlementRule)
 class SettlementRuleAdmin(admin.ModelAdmin):
     list_display = ("provider", "method", "fee_percent", "fee_fixed", "days_to_first", "days_between")
+    # The fees as staff type them ("0,99", "4,99"), like every form of the back office; Django's
+    # own date widgets stay.
+    formfield_overrides = {kind: MODEL_FORM_FIELDS[kind] for kind in (MoneyField, models.DecimalField)}
 
 
 @admin.register(Receivable)

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.filters import day_filter, period_filter
+from backoffice.filters import amount_filter, day_filter, period_filter
 
 from . import providers
 from .models import CashEntry, Payment, Receivable, WebhookEvent
@@ -16,7 +16,7 @@ class PaymentFilter(django_filters.FilterSet):
     method = django_filters.ChoiceFilter(label=_("Method"), choices=Payment.Method.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Payment.Status.choices, empty_label=_("All"))
     created_at = period_filter()
-    gross = django_filters.RangeFilter(label=_("Amount (R$)"))
+    gross = amount_filter(_("Amount (R$)"))
 
     class Meta:
         model = Payment

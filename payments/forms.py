@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import AmountField
+from backoffice.forms import AmountField, DateField, model_form_field
 from backoffice.money import CENT
 from orders.models import Order
 
@@ -14,11 +14,6 @@ from .providers import PROVIDERS, provider
 
 def _amount_field(label):
     return AmountField(label=label, min_value=CENT)
-
-
-def _date_input():
-    # The browser's date picker takes and shows ISO dates only, whatever the page's language.
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class RefundForm(forms.Form):
@@ -35,7 +30,7 @@ class ManualPaymentForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"),
                                choices=[(m, Payment.Method(m).label) for m in ("pix", "transfer", "boleto")])
     amount = _amount_field(_("Amount (R$)"))
-    paid_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=_date_input())
+    paid_on = DateField(label=_("Received on"), initial=timezone.localdate)
     reference = forms.CharField(label=_("Reference"), max_length=100,
                                 help_text=_("The Pix end-to-end id, transfer or boleto number: it is recorded once."))
     payer_name = forms.CharField(label=_("Payer"), max_length=150, required=False)
@@ -60,7 +55,7 @@ class CashEntryForm(forms.ModelForm):
     class Meta:
         model = CashEntry
         fields = ["date", "category", "amount", "status", "description"]
-        widgets = {"date": _date_input()}
+        formfield_callback = model_form_field
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,8 +86,8 @@ class ReleasesForm(forms.Form):
     MAX_DAYS = 60
 
     account = forms.ModelChoiceField(label=_("Account"), empty_label=None, queryset=ProviderAccount.objects.none())
-    start = forms.DateField(label=_("From"), widget=_date_input())
-    end = forms.DateField(label=_("To"), widget=_date_input())
+    start = DateField(label=_("From"))
+    end = DateField(label=_("To"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """What people and integrations type where it matters: amounts of money (one field for all
-of them, backoffice.forms.AmountField) and CPF/CNPJ (one validator, orders.validators)."""
+of them, backoffice.forms.AmountField: as Brazilians write them on screens, plainly in the API) and
+CPF/CNPJ (one validator, orders.validators)."""
 
 import json
 from decimal import Decimal
@@ -27,13 +28,37 @@ MONEY_INPUTS = [
     (IntakeItemForm, "unit_price"), (IntakeItemForm, "discount"), (ProductForm, "price"), (ReceiptForm, "unit_cost"),
     (RefundForm, "amount"), (ManualPaymentForm, "amount"), (CashEntryForm, "amount"),
 ]
+API_INPUTS = [(form_class, field) for form_class, field in MONEY_INPUTS if form_class in (IntakeForm, IntakeItemForm)]
+SCREEN_INPUTS = [entry for entry in MONEY_INPUTS if entry not in API_INPUTS]
 
 
 @pytest.mark.parametrize("form_class,field", MONEY_INPUTS)
-@pytest.mark.parametrize("typed", ["1e3", "0,5e0", "١٢٥,٩٠", "１２５", "Infinity", "NaN", "1_000", "+5", "12,5,0"])
+@pytest.mark.parametrize("typed", ["1e3", "0,5e0", "١٢٥,٩٠", "１２５", "Infinity", "NaN", "1_000", "+5"])
 def test_every_money_input_refuses_what_is_no_plain_amount(form_class, field, typed):
     errors = form_class(data={field: typed}).errors[field]
     assert any(FORMAT in error for error in errors), errors
+
+
+@pytest.mark.parametrize("form_class,field", SCREEN_INPUTS)
+@pytest.mark.parametrize("typed", ["1.234,56", "R$ 1.234,56", "R$1.234,56", "1234,56", "1234.56"])
+def test_every_money_input_on_a_screen_takes_an_amount_as_brazilians_write_it(form_class, field, typed):
+    form = form_class(data={field: typed})
+    form.is_valid()
+    assert field not in form.errors
+    assert form.cleaned_data[field] == Decimal("1234.56")
+
+
+@pytest.mark.parametrize("form_class,field", SCREEN_INPUTS)
+@pytest.mark.parametrize("typed", ["1,234.56", "1.234.56", "12,5,0"])
+def test_every_money_input_on_a_screen_names_the_form_it_expects_when_separators_are_ambiguous(form_class, field,
+                                                                                              typed):
+    assert any("Use 1.234,56" in error for error in form_class(data={field: typed}).errors[field])
+
+
+@pytest.mark.parametrize("form_class,field", API_INPUTS)
+@pytest.mark.parametrize("typed", ["1.234,56", "R$ 10", "1.234", "12,5,0"])
+def test_the_api_keeps_its_plain_amounts_refusing_grouping_and_currency(form_class, field, typed):
+    assert field in form_class(data={field: typed}).errors
 
 
 @pytest.mark.parametrize("form_class,field", MONEY_INPUTS)
