@@ -22,6 +22,7 @@ from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
 
 from . import selectors, services
+from .exports import order_export_sheets
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import Customer, Order, Tag
@@ -182,7 +183,8 @@ ORDER_COLUMNS = [
 @require_GET
 def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.orders())
-    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at", export_columns=ORDER_COLUMNS[1:])
+    table = Table(request, filterset.qs, ORDER_COLUMNS, default_sort="-placed_at",
+                  export_sheets=order_export_sheets(request.user))
     return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset,
                           tags=Tag.objects.all())
 
