@@ -129,7 +129,7 @@ class Table:
         # or sheets of their own (the first is the list's).
         self.export_sheets = export_sheets or [ExportSheet("", "", export_columns or columns)]
         self.export_format = request.GET.get("export") if request.GET.get("export") in FORMATS else None
-        self.export_sheet = request.GET.get("sheet", "")
+        self.csv_sheet = request.GET.get("sheet", "")  # which sheet a CSV download is of
         sortable = {c.sort for c in columns if c.sort}
         requested = request.GET.get("sort", "")
         self.sort = requested if requested.lstrip("-") in sortable else default_sort
@@ -180,7 +180,7 @@ class Table:
     def export_response(self, *, filename):
         sheets = self.export_sheets
         if self.export_format == "csv":
-            sheet = next((s for s in sheets[1:] if s.key == self.export_sheet), sheets[0])
+            sheet = next((s for s in sheets[1:] if s.key == self.csv_sheet), sheets[0])
             if sheet is not sheets[0]:
                 filename = f"{filename}-{sheet.key}"
             sheets = [sheet]

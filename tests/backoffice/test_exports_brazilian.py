@@ -179,6 +179,13 @@ def test_headers_are_matched_whatever_their_case_and_accents(client_as):
     assert record.status == "done", record.report
 
 
+def test_a_header_after_blank_lines_gives_the_separator(client_as):
+    record = upload(client_as("staff"), "catalogo.csv", "\n\nSKU;Nome;NCM;Preço\nA;Caneca, azul;69120000;10,50\n"
+                    .encode())
+    assert record.status == "done", record.report
+    assert Product.objects.values_list("name", "price").get() == ("Caneca, azul", Decimal("10.50"))
+
+
 def test_an_unreadable_yes_no_is_reported_in_the_readers_words(client_as):
     record = upload(client_as("staff"), "catalogo.csv", "SKU;Nome;NCM;Preço;Ativo\nA;Caneca;69120000;10;talvez\n"
                     .encode())
