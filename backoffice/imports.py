@@ -3,21 +3,33 @@
 An app registers an `Importer` (in its `ready()`); the upload screen stores the file as an
 ImportFile first, then a task reads it, validates every row, and applies the rows in one
 transaction only when none is bad.
+
+A file is read as people and our own exports write it: a header in Portuguese or English (each
+column is known by its key, its English label and its pt-BR label, case and accents aside),
+";", "," or tabs between cells, UTF-8 (with or without BOM), UTF-16 or Windows-1252, or the XLSX
+an export produced; numbers as "1234,56", "1.234,56" or "1234.56", yes/no as Sim/Não,
+True/False or 1/0.
 """
 
 import codecs
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from contextlib import closing
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django import forms
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from .exports import FORMULA_PREFIXES
+from .money import parse_amount
+from .tables import Column
 
 # Every limit is checked while the file is read, so no file makes a worker read (or hold)
 # more than this: a file over a limit is refused as soon as the limit is passed.
@@ -56,9 +68,10 @@ class Importer:
     kind: str
     label: str
     permission: str
-    columns: tuple[str, ...]  # required
-    optional_columns: tuple[str, ...] = ()
-    example: tuple[tuple, ...] = ()  # rows of the downloadable template
+    # Each row's data is keyed by its columns' keys; the header names them by key or label.
+    columns: tuple[Column, ...]  # required
+    optional_columns: tuple[Column, ...] = ()
+    example: tuple[tuple, ...] = ()  # rows of the downloadable template, as values (Decimal, bool…)
     return_url_name: str = "home"
 
     def clean_rows(self, rows: list[Row]) -> None:
@@ -88,12 +101,53 @@ def cell_text(value) -> str:
     return text.strip()
 
 
+def cell_decimal(value):
+    """A number cell as a Decimal: a number of the XLSX as it is, a text as `parse_amount` reads
+    it. ValueError for anything else."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        try:
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+        if not number.is_finite():
+            raise ValueError(f"not a number: {value!r}")
+        return number
+    return parse_amount(cell_text(value))
+
+
+YES = ("1", "true", "sim", "s", "yes", "y", "ativo")
+NO = ("0", "false", "não", "nao", "n", "no", "inativo")
+
+
+def cell_bool(value, default: bool) -> bool:
+    """A yes/no cell (Sim/Não, True/False, 1/0…); `default` when empty."""
+    text = cell_text(value).lower()
+    if not text:
+        return default
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise forms.ValidationError(_("use 1/0, sim/não or true/false"))
+
+
 def register_importer(importer: Importer):
     IMPORTERS[importer.kind] = importer
 
 
 def _normalise(header) -> str:
-    return str(header or "").strip().lower()
+    """A header as it is matched: lower case, without accents, single spaces."""
+    text = unicodedata.normalize("NFKD", str(header or "")).casefold()
+    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).split())
+
+
+def column_names(column: Column) -> set[str]:
+    """What a header may call `column`: its key, its English label or its pt-BR label."""
+    names = {_normalise(column.key)}
+    for language in ("en", "pt-br"):
+        with translation.override(language):
+            names.add(_normalise(column.label))
+    return names
 
 
 def _csv_encoding(handle) -> str:
@@ -115,15 +169,25 @@ def _csv_encoding(handle) -> str:
         handle.seek(0)
 
 
+# The header line is what tells the separator (data cells hold commas: "59,90"); read no
+# further than this to find it.
+HEADER_SNIFF = 64 * 1024
+
+
+def _delimiter(header_line: str) -> str:
+    """The separator the header uses most: ";" (Excel in Portuguese), "," or a tab."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def _csv_rows(handle):
     text = io.TextIOWrapper(handle, encoding=_csv_encoding(handle), newline="")
     try:
-        try:
-            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
+        # Blank lines before the header are skipped, as the reader skips them.
+        header_line = next((line for line in text.read(HEADER_SNIFF).splitlines() if line.strip()), "")
         text.seek(0)
-        reader = csv.reader(text, dialect)
+        reader = csv.reader(text, delimiter=_delimiter(header_line))
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
@@ -198,7 +262,7 @@ def _blank(cell) -> bool:
 
 def read_table(handle, name: str, importer: Importer) -> list[Row]:
     """The data rows of the open (binary, seekable) file as dicts keyed by the importer's
-    column names; read as a stream, refused as soon as it passes a limit."""
+    column keys; read as a stream, refused as soon as it passes a limit."""
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
         table = _csv_rows(handle)
@@ -215,8 +279,7 @@ def read_table(handle, name: str, importer: Importer) -> list[Row]:
             if all(_blank(cell) for cell in cells):
                 continue
             if header is None:
-                header = [_normalise(h) for h in cells]
-                _check_header(header, importer)
+                header = _header(cells, importer)
             elif len(rows) == MAX_ROWS:
                 raise TableError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
             else:
@@ -229,11 +292,20 @@ def read_table(handle, name: str, importer: Importer) -> list[Row]:
     return rows
 
 
-def _check_header(header, importer):
-    known = set(importer.columns) | set(importer.optional_columns)
-    missing = [c for c in importer.columns if c not in header]
-    unknown = [h for h in header if h and h not in known]
-    repeated = sorted({h for h in header if h and header.count(h) > 1})
+def _header(cells, importer) -> list[str]:
+    """The header's columns as the importer's keys ("" for an empty cell), or TableError."""
+    columns = [*importer.columns, *importer.optional_columns]
+    by_name = {name: column for column in columns for name in column_names(column)}
+    labels = {column.key: str(column.label) for column in columns}
+    header, unknown = [], []
+    for cell in cells:
+        name = _normalise(cell)
+        column = by_name.get(name)
+        if name and column is None:
+            unknown.append(cell_text(cell))
+        header.append(column.key if column else "")
+    missing = [labels[c.key] for c in importer.columns if c.key not in header]
+    repeated = [labels[c.key] for c in columns if header.count(c.key) > 1]
     problems = []
     if missing:
         problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
@@ -242,6 +314,6 @@ def _check_header(header, importer):
     if repeated:
         problems.append(_("repeated columns: %(columns)s") % {"columns": ", ".join(repeated)})
     if problems:
-        expected = ", ".join([*importer.columns, *importer.optional_columns])
         raise TableError(_("Wrong columns (%(problems)s). Expected: %(expected)s.") % {
-            "problems": "; ".join(problems), "expected": expected})
+            "problems": "; ".join(problems), "expected": ", ".join(labels.values())})
+    return header

@@ -1,7 +1,8 @@
 """The table behind every list screen: columns, sorting, pagination and export.
 
 A view builds a `Table` from a (filtered) queryset; `templates/partials/table.html`
-renders it, and `table.export_response()` downloads the same rows as CSV or XLSX.
+renders it, and `table.export_response()` downloads the same rows as CSV or XLSX (with more
+sheets when the list has them: the orders' items).
 """
 
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .badges import badge
-from .exports import FORMATS, export_response
+from .exports import FORMATS, Sheet, export_response
 from .money import format_money
 from .references import reference_links
 from .templatetags.backoffice import dt
@@ -82,6 +83,18 @@ class Column:
         return value
 
 
+@dataclass(frozen=True)
+class ExportSheet:
+    """A sheet of a list's spreadsheet: its columns, and the objects of its rows, given by
+    `objects(table)` from the list's filtered and sorted queryset. An XLSX holds every sheet of
+    the list; a CSV the one `?sheet=<key>` names, or the first."""
+
+    key: str
+    title: str
+    columns: list
+    objects: Callable[[Any], Any] = lambda table: table.queryset
+
+
 @cache
 def _choice_labels(model, field):
     return dict(model._meta.get_field(field).flatchoices)
@@ -113,20 +126,24 @@ class CappedPaginator(Paginator):
 class Table:
     per_page_choices = (25, 50, 100)
 
-    def __init__(self, request, queryset, columns, *, default_sort, id="results", target=None, export_columns=None):
+    def __init__(self, request, queryset, columns, *, default_sort, id="results", target=None, export_columns=None,
+                 export_sheets=None):
         self.columns = columns
         self.id = id
         # The element its sorting and paging links reload: the table itself, or a block around it.
         self.target = target or id
-        # What the spreadsheet gets, when it differs from what the screen shows.
-        self.export_columns = export_columns or columns
+        # What the spreadsheet gets, when it differs from what the screen shows: other columns,
+        # or sheets of their own (the first is the list's).
+        self.export_sheets = export_sheets or [ExportSheet("", "", export_columns or columns)]
         self.export_format = request.GET.get("export") if request.GET.get("export") in FORMATS else None
+        self.csv_sheet = request.GET.get("sheet", "")  # which sheet a CSV download is of
         sortable = {c.sort for c in columns if c.sort}
         requested = request.GET.get("sort", "")
         self.sort = requested if requested.lstrip("-") in sortable else default_sort
         # A unique tie-breaker keeps pages stable when many rows share the sorted value.
         tie = "-pk" if self.sort.startswith("-") else "pk"
-        self.queryset = queryset.order_by(*dict.fromkeys((self.sort, tie)))
+        self.ordering = tuple(dict.fromkeys((self.sort, tie)))
+        self.queryset = queryset.order_by(*self.ordering)
         try:
             per_page = int(request.GET.get("per_page", self.per_page_choices[0]))
         except ValueError:
@@ -170,14 +187,26 @@ class Table:
         url = column.link(obj) if column.link else ""
         return format_html('<a href="{}">{}</a>', url, html) if url else html
 
+    @property
+    def more_csv_sheets(self):
+        """The sheets after the first, each downloadable as a CSV of its own."""
+        return self.export_sheets[1:]
+
     def export_response(self, *, filename):
-        rows = (
-            [column.value(obj) for column in self.export_columns]
-            for obj in self.queryset.iterator(chunk_size=2000)
-        )
-        return export_response(
-            header=[str(c.label) for c in self.export_columns], rows=rows, fmt=self.export_format, filename=filename
-        )
+        sheets = self.export_sheets
+        if self.export_format == "csv":
+            sheet = next((s for s in sheets[1:] if s.key == self.csv_sheet), sheets[0])
+            if sheet is not sheets[0]:
+                filename = f"{filename}-{sheet.key}"
+            sheets = [sheet]
+        return export_response(*(self._sheet(sheet, filename) for sheet in sheets), fmt=self.export_format,
+                               filename=filename)
+
+    def _sheet(self, sheet, filename):
+        rows = ([column.value(obj) for column in sheet.columns]
+                for obj in sheet.objects(self).iterator(chunk_size=2000))
+        return Sheet(title=str(sheet.title or filename), header=[str(c.label) for c in sheet.columns], rows=rows,
+                     kinds=[c.kind for c in sheet.columns])
 
 
 def table_response(request, template, table, *, filename, **context):

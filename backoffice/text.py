@@ -20,6 +20,12 @@ def format_document(document: str) -> str:
     return document
 
 
+def format_cep(cep: str) -> str:
+    """A stored CEP (8 digits) as it is written, 01001-000; anything else as stored."""
+    cep = cep or ""
+    return f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 and cep.isdigit() else cep
+
+
 # Non-geographic numbers (toll-free 0800, shared-cost 0300, …) keep their own grouping.
 SERVICE_PREFIXES = ("0300", "0500", "0800", "0900")
 

@@ -22,7 +22,7 @@ from django_celery_beat.models import PeriodicTask
 
 from . import selectors, services
 from .audit import action_label, audit_record, changes_shown, note_shown
-from .exports import FORMATS, export_response
+from .exports import FORMATS, Sheet, export_response
 from .filters import AuditEventFilter
 from .http import client_ip
 from .imports import IMPORTERS
@@ -145,9 +145,12 @@ def import_template(request, kind, fmt):
     importer = _importer(kind, request.user)
     if fmt not in FORMATS:
         raise Http404
+    columns = [*importer.columns, *importer.optional_columns]
+    name = f"template-{importer.kind.replace('.', '-')}"
     return export_response(
-        header=[*importer.columns, *importer.optional_columns], rows=importer.example, fmt=fmt,
-        filename=f"template-{importer.kind.replace('.', '-')}",
+        Sheet(title=name, header=[str(c.label) for c in columns], rows=importer.example,
+              kinds=[c.kind for c in columns]),
+        fmt=fmt, filename=name,
     )
 
 

@@ -1,11 +1,14 @@
 """Spreadsheet imports of the inventory: the catalog, and cycle counts."""
 
+from decimal import Decimal
+
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.forms import AmountField
-from backoffice.imports import Importer, RowError
+from backoffice.imports import Importer, RowError, cell_bool, cell_decimal
 from backoffice.imports import cell_text as _text
 from backoffice.tables import Column
 
@@ -15,14 +18,31 @@ from .models import MAX_QUANTITY, Product, Warehouse
 
 # The average cost is not on the product form (receipts keep it), but a catalog may set it.
 COST = AmountField(required=False)
-CATALOG_FIELDS = (
-    "sku", "name", "ncm", "price", "gtin", "cest", "origin", "unit", "cost", "reorder_point", "gross_weight_kg",
-    "net_weight_kg", "height_cm", "width_cm", "length_cm", "variant_of", "variant_label", "active",
-)
-# The catalog export is the import format, so a spreadsheet can go out and back in.
+# The catalog export is the import format, so a spreadsheet can go out and back in: one
+# declaration per column (its key, its label in the reader's language, its kind).
 CATALOG_COLUMNS = [
-    Column(name, name, accessor="parent.sku" if name == "variant_of" else None) for name in CATALOG_FIELDS
+    Column("sku", gettext_lazy("SKU")),
+    Column("name", gettext_lazy("Name")),
+    Column("ncm", gettext_lazy("NCM")),
+    Column("price", gettext_lazy("Price"), kind="money"),
+    Column("gtin", gettext_lazy("GTIN/EAN")),
+    Column("cest", gettext_lazy("CEST")),
+    Column("origin", capfirst(gettext_lazy("origin"))),
+    Column("unit", capfirst(gettext_lazy("unit"))),
+    Column("cost", capfirst(gettext_lazy("average cost")), kind="money"),
+    Column("reorder_point", capfirst(gettext_lazy("reorder point")), kind="number"),
+    Column("gross_weight_kg", capfirst(gettext_lazy("gross weight (kg)")), kind="number"),
+    Column("net_weight_kg", capfirst(gettext_lazy("net weight (kg)")), kind="number"),
+    Column("height_cm", capfirst(gettext_lazy("height (cm)")), kind="number"),
+    Column("width_cm", capfirst(gettext_lazy("width (cm)")), kind="number"),
+    Column("length_cm", capfirst(gettext_lazy("length (cm)")), kind="number"),
+    Column("variant_of", capfirst(gettext_lazy("variant of")), accessor="parent.sku"),
+    Column("variant_label", capfirst(gettext_lazy("variant"))),
+    Column("active", gettext_lazy("Active"), kind="bool"),
 ]
+CATALOG_FIELDS = tuple(column.key for column in CATALOG_COLUMNS)
+# Given to the product form as Decimals, whatever the language the file was written in.
+DECIMAL_FIELDS = ("price", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm")
 
 
 def _duplicates(rows, key):
@@ -38,15 +58,15 @@ def _duplicates(rows, key):
             seen[value] = row.number
 
 
-def _bool(value, default=True):
-    text = _text(value).lower()
-    if not text:
-        return default
-    if text in ("1", "true", "sim", "s", "yes", "y", "ativo"):
-        return True
-    if text in ("0", "false", "não", "nao", "n", "no", "inativo"):
-        return False
-    raise forms.ValidationError(_("use 1/0, sim/não or true/false"))
+def _form_value(name, value):
+    """A cell as the product form takes it: a number as a Decimal when it reads as one (else as
+    typed, for the form to explain), the rest as text."""
+    if name in DECIMAL_FIELDS:
+        try:
+            return cell_decimal(value)
+        except ValueError:
+            pass
+    return _text(value)
 
 
 class CatalogImporter(Importer):
@@ -56,11 +76,12 @@ class CatalogImporter(Importer):
     kind = "inventory.catalog"
     label = gettext_lazy("Import catalog")
     permission = "inventory.import_catalog"
-    columns = ("sku", "name", "ncm", "price")
-    optional_columns = CATALOG_FIELDS[4:]
+    columns = tuple(CATALOG_COLUMNS[:4])
+    optional_columns = tuple(CATALOG_COLUMNS[4:])
     example = (
-        ("CAM-001-AZ-M", "Camiseta básica algodão azul M", "61091000", "59.90", "7891234567895", "", "0", "UN",
-         "22.50", "10", "0.250", "0.220", "3", "25", "30", "CAM-001", "Azul / M", "1"),
+        ("CAM-001-AZ-M", "Camiseta básica algodão azul M", "61091000", Decimal("59.90"), "7891234567895", "", 0, "UN",
+         Decimal("22.50"), 10, Decimal("0.250"), Decimal("0.220"), Decimal("3.0"), Decimal("25.0"), Decimal("30.0"),
+         "CAM-001", "Azul / M", True),
     )
     return_url_name = "inventory:product_list"
 
@@ -82,7 +103,7 @@ class CatalogImporter(Importer):
             data["parent"] = instance.parent_id
             for name in CATALOG_FIELDS:
                 if name in row.data and name not in ("variant_of", "active", "cost"):
-                    data[name] = _text(row.data[name])
+                    data[name] = _form_value(name, row.data[name])
             form = ProductForm(data=data, instance=instance)
             for field, errors in form.errors.items():
                 label = field if field != "__all__" else _("row")
@@ -95,7 +116,7 @@ class CatalogImporter(Importer):
             elif parent in variants_in_file or parent in existing_variants:
                 row.errors.append(_("variant_of: “%(sku)s” is itself a variant") % {"sku": parent})
             try:
-                active = _bool(row.data.get("active"), default=instance.active)
+                active = cell_bool(row.data.get("active"), default=instance.active)
             except forms.ValidationError as exc:
                 row.errors.append(f"active: {exc.messages[0]}")
                 active = None
@@ -134,8 +155,9 @@ class CountImporter(Importer):
     kind = "inventory.count"
     label = gettext_lazy("Import cycle count")
     permission = "inventory.adjust_stock"
-    columns = ("sku", "warehouse", "counted")
-    example = (("CAM-001-AZ-M", "principal", "12"),)
+    columns = (Column("sku", gettext_lazy("SKU")), Column("warehouse", gettext_lazy("Warehouse")),
+               Column("counted", gettext_lazy("Counted"), kind="number"))
+    example = (("CAM-001-AZ-M", "principal", 12),)
     return_url_name = "inventory:movement_list"
 
     def clean_rows(self, rows):

@@ -2,17 +2,35 @@
 external id are one order. Orders already imported (same channel and external id, no API
 integration) are left as they are, so importing the same file twice creates nothing new."""
 
+from decimal import Decimal
+
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.imports import Importer, RowError
 from backoffice.imports import cell_text as _text
+from backoffice.tables import Column
 
 from . import services
 from .forms import IntakeForm, IntakeItemForm
 
-ORDER_COLUMNS = ("channel", "external_id", "document", "name", "cep", "street", "number", "district", "city_ibge")
-ITEM_COLUMNS = ("sku", "quantity", "unit_price")
+ORDER_COLUMNS = (
+    Column("channel", gettext_lazy("Channel")),
+    Column("external_id", capfirst(gettext_lazy("external id"))),
+    Column("document", gettext_lazy("CPF/CNPJ")),
+    Column("name", gettext_lazy("Name")),
+    Column("cep", gettext_lazy("CEP")),
+    Column("street", capfirst(gettext_lazy("street"))),
+    Column("number", capfirst(gettext_lazy("number"))),
+    Column("district", capfirst(gettext_lazy("district"))),
+    Column("city_ibge", capfirst(gettext_lazy("IBGE city code"))),
+)
+ITEM_COLUMNS = (
+    Column("sku", gettext_lazy("SKU")),
+    Column("quantity", gettext_lazy("Quantity"), kind="number"),
+    Column("unit_price", gettext_lazy("Unit price"), kind="money"),
+)
 
 
 class OrderImporter(Importer):
@@ -20,10 +38,19 @@ class OrderImporter(Importer):
     label = gettext_lazy("Import orders")
     permission = "orders.add_order"
     columns = ORDER_COLUMNS + ITEM_COLUMNS
-    optional_columns = ("email", "phone", "state_registration", "complement", "shipping", "notes", "discount")
+    optional_columns = (
+        Column("email", gettext_lazy("E-mail")),
+        Column("phone", gettext_lazy("Phone")),
+        Column("state_registration", capfirst(gettext_lazy("state registration (IE)"))),
+        Column("complement", capfirst(gettext_lazy("complement"))),
+        Column("shipping", gettext_lazy("Shipping"), kind="money"),
+        Column("notes", capfirst(gettext_lazy("notes"))),
+        Column("discount", gettext_lazy("Discount"), kind="money"),
+    )
     example = (
         ("web", "LOJA-1001", "390.533.447-05", "Maria da Silva", "01310-100", "Avenida Paulista", "1000", "Bela Vista",
-         "3550308", "CAM-001-AZ-M", "2", "59.90", "maria@example.com", "", "", "", "15.00", "", "0"),
+         "3550308", "CAM-001-AZ-M", 2, Decimal("59.90"), "maria@example.com", "", "", "", Decimal("15.00"), "",
+         Decimal("0.00")),
     )
     return_url_name = "orders:order_list"
 

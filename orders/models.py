@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.audit import audit_actions
 from backoffice.fields import MoneyField
 from backoffice.money import ZERO, format_money
+from backoffice.text import format_cep
 from backoffice.timeline import StateMachine, render, timeline_events
 
 from .validators import INVALID_DOCUMENT
@@ -91,7 +92,7 @@ class Address(models.Model):
         ordering = ["-is_default", "pk"]
 
     def __str__(self):
-        return f"{self.street}, {self.number} – {self.district}, {self.city} – {self.cep[:5]}-{self.cep[5:]}"
+        return f"{self.street}, {self.number} – {self.district}, {self.city} – {format_cep(self.cep)}"
 
 
 class Channel(models.TextChoices):

@@ -30,6 +30,7 @@ from backoffice.text import format_document, format_phone
 from inventory.selectors import availability
 
 from . import selectors, services
+from .exports import order_export_sheets
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
 from .models import Customer, Order, Tag
@@ -265,7 +266,8 @@ def order_list(request):
     columns = ORDER_COLUMNS
     if filterset.is_valid() and filterset.form.cleaned_data.get("queue"):
         columns = [*ORDER_COLUMNS, QUEUE_REASONS]
-    table = Table(request, filterset.qs, columns, default_sort="-placed_at", export_columns=columns[1:])
+    table = Table(request, filterset.qs, columns, default_sort="-placed_at",
+                  export_sheets=order_export_sheets(request.user))
     return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset,
                           tags=Tag.objects.all())
 

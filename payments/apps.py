@@ -10,8 +10,10 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from backoffice.jobs import PeriodicJob, register_periodic_job
         from backoffice.navigation import NavItem, register_nav
+        from orders.exports import register_order_export_part
         from orders.panels import OrderPanel, register_order_panel
 
+        from .exports import ORDER_EXPORT_PART
         from .sandbox.views import order_panel as sandbox_panel
         from .views import order_manual_payment_panel
 
@@ -33,6 +35,7 @@ class PaymentsConfig(AppConfig):
                                         order_manual_payment_panel))
         register_order_panel(OrderPanel("payments/partials/order_sandbox.html", "orders.register_payment",
                                         sandbox_panel))
+        register_order_export_part(ORDER_EXPORT_PART)
         register_periodic_job(PeriodicJob(
             name="payments.process_waiting_webhooks",
             task="payments.tasks.process_waiting_webhooks",

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.dates import PERIODS, month_after, month_before, period_bounds
-from backoffice.exports import FORMATS, export_response
+from backoffice.exports import FORMATS, Sheet, export_response
 from backoffice.http import client_ip, flash_form_errors, read_body, redirect_back
 from backoffice.integrations.errors import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
 from backoffice.money import format_money
@@ -322,10 +322,13 @@ def releases(request):
                                                                  "error": exc}
         rows, totals = selectors.releases_matched(account, rows)
         if request.GET.get("export") in FORMATS:
-            return export_response(
+            name = f"releases-{account.provider}-{start}-{end}"
+            return export_response(Sheet(
+                title=name,
                 header=[_("Date"), _("Kind"), _("Provider id"), _("Reference"), _("Order"), _("Gross"), _("Fee"),
                         _("Net")],
                 rows=([r.date, r.kind, r.provider_payment_id, r.external_reference,
                        p.order.number if p and p.order_id else "", r.gross, r.fee, r.net] for r, p in rows),
-                fmt=request.GET["export"], filename=f"releases-{account.provider}-{start}-{end}")
+                kinds=["datetime", "text", "text", "text", "number", "money", "money", "money"]),
+                fmt=request.GET["export"], filename=name)
     return render(request, "payments/releases.html", {"form": form, "rows": rows, "error": error, "totals": totals})

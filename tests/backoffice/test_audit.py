@@ -134,7 +134,7 @@ def test_the_audit_list_exports_the_filtered_rows_as_csv_and_xlsx(client_as, rol
     response = client.get("/audit/", {"action": "job.run_now", "export": "csv"})
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["Quando", "Usuário", "Ação"]
     assert len(rows) == 1 + 13  # every matching row, not one page
     assert {row[2] for row in rows[1:]} == {"Tarefa executada manualmente"}

@@ -90,10 +90,10 @@ def test_the_catalog_round_trips_through_its_own_export(client_as, stocked):
 
 
 @pytest.mark.parametrize("content,message", [
-    ("sku;nome;preco\nX;Y;1\n", "colunas faltando: name, ncm, price"),
+    ("sku;nome;valor\nX;Y;1\n", "colunas faltando: NCM, Preço; colunas desconhecidas: valor"),
     ("\n\n", "O arquivo está vazio"),
     ("sku,name,ncm,price\n", "cabeçalho, mas nenhuma linha"),
-    ("sku,name,ncm,price,price\nX,Y,61091000,1,1\n", "colunas repetidas: price"),
+    ("sku,name,ncm,price,Preço\nX,Y,61091000,1,1\n", "colunas repetidas: Preço"),
 ])
 def test_a_file_with_wrong_columns_is_refused_as_a_whole(client_as, content, message):
     record = upload(client_as("staff"), "inventory.catalog", csv_file(content))
@@ -186,9 +186,10 @@ def test_the_report_page_polls_while_the_file_waits(client_as):
     assert "2 linhas importadas" in partial
 
 
-def test_the_template_lists_the_columns(client_as):
+def test_the_template_lists_the_columns_in_the_readers_language(client_as):
     response = client_as("staff").get("/imports/template/inventory.count.csv")
-    assert b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0] == "sku,warehouse,counted"
+    assert b"".join(response.streaming_content).decode("utf-8-sig").splitlines() == [
+        "SKU;Depósito;Contado", "CAM-001-AZ-M;principal;12"]
 
 
 def test_variants_may_come_before_their_parent_in_the_file(client_as):

@@ -4,7 +4,7 @@ import io
 import pytest
 
 from backoffice.models import AuditEvent
-from inventory.importers import CATALOG_FIELDS
+from inventory.importers import CATALOG_COLUMNS
 from inventory.models import Product
 from tests.factories import ProductFactory
 from tests.lists import queries_per_page_size
@@ -86,8 +86,9 @@ def test_the_list_runs_the_same_number_of_queries_whatever_the_page_size(client_
 def test_the_catalog_exports_in_the_import_format(client_as, stocked):
     stocked(3, sku="ABC-1", gtin="7891000315507")
     response = client_as("staff").get("/inventory/products/", {"export": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert tuple(rows[0]) == CATALOG_FIELDS
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [str(column.label) for column in CATALOG_COLUMNS]
+    assert rows[0][:4] == ["SKU", "Nome", "NCM", "Preço"]
     assert rows[1][0] == "ABC-1" and rows[1][4] == "7891000315507"
 
 

@@ -111,7 +111,7 @@ def test_finance_sees_the_releases_beside_our_payments_and_exports_them(client_a
     assert "R$\xa056,16" in page  # the net released
     export = client.get("/payments/releases/", {**query, "export": "csv"})
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[1].split(",")[2:] == ["20359978", str(order.number), str(order.number), "58.80", "2.64", "56.16"]
+    assert lines[1].split(";")[2:] == ["20359978", str(order.number), str(order.number), "58,80", "2,64", "56,16"]
 
 
 def test_the_period_is_checked_and_providers_without_a_statement_are_not_offered(client_as, mp_account):

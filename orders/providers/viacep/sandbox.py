@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backoffice.integrations.sandbox import SandboxAPI
 from backoffice.models import SandboxDocument
+from backoffice.text import format_cep
 
 from ...models import Address
 
@@ -44,7 +45,7 @@ def document_of(address: Address) -> dict:
     city = cities.get(address.city_id, {})
     state, region = states.get(address.city_id[:2], ("", ""))
     return {
-        "cep": f"{address.cep[:5]}-{address.cep[5:]}", "logradouro": address.street, "complemento": "",
+        "cep": format_cep(address.cep), "logradouro": address.street, "complemento": "",
         "unidade": "", "bairro": address.district, "localidade": address.city.name, "uf": address.city.uf,
         "estado": state, "regiao": region, "ibge": address.city_id, "gia": "", "ddd": city.get("ddd", ""),
         "siafi": city.get("siafi_id", ""),
