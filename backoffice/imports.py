@@ -115,6 +115,18 @@ def cell_decimal(value):
     return parse_amount(cell_text(value))
 
 
+def form_value(value, *, number: bool):
+    """A cell as a form takes it: a `number` cell as a Decimal when it reads as one, whatever
+    the language the file was written in (else as typed, for the form to explain), any other
+    as text."""
+    if number:
+        try:
+            return cell_decimal(value)
+        except ValueError:
+            pass
+    return cell_text(value)
+
+
 YES = ("1", "true", "sim", "s", "yes", "y", "ativo")
 NO = ("0", "false", "não", "nao", "n", "no", "inativo")
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.forms import AmountField
-from backoffice.imports import Importer, RowError, cell_bool, cell_decimal
+from backoffice.imports import Importer, RowError, cell_bool, form_value
 from backoffice.imports import cell_text as _text
 from backoffice.tables import Column
 
@@ -58,17 +58,6 @@ def _duplicates(rows, key):
             seen[value] = row.number
 
 
-def _form_value(name, value):
-    """A cell as the product form takes it: a number as a Decimal when it reads as one (else as
-    typed, for the form to explain), the rest as text."""
-    if name in DECIMAL_FIELDS:
-        try:
-            return cell_decimal(value)
-        except ValueError:
-            pass
-    return _text(value)
-
-
 class CatalogImporter(Importer):
     """Creates or updates products by SKU (all fields in the file; missing optional ones keep
     their value on update and take the default on create)."""
@@ -103,7 +92,7 @@ class CatalogImporter(Importer):
             data["parent"] = instance.parent_id
             for name in CATALOG_FIELDS:
                 if name in row.data and name not in ("variant_of", "active", "cost"):
-                    data[name] = _form_value(name, row.data[name])
+                    data[name] = form_value(row.data[name], number=name in DECIMAL_FIELDS)
             form = ProductForm(data=data, instance=instance)
             for field, errors in form.errors.items():
                 label = field if field != "__all__" else _("row")

@@ -8,8 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.imports import Importer, RowError
-from backoffice.imports import cell_text as _text
+from backoffice.imports import Importer, RowError, form_value
 from backoffice.tables import Column
 
 from . import services
@@ -31,6 +30,7 @@ ITEM_COLUMNS = (
     Column("quantity", gettext_lazy("Quantity"), kind="number"),
     Column("unit_price", gettext_lazy("Unit price"), kind="money"),
 )
+
 
 
 class OrderImporter(Importer):
@@ -57,7 +57,9 @@ class OrderImporter(Importer):
     def clean_rows(self, rows):
         groups = {}
         for row in rows:
-            data = {key: _text(value) for key, value in row.data.items()}
+            # Amounts as a Brazilian spreadsheet writes them ("R$ 1.234,56") reach the forms, which
+            # read the orders API's plain amounts, as Decimals.
+            data = {key: form_value(value, number=key in MONEY_FIELDS) for key, value in row.data.items()}
             order_form = IntakeForm({k: v for k, v in data.items() if k in IntakeForm.base_fields})
             item_form = IntakeItemForm({k: v for k, v in data.items() if k in IntakeItemForm.base_fields})
             for form in (order_form, item_form):
@@ -91,3 +93,7 @@ class OrderImporter(Importer):
                 services.order_receive(data=row.cleaned["order"], items=row.cleaned["items"], user=user, batch=True)
             except services.OrderError as exc:
                 raise RowError(str(exc)) from exc
+
+
+MONEY_FIELDS = {column.key for column in (*OrderImporter.columns, *OrderImporter.optional_columns)
+                if column.kind == "money"}

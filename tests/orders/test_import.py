@@ -68,3 +68,13 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_each_one(client_as):
     assert "CAM-1 já está neste pedido" in rows[5]
     assert "diferem da linha 2" in rows[6]
     assert not Order.objects.exists() and not Customer.objects.exists()
+
+
+def test_amounts_as_a_brazilian_excel_writes_them_are_read(client_as):
+    text = ("canal;id externo;CPF/CNPJ;nome;CEP;logradouro;número;bairro;Código IBGE do município;SKU;quantidade;"
+            "preço unitário;frete\n"
+            "web;B-1;390.533.447-05;Maria;01310-100;Av Paulista;1000;Bela Vista;3550308;CAM-1;1;R$ 1.234,56;12,5\n")
+    record = upload(client_as("staff"), text)
+    assert record.status == "done", record.report
+    order = Order.objects.get(external_id="B-1")
+    assert (order.items.get().unit_price, order.shipping_total) == (Decimal("1234.56"), Decimal("12.50"))
