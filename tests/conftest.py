@@ -12,6 +12,7 @@ import pytest
 from celery.result import allow_join_result
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from backoffice.celery import app as celery_app
 from orders.models import Address, City, Customer
@@ -49,6 +50,15 @@ def role_user(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _store_language():
+    """Each test starts in the store's language (pt-BR), whatever the one before it left active
+    in this thread: a request activates its reader's language and nothing switches it back."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
