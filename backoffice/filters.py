@@ -3,11 +3,11 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 from .params import BoundedDateField, validate_date_in_range
+from .search import text_search
 
 
 class BoundedDateRangeField(django_filters.fields.DateRangeField):
@@ -60,7 +60,4 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["q", "action", "actor", "created_at"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(action__icontains=value) | Q(object_repr__icontains=value) | Q(note__icontains=value)
-            | Q(actor__username__icontains=value)
-        )
+        return queryset.filter(text_search(value, "action", "object_repr", "note", "actor__username"))

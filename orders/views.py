@@ -18,6 +18,7 @@ from backoffice.http import flash_form_errors, redirect_back
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
+from backoffice.search import text_search
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
 
@@ -145,7 +146,7 @@ def address_fields(request):
     # Only the UF and city fields are shown: no errors for the fields not filled in yet.
     form.errors.clear()
     if city_q := query_text(request, "city_q"):
-        form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
+        form.fields["city"].queryset = form.fields["city"].queryset.filter(text_search(city_q, "name"))
     return render(request, "orders/partials/address_city.html", {"address_form": form})
 
 
