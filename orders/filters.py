@@ -81,7 +81,7 @@ class OrderFilter(django_filters.FilterSet):
         # Written out, the conditions are read from the orders' own indexes at once.
         customer_ids = _written_out(Customer.objects.filter(customers).order_by().values_list("pk", flat=True),
                                     CUSTOMER_MATCHES)
-        return queryset.filter(match | Q(customer__in=customer_ids) | Q(pk__in=sku_orders))
+        return queryset.filter(match | Q(customer__pk__any=customer_ids) | Q(pk__any=sku_orders))
 
     def by_uf(self, queryset, name, value):
         return queryset.filter(ship_uf=value.upper())

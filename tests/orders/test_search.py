@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Product
+from orders import filters
 from orders.models import Customer, Order, OrderItem
 from tests.factories import ProductFactory
 from tests.lists import queries_per_page_size
@@ -100,6 +101,17 @@ def test_a_short_sku_is_matched_whole(client_as):
     _order(7002, customer, ["X10"])
     assert found(client, "x1") == {7001}
     assert found(client, "X10") == {7002}
+
+
+def test_matches_too_many_to_write_out_are_asked_for_in_a_subquery_with_the_same_answer(orders, monkeypatch):
+    client, by_name, by_sku = orders
+    typed = ["cam-azul", "BONE-1", "CAM", "joao.pereira", "00000000", "5001"]
+    written_out = [found(client, text) for text in typed]
+    monkeypatch.setattr(filters, "SKU_ITEMS", 1)
+    monkeypatch.setattr(filters, "CUSTOMER_MATCHES", 1)
+    assert [found(client, text) for text in typed] == written_out
+    assert written_out[1] == by_sku["BONE-1"] | by_sku["BONE-10"]
+    assert len(written_out[4]) == sum(len(baskets) for _, _, baskets in CUSTOMERS)  # every CPF starts so
 
 
 @pytest.fixture
