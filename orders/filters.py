@@ -31,7 +31,9 @@ class CustomerFilter(django_filters.FilterSet):
 # instead of writing their ids into the query.
 CUSTOMER_MATCHES = 1000
 SKU_ITEMS = 10_000
-# Shorter than this, a CPF/CNPJ or a SKU is matched whole rather than by its beginning.
+# Shorter than this, a CPF/CNPJ or a SKU is matched whole rather than by its beginning, and a
+# name not at all: a trigram index finds nothing in one or two letters, and every customer's name
+# would be folded and compared.
 PREFIX_FROM = 3
 PAYMENT_STATES = [("unpaid", _("unpaid")), ("partial", _("partly paid")), ("paid", _("paid in full"))]
 
@@ -54,9 +56,10 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["q", "status", "channel", "placed_at", "ship_uf", "payment", "queue"]
 
     def search(self, queryset, name, value):
-        """What staff type: a customer's name (any part, accents and case ignored) or e-mail
-        (its beginning), a SKU (the orders containing it), or, what has digits, the order's
-        number, the marketplace's order id, the customer's CPF/CNPJ (its beginning). Each is
+        """What staff type: a customer's name (any part of three letters or more, accents and
+        case ignored) or e-mail (its beginning), a SKU (the orders containing it), or, what has
+        digits, the order's number, the marketplace's order id, the customer's CPF/CNPJ (its
+        beginning). Each is
         matched through its own index (names through a trigram index on PostgreSQL), so a
         search of a million orders stays fast."""
         value = value.strip().lstrip("#")
@@ -70,7 +73,7 @@ class OrderFilter(django_filters.FilterSet):
             document = "".join(ch for ch in value if ch.isalnum()).upper()
             if len(document) >= PREFIX_FROM:
                 customers |= Q(document__startswith=document)
-        else:
+        elif len(value) >= PREFIX_FROM:
             customers |= text_search(value, "name")
         sku = Q(sku__istartswith=value) if len(value) >= PREFIX_FROM else Q(sku__iexact=value)
         items = OrderItem.objects.filter(product__in=Product.objects.filter(sku)).order_by()

@@ -73,6 +73,8 @@ def test_any_part_of_a_name_is_found_and_nothing_else(orders):
     assert found(client, "joão p") == by_name["João Pereira"]
     assert found(client, "Joaquina") == found(client, "Joãozinho") == set()
     assert found(client, "jo_o") == found(client, "jo%o") == set()  # typed, not wildcards
+    assert found(client, "oã") == set()  # a name is found by three letters or more
+    assert found(client, "oão") == found(client, "joao")
 
 
 def test_an_e_mail_finds_its_customer_orders_whole_or_by_its_beginning(orders):
