@@ -10,7 +10,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import receivers, tasks
+        from . import receivers, search, tasks
         from .celery import app as celery_app
         from .integrations.credentials import credentials_keys_check
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
@@ -46,3 +46,4 @@ class BackofficeConfig(AppConfig):
         celery_app.autodiscover_tasks(force=True)
         post_migrate.connect(periodic_jobs_install, sender=self)
         receivers.connect()
+        search.connect()

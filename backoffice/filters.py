@@ -10,6 +10,7 @@ from .audit import action_choices
 from .forms import AmountField, DateField, DateInput, DecimalInput
 from .models import AuditEvent
 from .money import DECIMAL_PLACES
+from .search import folded, text_search
 
 
 class DateRangeWidget(django_filters.widgets.DateRangeWidget):
@@ -99,8 +100,6 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         # An action is found by its label in the reader's language, or by its code.
-        labelled = [code for code, label in action_choices() if value.casefold() in label.casefold()]
-        return queryset.filter(
-            Q(action__icontains=value) | Q(action__in=labelled) | Q(object_repr__icontains=value)
-            | Q(note__icontains=value) | Q(actor__username__icontains=value)
-        )
+        labelled = [code for code, label in action_choices() if folded(value) in folded(str(label))]
+        return queryset.filter(text_search(value, "action", "object_repr", "note", "actor__username")
+                               | Q(action__in=labelled))

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import period_filter, yes_no_filter
+from backoffice.search import text_search
 
 from .models import Movement, Product, ReorderAlert, Warehouse
 
@@ -22,7 +23,7 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["q", "active", "low", "warehouse"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(sku__icontains=value) | Q(name__icontains=value) | Q(gtin=value) | Q(ncm=value))
+        return queryset.filter(text_search(value, "sku", "name") | Q(gtin=value) | Q(ncm=value))
 
     def in_warehouse(self, queryset, name, value):
         # The totals themselves are narrowed by the view (selectors.products(warehouse=...)).
@@ -41,10 +42,7 @@ class MovementFilter(django_filters.FilterSet):
         fields = ["q", "kind", "warehouse", "created_at"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(product__sku__icontains=value) | Q(product__name__icontains=value) | Q(reference__icontains=value)
-            | Q(supplier__icontains=value) | Q(reason__icontains=value)
-        )
+        return queryset.filter(text_search(value, "product__sku", "product__name", "reference", "supplier", "reason"))
 
 
 class ReorderAlertFilter(django_filters.FilterSet):
@@ -56,4 +54,4 @@ class ReorderAlertFilter(django_filters.FilterSet):
         fields = ["q", "day"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(product__sku__icontains=value) | Q(product__name__icontains=value))
+        return queryset.filter(text_search(value, "product__sku", "product__name"))

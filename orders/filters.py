@@ -6,8 +6,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import period_filter, yes_no_filter
+from backoffice.search import text_search
+from inventory.models import Product
 
-from .models import Channel, Customer, Order, Status, SurveyAnswer
+from .models import Channel, Customer, Order, OrderItem, Status, SurveyAnswer
 from .selectors import customer_match
 
 
@@ -24,9 +26,15 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(customer_match(value))
 
 
-# Customers whose CPF/CNPJ starts with what was typed, beyond which the search asks the
-# database for them in a subquery instead.
-DOCUMENT_MATCHES = 1000
+# The customers matched by what was typed (name, e-mail, CPF/CNPJ) and the item rows of the
+# products matched by SKU, beyond which the search asks the database for them in a subquery
+# instead of writing their ids into the query.
+CUSTOMER_MATCHES = 1000
+SKU_ITEMS = 10_000
+# Shorter than this, a CPF/CNPJ or a SKU is matched whole rather than by its beginning, and a
+# name not at all: a trigram index finds nothing in one or two letters, and every customer's name
+# would be folded and compared.
+PREFIX_FROM = 3
 PAYMENT_STATES = [("unpaid", _("unpaid")), ("partial", _("partly paid")), ("paid", _("paid in full"))]
 
 
@@ -48,22 +56,35 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["q", "status", "channel", "placed_at", "ship_uf", "payment", "queue"]
 
     def search(self, queryset, name, value):
-        """A customer's name, or what has digits: the order's number, the marketplace's order
-        id, the customer's CPF/CNPJ (its first digits). Each is matched through its own index
-        (names through a trigram index on PostgreSQL), so a search of a million orders stays fast."""
+        """What staff type: a customer's name (any part of three letters or more, accents and
+        case ignored) or e-mail (its beginning), a SKU (the orders containing it), or, what has
+        digits, the order's number, the marketplace's order id, the customer's CPF/CNPJ (its
+        beginning). Each is
+        matched through its own index (names through a trigram index on PostgreSQL), so a
+        search of a million orders stays fast."""
         value = value.strip().lstrip("#")
-        if not any(ch.isdigit() for ch in value):
-            return queryset.filter(customer__in=Customer.objects.filter(name__icontains=value))
-        match = Q(external_id=value)
-        if value.isdigit() and int(value) < 2**31:
-            match |= Q(number=int(value))
-        document = "".join(ch for ch in value if ch.isalnum()).upper()
-        if len(document) >= 3:
-            customers = Customer.objects.filter(document__startswith=document)
-            # Their ids written out, the three conditions are read from three indexes at once.
-            ids = list(customers.order_by().values_list("pk", flat=True)[:DOCUMENT_MATCHES + 1])
-            match |= Q(customer__in=customers if len(ids) > DOCUMENT_MATCHES else ids)
-        return queryset.filter(match)
+        if "@" in value:
+            return queryset.filter(customer__in=Customer.objects.filter(email__istartswith=value))
+        customers, match = Q(email__istartswith=value), Q()
+        if any(ch.isdigit() for ch in value):
+            match = Q(external_id=value)
+            if value.isdigit() and int(value) < 2**31:
+                match |= Q(number=int(value))
+            document = "".join(ch for ch in value if ch.isalnum()).upper()
+            if len(document) >= PREFIX_FROM:
+                customers |= Q(document__startswith=document)
+        elif len(value) >= PREFIX_FROM:
+            customers |= text_search(value, "name")
+        sku = Q(sku__istartswith=value) if len(value) >= PREFIX_FROM else Q(sku__iexact=value)
+        items = OrderItem.objects.filter(product__in=Product.objects.filter(sku)).order_by()
+        sku_orders = _written_out(items.values_list("order_id", flat=True), SKU_ITEMS)
+        if not match and sku_orders == []:
+            # The customers alone: a semi-join the planner runs from whichever side is rarer.
+            return queryset.filter(customer__in=Customer.objects.filter(customers))
+        # Written out, the conditions are read from the orders' own indexes at once.
+        customer_ids = _written_out(Customer.objects.filter(customers).order_by().values_list("pk", flat=True),
+                                    CUSTOMER_MATCHES)
+        return queryset.filter(match | Q(customer__pk__any=customer_ids) | Q(pk__any=sku_orders))
 
     def by_uf(self, queryset, name, value):
         return queryset.filter(ship_uf=value.upper())
@@ -77,6 +98,13 @@ class OrderFilter(django_filters.FilterSet):
 
     def in_queue(self, queryset, name, value):
         return queryset.filter(status=Status.PAID).exclude(validation_failures=[]) if value else queryset
+
+
+def _written_out(query, limit):
+    """The distinct values of `query` (a values_list) when it has at most `limit` rows, else
+    `query` itself."""
+    values = list(query[:limit + 1])
+    return query if len(values) > limit else sorted(set(values))
 
 
 class SurveyAnswerFilter(django_filters.FilterSet):

@@ -344,8 +344,10 @@ timeline_events({
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items")
+    # Indexed with the order (below): the search by SKU reads the orders containing a product
+    # from that index alone.
     product = models.ForeignKey("inventory.Product", verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="+")
+                                related_name="+", db_index=False)
     sku = models.CharField(_("SKU"), max_length=60)
     name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(100_000)])
@@ -357,6 +359,7 @@ class OrderItem(models.Model):
         verbose_name = _("order item")
         verbose_name_plural = _("order items")
         ordering = ["pk"]
+        indexes = [models.Index(fields=["product", "order"], name="orderitem_product_order")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0, discount__gte=0, total__gte=0),

@@ -3,6 +3,8 @@
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
+from backoffice.search import text_search
+
 from .models import Channel, City, Customer, Order, SurveyAnswer
 
 
@@ -29,10 +31,10 @@ def document_holder(document: str, *, customer_pk: int | None = None) -> Custome
 
 
 def customer_match(text: str) -> Q:
-    """Customers whose name or e-mail contains `text`, or whose CPF/CNPJ starts with it
-    (typed with or without punctuation)."""
+    """Customers whose name or e-mail contains `text` (accents and case ignored), or whose
+    CPF/CNPJ starts with it (typed with or without punctuation)."""
     text = text.strip()
-    match = Q(name__icontains=text) | Q(email__icontains=text)
+    match = text_search(text, "name", "email")
     document = "".join(ch for ch in text if ch.isalnum()).upper()
     if document:
         match |= Q(document__startswith=document)

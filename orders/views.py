@@ -24,6 +24,7 @@ from backoffice.integrations.sandbox import encoded
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
+from backoffice.search import text_search
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
 from backoffice.text import format_document, format_phone
@@ -201,7 +202,7 @@ def address_fields(request):
     # Only the fields filled here are shown: no errors for those not filled in yet.
     form.errors.clear()
     if city_q := query_text(request, "city_q"):
-        form.fields["city"].queryset = form.fields["city"].queryset.filter(name__icontains=city_q)
+        form.fields["city"].queryset = form.fields["city"].queryset.filter(text_search(city_q, "name"))
     if place:
         return render(request, "orders/partials/address_place.html", {"address_form": form})
     # Nothing found: only the UF and city change, so what was typed meanwhile in the street stays.

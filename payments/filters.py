@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.filters import amount_filter, day_filter, period_filter
+from backoffice.search import text_search
 
 from . import providers
 from .models import CashEntry, Payment, Receivable, WebhookEvent
@@ -24,7 +25,7 @@ class PaymentFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip().lstrip("#")
-        match = (Q(payer_name__icontains=value) | Q(payer_email__icontains=value) | Q(provider_payment_id=value)
+        match = (text_search(value, "payer_name", "payer_email") | Q(provider_payment_id=value)
                  | Q(external_reference=value))
         if value.isdigit():
             match |= Q(order__number=int(value)) | Q(payer_document__startswith=value)

@@ -79,3 +79,11 @@ def test_the_jobs_list_runs_the_same_queries_for_25_rows_as_for_100(client_as, m
     counts, shown = queries_per_page_size(client_as("admin"), "/jobs/")
     assert shown == [25, 100]
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("url, typed", [("/inventory/products/", "prodúto"), ("/inventory/ledger/", "PRODUTO"),
+                                        ("/inventory/low-stock/alerts/", "produto"), ("/orders/customers/", "clíente")])
+def test_a_searched_list_runs_the_same_queries_for_25_rows_as_for_100(client_as, many_rows, url, typed):
+    counts, shown = queries_per_page_size(client_as("admin"), url, {"q": typed})
+    assert shown == [25, 100]
+    assert counts[0] == counts[1]
