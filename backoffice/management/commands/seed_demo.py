@@ -12,7 +12,7 @@ from backoffice.roles import ROLES
 
 # Enough for every screen (each pipeline state, three months of NPS and cash flow), seeded in
 # about 15 s on two cores: `make run` answers within a minute of its start.
-ORDERS = 800
+ORDERS = 600
 
 
 class Command(BaseCommand):
