@@ -46,7 +46,9 @@ RULES = [
 # Who takes the money of an order placed on the store's own channels.
 PROVIDER_WEIGHTS = {"mercadopago": 50, "pagbank": 35, "paypal": 15}
 OWN_CHANNELS = [Channel.WEB, Channel.PHONE, Channel.MANUAL]
-# The store's monthly costs: (category, description, low, high).
+# The monthly costs of a store of STORE_ORDERS orders in three months: (category, description,
+# low, high); a demo of more or fewer orders has its costs in proportion.
+STORE_ORDERS = 2000
 MONTHLY = [
     (CashEntry.Category.SUPPLIERS, "Compra de mercadorias – fornecedor", 9000, 16000),
     (CashEntry.Category.FREIGHT, "Fatura Correios (contrato)", 1800, 3200),
@@ -82,8 +84,9 @@ def _paid_orders():
 
 
 class _Finance:
-    def __init__(self, rnd, accounts, user, log):
+    def __init__(self, rnd, accounts, user, log, *, orders):
         self.rnd, self.accounts, self.user, self.log = rnd, accounts, user, log
+        self.scale = Decimal(max(orders, 1)) / STORE_ORDERS
         self.sandboxes = {code: sandbox(code) for code in PROVIDER_WEIGHTS}
         self.counts = Tally()
 
@@ -121,7 +124,7 @@ class _Finance:
         for start in _months(today, 2):
             for category, description, low, high in MONTHLY:
                 day = start + timedelta(days=rnd.randint(4, 20))
-                amount = Decimal(rnd.randint(low * 100, high * 100)) / 100
+                amount = cents(Decimal(rnd.randint(low * 100, high * 100)) / 100 * self.scale)
                 if day <= today:
                     entered = min(_local(day, rnd.uniform(9, 18)), now)
                     yield self._expense(entered, date=day, category=category, description=description,
@@ -149,7 +152,7 @@ class _Finance:
 
 
 @demo_seeder(order=30)
-def seed_payments(*, faker, log, **kwargs):
+def seed_payments(*, faker, orders, log, **kwargs):
     if ProviderAccount.objects.exists():
         log("provider accounts already there: no payments seeded")
         return
@@ -164,7 +167,8 @@ def seed_payments(*, faker, log, **kwargs):
                            days_to_first=first, days_between=between)
             for code, method, percent, fixed, first, between in RULES])
     log(f"{len(accounts)} provider accounts in sandbox mode, {len(RULES)} fee and settlement rules")
-    finance = _Finance(rnd, accounts, get_user_model().objects.filter(username="finance").first(), log)
+    finance = _Finance(rnd, accounts, get_user_model().objects.filter(username="finance").first(), log,
+                       orders=orders)
     first = timezone.localdate(paid[0][1]) if paid else timezone.localdate(now)
     run_history([*(finance.payment(order, at) for order, at in paid), finance.settlements(first, now),
                  *finance.expenses(now)])
