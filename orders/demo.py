@@ -4,6 +4,9 @@ channel, moved through the pipeline only by the order services, so the stock the
 ship and release stays in the inventory's books: most old orders delivered or closed, the
 newest awaiting payment or ready to ship, some cancelled, returned, held for lack of stock or
 waiting in the validation queue, and post-sale survey answers for part of the delivered ones.
+Each customer registers before their first order, and each step of each order (paid,
+invoiced, shipped, delivered, closed, answered) happens at its own moment, all orders' steps
+in time order (backoffice.demo.run_history); a delivery of the past queues no survey e-mail.
 
 Idempotent: when the database already has orders nothing is seeded.
 """
