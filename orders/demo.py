@@ -470,7 +470,7 @@ class _Orders:
     def _route(self, target, paid_first):
         """The steps after placing an order bound for `target`."""
         if target == Status.CANCELLED:
-            return ["pay", "release", "cancel"] if paid_first else ["expire"]
+            return ["pay", "cancel"] if paid_first else ["expire"]
         return ROUTES.get(target, [])
 
     def _schedule(self, placed_at, route):
@@ -610,7 +610,7 @@ class _Orders:
                                f"{rnd.choice(['AA', 'QB', 'OJ', 'NX'])}{rnd.randint(10**8, 10**9 - 1)}BR")
         if "deliver" in at:
             yield at["deliver"]
-            # Its survey was e-mailed then (or not): history queues nothing now.
+            # A delivery of the past: no survey e-mail goes out now.
             order = order_deliver(order=order, note="Entrega confirmada pela transportadora.", survey=False)
             yield from self._after_delivery(order, at)
         self._count(order)

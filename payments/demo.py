@@ -84,8 +84,8 @@ def _paid_orders():
 
 
 class _Finance:
-    def __init__(self, rnd, accounts, user, log, *, orders):
-        self.rnd, self.accounts, self.user, self.log = rnd, accounts, user, log
+    def __init__(self, rnd, accounts, user, *, orders):
+        self.rnd, self.accounts, self.user = rnd, accounts, user
         self.scale = Decimal(max(orders, 1)) / STORE_ORDERS
         self.sandboxes = {code: sandbox(code) for code in PROVIDER_WEIGHTS}
         self.counts = Tally()
@@ -167,8 +167,7 @@ def seed_payments(*, faker, orders, log, **kwargs):
                            days_to_first=first, days_between=between)
             for code, method, percent, fixed, first, between in RULES])
     log(f"{len(accounts)} provider accounts in sandbox mode, {len(RULES)} fee and settlement rules")
-    finance = _Finance(rnd, accounts, get_user_model().objects.filter(username="finance").first(), log,
-                       orders=orders)
+    finance = _Finance(rnd, accounts, get_user_model().objects.filter(username="finance").first(), orders=orders)
     first = timezone.localdate(paid[0][1]) if paid else timezone.localdate(now)
     run_history([*(finance.payment(order, at) for order, at in paid), finance.settlements(first, now),
                  *finance.expenses(now)])
