@@ -1,8 +1,9 @@
 """Demo data for inventory: a second warehouse, about 200 products of a Brazilian online store
 (clothing, shoes, kitchen and home, electronics accessories, toys, beauty, books) and a stock
-history written only through the services: receipts, transfers, safety stock, sales
-(reserve then consume or release), returns through quality control, write-offs and cycle
-counts. Some products end at or under their reorder point, a few with no stock at all.
+history written only through the services, in the months before the orders' (each step on
+its day): receipts, transfers, safety stock, sales (reserve then consume or release), returns
+through quality control, write-offs and cycle counts. Some products end at or under their
+reorder point, a few with no stock at all.
 
 Idempotent: when the catalog already has products nothing is seeded (the second warehouse is
 still made sure of).
@@ -11,13 +12,15 @@ still made sure of).
 import random
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from itertools import product as cartesian
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from stdnum import ean
 
-from backoffice.demo import demo_seeder
+from backoffice.demo import demo_seeder, run_history
 from backoffice.money import cents
 
 from .models import Movement, Origin, Product, State, StockLevel, Warehouse
@@ -304,6 +307,15 @@ class _Catalog:
         return parents, sellable
 
 
+# When the stock's history happened, in days before today: the store's first months, before
+# the orders' (orders.demo: the last 90 days), one step after the other.
+CATALOG_DAYS_AGO = 126
+WHEN = {
+    "receive": (125, 110), "transfer": (109, 105), "safety": (104, 104), "sell": (103, 96), "return": (95, 94),
+    "write_off": (93.5, 93.2), "count": (93, 92.5), "sell_down": (92, 91),
+}
+
+
 @demo_seeder(order=10)
 def seed_inventory(*, faker, orders, log, **kwargs):
     """The second warehouse, the catalog and its stock history (see the module docstring)."""
@@ -316,17 +328,24 @@ def seed_inventory(*, faker, orders, log, **kwargs):
 
     rnd = random.Random(faker.random.getrandbits(64))
     staff = get_user_model().objects.filter(username="staff").first()
+    run_history([_story(rnd=rnd, faker=faker, staff=staff, main=main, cd2=cd2, log=log)])
+
+
+def _story(*, rnd, faker, staff, main, cd2, log):
+    """The catalog registered, then its stock's history, each step on its day (backoffice.demo.run_history)."""
+    now = timezone.now()
+    yield now - timedelta(days=CATALOG_DAYS_AGO)
     parents, sellable = _Catalog(rnd, staff).create()
     log(f"{len(parents) + len(sellable)} products ({len(parents)} with variants)")
-    history = _History(rnd=rnd, faker=faker, user=staff, main=main, cd2=cd2, products=sellable)
-    history.run()
+    history = _History(rnd=rnd, faker=faker, user=staff, main=main, cd2=cd2, products=sellable, now=now)
+    yield from history.story()
     for line in history.summary():
         log(line)
 
 
 class _History:
-    def __init__(self, *, rnd, faker, user, main, cd2, products):
-        self.rnd, self.user, self.main, self.cd2 = rnd, user, main, cd2
+    def __init__(self, *, rnd, faker, user, main, cd2, products, now):
+        self.rnd, self.user, self.main, self.cd2, self.now = rnd, user, main, cd2, now
         self.suppliers = [faker.company() for _ in range(12)]
         self.untouched = rnd.sample(products, 3)  # launches not received yet: no stock at all
         self.products = [p for p in products if p not in self.untouched]
@@ -338,15 +357,11 @@ class _History:
              "write-offs", "adjustments", "sold down"], 0,
         )
 
-    def run(self):
-        self.receive()
-        self.transfer()
-        self.hold_safety_stock()
-        self.sell()
-        self.take_returns()
-        self.write_off_losses()
-        self.count_cycles()
-        self.sell_down()
+    def story(self):
+        """Every step, each preceded by the moment it happened."""
+        for phase in (self.receive, self.transfer, self.hold_safety_stock, self.sell, self.take_returns,
+                      self.write_off_losses, self.count_cycles, self.sell_down):
+            yield from phase()
 
     def summary(self):
         c = self.counts
@@ -359,7 +374,12 @@ class _History:
             f"{len(self.untouched)} never received",
         ]
 
-    # -- steps ----------------------------------------------------------------
+    def _moments(self, phase, count):
+        """`count` moments of the phase's days (WHEN), in order."""
+        first, last = WHEN[phase]
+        return sorted(self.now - timedelta(days=self.rnd.uniform(last, first)) for _ in range(count))
+
+    # -- steps (generators: each step is preceded by its moment) ----------------
 
     def _receive(self, product, warehouse, quantity):
         unit_cost = cents(product.cost * Decimal(self.rnd.uniform(0.92, 1.08)))
@@ -371,7 +391,8 @@ class _History:
 
     def receive(self):
         rnd = self.rnd
-        for product in self.products:
+        for product, moment in zip(self.products, self._moments("receive", len(self.products))):
+            yield moment
             self._receive(product, self.main, rnd.randint(15, 90))
             if rnd.random() < 0.6:
                 self._receive(product, self.cd2, rnd.randint(8, 50))
@@ -380,11 +401,14 @@ class _History:
 
     def transfer(self):
         rnd = self.rnd
+        moments = iter(self._moments("transfer", 30))
         for product in rnd.sample(self.products, 25):
+            yield next(moments)
             stock_transfer(product=product, source=self.main, destination=self.cd2, quantity=rnd.randint(3, 10),
                            user=self.user, reason="reposição do CD Cajamar")
             self.counts["transfers"] += 1
         for product in rnd.sample(self.products, 5):
+            yield next(moments)
             level = StockLevel.objects.filter(product=product, warehouse=self.cd2).first()
             if level is not None and level.available >= 4:
                 stock_transfer(product=product, source=self.cd2, destination=self.main, quantity=rnd.randint(1, 4),
@@ -392,7 +416,8 @@ class _History:
                 self.counts["transfers"] += 1
 
     def hold_safety_stock(self):
-        for product in self.rnd.sample(self.products, 8):
+        for product, moment in zip(self.rnd.sample(self.products, 8), self._moments("safety", 8)):
+            yield moment
             stock_change_state(product=product, warehouse=self.main, quantity=self.rnd.randint(2, 5),
                                from_state=State.SELLABLE, to_state=State.SAFETY, user=self.user,
                                reason="estoque de segurança")
@@ -405,7 +430,8 @@ class _History:
 
     def sell(self):
         rnd = self.rnd
-        for n in range(SALES_ORDERS):
+        for n, moment in enumerate(self._moments("sell", SALES_ORDERS)):
+            yield moment
             reference = self._next_reference()
             chosen = rnd.sample(self.products, rnd.choice([1, 1, 1, 2, 2, 3]))
             lines = [
@@ -431,7 +457,9 @@ class _History:
         """Returned units go to quality control, then most back to sellable, some to damaged;
         a few are still waiting for inspection."""
         rnd = self.rnd
+        moments = self._moments("return", 17)
         for i, reference in enumerate(rnd.sample(self.consumed, 16)):
+            yield moments[i]
             sale = (
                 Movement.objects.filter(reference=reference, kind=Movement.Kind.SALE)
                 .select_related("product", "warehouse").order_by("pk").first()
@@ -444,18 +472,22 @@ class _History:
             self.counts["returns"] += 1
             if i < 3:
                 continue  # still in quality control
+            yield moments[i] + (moments[i + 1] - moments[i]) / 2  # inspected before the next one comes back
             to_state = State.DAMAGED if rnd.random() < 0.3 else State.SELLABLE
             stock_change_state(product=product, warehouse=warehouse, quantity=quantity,
                                from_state=State.QUALITY_CONTROL, to_state=to_state, user=self.user,
                                reason="inspeção da devolução", reference=reference)
 
     def write_off_losses(self):
+        moments = iter(self._moments("write_off", 20))
+        yield next(moments)
         damaged = list(StockLevel.objects.filter(damaged__gt=0).select_related("product", "warehouse").order_by("pk"))
         for level in damaged[: max(1, len(damaged) // 2)]:
             stock_write_off(product=level.product, warehouse=level.warehouse, quantity=level.damaged,
                             user=self.user, reason="descarte: avaria sem conserto")
             self.counts["write-offs"] += 1
         for product in self.rnd.sample(self.products, 5):
+            yield next(moments)
             try:
                 stock_write_off(product=product, warehouse=self.main, quantity=1, user=self.user,
                                 reason="extravio no armazém", from_state=State.SELLABLE)
@@ -465,7 +497,8 @@ class _History:
 
     def count_cycles(self):
         rnd = self.rnd
-        for product in rnd.sample(self.products, 12):
+        for product, moment in zip(rnd.sample(self.products, 12), self._moments("count", 12)):
+            yield moment
             level = StockLevel.objects.get(product=product, warehouse=self.main)
             difference = rnd.choice([-3, -2, -1, -1, 1, 2])
             if level.available + difference < 0:
@@ -479,7 +512,8 @@ class _History:
         rnd = self.rnd
         plain = [p for p in self.products if p.pk not in self.special]
         chosen = rnd.sample(plain, 16)
-        for i, product in enumerate(chosen):
+        for i, (product, moment) in enumerate(zip(chosen, self._moments("sell_down", len(chosen)))):
+            yield moment
             levels = list(StockLevel.objects.filter(product=product))
             available = sum(level.available for level in levels)
             to_zero = i < 4 and all(level.reserved == 0 for level in levels)

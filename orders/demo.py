@@ -4,6 +4,9 @@ channel, moved through the pipeline only by the order services, so the stock the
 ship and release stays in the inventory's books: most old orders delivered or closed, the
 newest awaiting payment or ready to ship, some cancelled, returned, held for lack of stock or
 waiting in the validation queue, and post-sale survey answers for part of the delivered ones.
+Each customer registers before their first order, and each step of each order (paid,
+invoiced, shipped, delivered, closed, answered) happens at its own moment, all orders' steps
+in time order (backoffice.demo.run_history); a delivery of the past queues no survey e-mail.
 
 Idempotent: when the database already has orders nothing is seeded.
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from backoffice.demo import demo_seeder
+from backoffice.demo import demo_seeder, run_history
 from backoffice.money import ZERO, cents
 from inventory.models import Product
 from inventory.selectors import availability
@@ -223,11 +226,22 @@ class _Places:
         return f"({ddd}) {rnd.choice('2345')}{rnd.randint(100, 999)}-{rnd.randint(0, 9999):04d}"
 
 
+class _Customer:
+    """A customer to register: who (unsaved), where, and when they first came."""
+
+    def __init__(self, customer, city, recipient, second_address):
+        self.customer, self.city, self.recipient, self.second_address = customer, city, recipient, second_address
+        self.addresses = []  # once registered
+        self.first_order = None
+
+    def address(self, index):
+        return self.addresses[min(index, len(self.addresses) - 1)]
+
+
 class _Customers:
     def __init__(self, *, rnd, faker, places, user):
         self.rnd, self.faker, self.places, self.user = rnd, faker, places, user
         self.customers, self.blocked = [], []
-        self.addresses = {}  # customer pk → [Address]
         self.counts = Tally()
 
     def _person_name(self):
@@ -280,7 +294,8 @@ class _Customers:
         address.full_clean()
         return address_save(address=address, user=self.user)
 
-    def create(self, count, blocked):
+    def plan(self, count, blocked):
+        """The customers the orders will come from (registered by `register`, before their first order)."""
         rnd, faker = self.rnd, self.faker
         for i in range(count):
             company = rnd.random() < 0.1
@@ -304,29 +319,47 @@ class _Customers:
                 blocked=i < blocked, notes=rnd.choice(BLOCK_NOTES) if i < blocked else "",
             )
             customer.full_clean()
-            customer = customer_save(customer=customer, user=self.user)
-            recipient = self._person_name() if company else name
-            addresses = [self._address(customer, recipient=recipient, default=True, city=city)]
-            if rnd.random() < 0.3:  # work, parents' house, a second office
-                other = self._person_name() if rnd.random() < 0.4 else recipient
-                # Mostly the same city (work, a relative nearby), sometimes another one.
-                other_city = city if rnd.random() < 0.6 else self.places.city()
-                addresses.append(self._address(customer, recipient=other, default=False, city=other_city))
-            self.addresses[customer.pk] = addresses
-            (self.blocked if customer.blocked else self.customers).append(customer)
+            spec = _Customer(customer, city, self._person_name() if company else name,
+                             second_address=rnd.random() < 0.3)  # work, parents' house, a second office
+            (self.blocked if customer.blocked else self.customers).append(spec)
             self.counts["company" if company else "person"] += 1
-            self.counts["addresses"] += len(addresses)
         # A few customers buy often; most once or twice.
         self.weights = [min(rnd.paretovariate(2.0), 6.0) for _ in self.customers]
 
+    def register(self, spec):
+        """The customer and their addresses, saved."""
+        rnd = self.rnd
+        customer = customer_save(customer=spec.customer, user=self.user)
+        spec.addresses = [self._address(customer, recipient=spec.recipient, default=True, city=spec.city)]
+        if spec.second_address:
+            other = self._person_name() if rnd.random() < 0.4 else spec.recipient
+            # Mostly the same city (work, a relative nearby), sometimes another one.
+            other_city = spec.city if rnd.random() < 0.6 else self.places.city()
+            spec.addresses.append(self._address(customer, recipient=other, default=False, city=other_city))
+        self.counts["addresses"] += len(spec.addresses)
+
+    def stories(self, start, limit):
+        """Each customer registers before their first order (a few never order)."""
+        rnd = self.rnd
+        for spec in self.customers + self.blocked:
+            if spec.first_order is None:
+                at = start + (limit - start) * rnd.random()
+            else:
+                at = max(start - timedelta(days=60), spec.first_order - timedelta(minutes=rnd.randint(5, 60 * 24 * 60)))
+            yield self._story(spec, at)
+
+    def _story(self, spec, at):
+        yield at
+        self.register(spec)
+
     def pick(self, *, blocked=False):
+        """A customer (`blocked`: one of the blocked ones) and which of their addresses."""
         if blocked and self.blocked:
-            customer = self.rnd.choice(self.blocked)
+            spec = self.rnd.choice(self.blocked)
         else:
-            customer = self.rnd.choices(self.customers, self.weights)[0]
-        addresses = self.addresses[customer.pk]
-        address = addresses[0] if len(addresses) == 1 or self.rnd.random() < 0.75 else self.rnd.choice(addresses[1:])
-        return customer, address
+            spec = self.rnd.choices(self.customers, self.weights)[0]
+        address = 0 if not spec.second_address or self.rnd.random() < 0.75 else 1
+        return spec, address
 
 
 class _Stock:
@@ -359,6 +392,29 @@ class _Stock:
             self.free[item.product.sku] += sign * item.quantity
 
 
+def _between(rnd, low: timedelta, high: timedelta) -> timedelta:
+    return low + (high - low) * rnd.random()
+
+
+# How long after the step before it each step of an order comes: (soonest, latest).
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+GAPS = {
+    "pay": (MINUTE, 90 * MINUTE),  # card or Pix; a boleto takes longer (LATE_PAYMENT)
+    "release": (HOUR, 20 * HOUR), "invoice": (HOUR, 28 * HOUR), "ship": (2 * HOUR, 30 * HOUR),
+    "deliver": (DAY, 9 * DAY), "return": (2 * DAY, 7 * DAY), "close": (7 * DAY, 9 * DAY),
+    "cancel": (HOUR, 28 * HOUR), "expire": (2 * HOUR, 3 * DAY), "survey": (3 * HOUR, 6 * DAY),
+}
+LATE_PAYMENT = (0.25, 2 * HOUR, 60 * HOUR)  # share of payments, soonest, latest
+# The steps an order takes to reach its demo status, after it is placed.
+ROUTES = {
+    Status.AWAITING_PAYMENT: [], "queue": ["pay"], Status.READY_TO_SHIP: ["pay", "release"],
+    Status.INVOICED: ["pay", "release", "invoice"], Status.SHIPPED: ["pay", "release", "invoice", "ship"],
+    Status.DELIVERED: ["pay", "release", "invoice", "ship", "deliver"],
+    Status.RETURNED: ["pay", "release", "invoice", "ship", "deliver", "return"],
+    Status.CLOSED: ["pay", "release", "invoice", "ship", "deliver", "close"],
+}
+
+
 class _Orders:
     def __init__(self, *, rnd, faker, customers, stock, staff, manager, log):
         self.rnd, self.faker, self.customers, self.stock = rnd, faker, customers, stock
@@ -366,6 +422,8 @@ class _Orders:
         self.counts = Tally()
         self.surveys = Tally()
         self.nf = rnd.randint(1000, 5000)
+        # The history ends a minute ago: every step of it is in the past.
+        self.limit = timezone.now() - MINUTE
 
     # -- plan -----------------------------------------------------------------
 
@@ -374,7 +432,7 @@ class _Orders:
         growing), placed mostly in the day and evening; the targets follow age: the oldest
         closed, the newest awaiting payment, cancellations at any age."""
         rnd = self.rnd
-        now = timezone.localtime()
+        now = timezone.localtime(self.limit)
         hours = list(range(24))
         hour_weights = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 3, 4, 5, 5,
                         5, 4.5, 4.5, 4.5, 4.5, 5, 5.5, 6, 7, 7, 5, 2.5]
@@ -410,6 +468,30 @@ class _Orders:
             position += take
         return list(zip(placed, targets))
 
+    def _route(self, target, paid_first):
+        """The steps after placing an order bound for `target`."""
+        if target == Status.CANCELLED:
+            return ["pay", "cancel"] if paid_first else ["expire"]
+        return ROUTES.get(target, [])
+
+    def _schedule(self, placed_at, route):
+        """When each step of `route` happens: drawn from GAPS, then squeezed, when the last one
+        would come after the history's end, into the time the order has had."""
+        rnd = self.rnd
+        gaps = []
+        for step in route:
+            low, high = GAPS[step]
+            if step == "pay" and rnd.random() < LATE_PAYMENT[0]:
+                low, high = LATE_PAYMENT[1:]
+            gaps.append(_between(rnd, low, high))
+        room = self.limit - placed_at
+        squeeze = min(1.0, room / sum(gaps, timedelta())) if gaps else 1.0
+        at, moments = placed_at, {}
+        for step, gap in zip(route, gaps):
+            at += gap * squeeze
+            moments[step] = at
+        return moments
+
     # -- one order ------------------------------------------------------------
 
     def _items(self, channel):
@@ -442,11 +524,9 @@ class _Orders:
     def _carrier(self, channel):
         return self.rnd.choice(CARRIERS.get(channel, OWN_CARRIERS))
 
-    def create(self, n, placed_at, target):
+    def _place(self, n, placed_at, target, channel, customer, address):
+        """Receive the order (its stock reserved, or held when a product is sold out)."""
         rnd = self.rnd
-        channel = rnd.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
-        queue_by_block = target == "queue" and self.customers.blocked and rnd.random() < 0.5
-        customer, address = self.customers.pick(blocked=queue_by_block)
         items = self._items(channel)
         if target == "held" or not items:
             sold_out = self.stock.sold_out()
@@ -463,77 +543,115 @@ class _Orders:
         elif channel == Channel.MANUAL and rnd.random() < 0.5:
             notes = rnd.choice(["Venda no balcão do showroom.", "Pedido recebido pelo WhatsApp."])
         order, _created = order_create(
-            customer=customer, address=address, items=items, channel=channel,
+            customer=customer.customer, address=customer.address(address), items=items, channel=channel,
             external_id="" if channel in WITHOUT_EXTERNAL_ID else f"DEMO-{channel}-{n}",
             shipping=self._shipping(channel, items), notes=notes, placed_at=placed_at, user=self.staff,
         )
-        if order.status == Status.NEW:  # held for lack of stock
-            self.counts["held"] += 1
-            return order
-        self.stock.take(items)
-        self.advance(order, target, channel, items, via_block=queue_by_block)
-        return order
+        if order.status != Status.NEW:  # not held for lack of stock
+            self.stock.take(items)
+        return order, items
 
-    def advance(self, order, target, channel, items, *, via_block):
-        rnd, staff = self.rnd, self.staff
-        if target == Status.AWAITING_PAYMENT:
-            if rnd.random() < PARTIAL_SHARE:
-                order_confirm_payment(order=order, amount=cents(order.total / 2),
-                                      reference="cartão 1 de 2 (pagamento dividido)")
-            return self._count(order)
-        if target == Status.CANCELLED and rnd.random() < 0.7:
-            order = order_cancel(order=order, user=staff, reason=rnd.choice(CANCEL_UNPAID))
-            self.stock.take(items, sign=1)
-            return self._count(order)
+    def story(self, n, placed_at, target):
+        """One order's life (its customer, channel and the moments of its steps drawn now),
+        told step by step at the moments it happened (backoffice.demo.run_history)."""
+        rnd = self.rnd
+        channel = rnd.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
+        via_block = target == "queue" and bool(self.customers.blocked) and rnd.random() < 0.5
+        customer, address = self.customers.pick(blocked=via_block)
+        if customer.first_order is None:
+            customer.first_order = placed_at
+        paid_first = target == Status.CANCELLED and rnd.random() >= 0.7
+        partial = target == Status.AWAITING_PAYMENT and rnd.random() < PARTIAL_SHARE
         overpaid = target == "queue" and not via_block or (
             target not in ("queue", Status.CANCELLED) and rnd.random() < OVERRIDE_SHARE)
-        amount = order.total + Decimal(rnd.choice(["10.00", "0.50", str(order.shipping_total or "5.00")])) \
-            if overpaid else order.total
-        order = order_confirm_payment(order=order, amount=amount, reference=self._payment_reference())
-        if order.in_validation_queue:
-            if target == "queue":
-                return self._count(order)
+        route = ["pay"] if partial else self._route(target, paid_first)
+        if not overpaid:
+            route = [step for step in route if step != "release"]
+        at = self._schedule(placed_at, route)
+        return self._life(n, placed_at, target, channel, customer, address, at, partial=partial, overpaid=overpaid)
+
+    def _life(self, n, placed_at, target, channel, customer, address, at, *, partial, overpaid):
+        rnd, staff = self.rnd, self.staff
+        yield placed_at
+        order, items = self._place(n, placed_at, target, channel, customer, address)
+        if n % self.progress == 0 and n < self.total:
+            self.log(f"{n}/{self.total} orders placed")
+        if order.status == Status.NEW:  # held for lack of stock
+            self.counts["held"] += 1
+            return
+        if "expire" in at:
+            yield at["expire"]
+            order = order_cancel(order=order, user=staff, reason=rnd.choice(CANCEL_UNPAID))
+            self.stock.take(items, sign=1)
+        elif partial:
+            yield at["pay"]
+            order = order_confirm_payment(order=order, amount=cents(order.total / 2),
+                                          reference="cartão 1 de 2 (pagamento dividido)")
+        elif "pay" in at:
+            yield at["pay"]
+            amount = order.total + Decimal(rnd.choice(["10.00", "0.50", str(order.shipping_total or "5.00")])) \
+                if overpaid else order.total
+            order = order_confirm_payment(order=order, amount=amount, reference=self._payment_reference())
+        if "release" in at:
+            yield at["release"]
             order = order_override_validation(
                 order=order, user=self.manager,
                 reason="Pagamento a maior conferido; diferença será estornada pelo financeiro.")
-        if target == Status.CANCELLED:
+        if "cancel" in at:
+            yield at["cancel"]
             order = order_cancel(order=order, user=staff, reason=rnd.choice(CANCEL_PAID))
             self.stock.take(items, sign=1)
-            return self._count(order)
-        steps = [Status.INVOICED, Status.SHIPPED, Status.DELIVERED]
-        for step in steps[: {Status.READY_TO_SHIP: 0, Status.INVOICED: 1, Status.SHIPPED: 2}.get(target, 3)]:
-            if step == Status.INVOICED:
-                self.nf += 1
-                order = order_invoice(order=order, user=staff, note=f"NF-e {self.nf} série 1")
-            elif step == Status.SHIPPED:
-                order = order_ship(order=order, user=staff, note=f"{self._carrier(channel)} – rastreio "
-                                   f"{rnd.choice(['AA', 'QB', 'OJ', 'NX'])}{rnd.randint(10**8, 10**9 - 1)}BR")
-            else:
-                order = order_deliver(order=order, note="Entrega confirmada pela transportadora.")
-        if target == Status.RETURNED:
-            order = order_return(order=order, user=staff, reason=rnd.choice(RETURN_REASONS))
-        elif target == Status.CLOSED:
-            order = order_close(order=order, user=staff, note="Prazo de arrependimento encerrado.")
-        if order.status in (Status.DELIVERED, Status.CLOSED) and rnd.random() < SURVEY_SHARE:
-            score = rnd.choices(SURVEY_SCORES, SURVEY_WEIGHTS)[0]
-            group = SurveyAnswer(score=score).group
-            comment = rnd.choice(SURVEY_COMMENTS[group]) if rnd.random() < 0.6 else ""
-            survey_answer(order=order, score=score, comment=comment)
-            self.surveys[group] += 1
-        return self._count(order)
+        if "invoice" in at:
+            yield at["invoice"]
+            self.nf += 1
+            order = order_invoice(order=order, user=staff, note=f"NF-e {self.nf} série 1")
+        if "ship" in at:
+            yield at["ship"]
+            order = order_ship(order=order, user=staff, note=f"{self._carrier(channel)} – rastreio "
+                               f"{rnd.choice(['AA', 'QB', 'OJ', 'NX'])}{rnd.randint(10**8, 10**9 - 1)}BR")
+        if "deliver" in at:
+            yield at["deliver"]
+            # A delivery of the past: no survey e-mail goes out now.
+            order = order_deliver(order=order, note="Entrega confirmada pela transportadora.", survey=False)
+            yield from self._after_delivery(order, at)
+        self._count(order)
+
+    def _after_delivery(self, order, at):
+        """The return or the close, and the survey answer of part of the delivered orders, in
+        the order they happened."""
+        rnd, staff = self.rnd, self.staff
+        steps = []
+        if "return" in at:
+            steps.append((at["return"], lambda: order_return(order=order, user=staff,
+                                                             reason=rnd.choice(RETURN_REASONS))))
+        elif "close" in at:
+            steps.append((at["close"], lambda: order_close(order=order, user=staff,
+                                                           note="Prazo de arrependimento encerrado.")))
+        if "return" not in at and rnd.random() < SURVEY_SHARE:
+            low, high = GAPS["survey"]
+            answered = min(at["deliver"] + _between(rnd, low, high), self.limit)
+            steps.append((answered, lambda: self._answer(order)))
+        for moment, step in sorted(steps, key=lambda pair: pair[0]):
+            yield moment
+            step()
+
+    def _answer(self, order):
+        rnd = self.rnd
+        score = rnd.choices(SURVEY_SCORES, SURVEY_WEIGHTS)[0]
+        group = SurveyAnswer(score=score).group
+        comment = rnd.choice(SURVEY_COMMENTS[group]) if rnd.random() < 0.6 else ""
+        survey_answer(order=order, score=score, comment=comment)
+        self.surveys[group] += 1
 
     def _count(self, order):
+        order.refresh_from_db(fields=["status", "validation_failures"])
         key = "validation queue" if order.in_validation_queue else order.status
         self.counts[key] += 1
-        return order
 
-    def run(self, n):
+    def stories(self, n):
         plan = self.plan(n)
-        step = max(100, n // 10)
-        for number, (placed_at, target) in enumerate(plan, start=1):
-            self.create(number, placed_at, target)
-            if number % step == 0 and number < n:
-                self.log(f"{number}/{n} orders")
+        self.total, self.progress = n, max(100, n // 5)
+        return [self.story(number, placed_at, target) for number, (placed_at, target) in enumerate(plan, start=1)]
 
     def summary(self):
         counts, surveys = self.counts, self.surveys
@@ -560,20 +678,21 @@ def seed_orders(*, faker, orders, log, **kwargs):
     staff = User.objects.filter(username="staff").first()
     manager = User.objects.filter(username="manager").first() or staff
 
-    places = _Places(rnd)
-    count = max(10, round(orders * 0.6)) if orders <= 500 else 300 + (orders - 500) // 8
-    customers = _Customers(rnd=rnd, faker=faker, places=places, user=staff)
-    customers.create(count, blocked=max(1, count // 60))
-    c = customers.counts
-    log(f"{count} customers ({c['person']} people, {c['company']} companies, {len(customers.blocked)} blocked), "
-        f"{c['addresses']} addresses")
-
     stock = _Stock(rnd)
     if not stock.products:
         log("no active products (seed the inventory first): no orders seeded")
         return
+    places = _Places(rnd)
+    count = max(10, round(orders * 0.6)) if orders <= 500 else 300 + (orders - 500) // 8
+    customers = _Customers(rnd=rnd, faker=faker, places=places, user=staff)
+    customers.plan(count, blocked=max(1, count // 60))
     seeding = _Orders(rnd=rnd, faker=faker, customers=customers, stock=stock, staff=staff, manager=manager, log=log)
-    seeding.run(orders)
+    order_stories = seeding.stories(orders)  # picks the customers: before theirs are told
+    start = seeding.limit - timedelta(days=DAYS)
+    run_history([*customers.stories(start, seeding.limit), *order_stories])
+    c = customers.counts
+    log(f"{count} customers ({c['person']} people, {c['company']} companies, {len(customers.blocked)} blocked), "
+        f"{c['addresses']} addresses")
     for line in seeding.summary():
         log(line)
 

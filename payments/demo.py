@@ -1,23 +1,26 @@
 """Demo data for payments: the store's provider accounts in sandbox mode and their fee and
 settlement rules; a payment at a provider for each web, phone or counter order the orders
-demo had paid (marketplace orders are paid by the marketplace), each kept by the provider's
-sandbox in its own format so refunds work; the receivables due by today settled into the
-cash flow; and the last months' expenses and marketplace commissions, the next month's
-scheduled.
+demo had paid (marketplace orders are paid by the marketplace), at the moment the order was
+paid, each kept by the provider's sandbox in its own format so refunds work; the receivables
+settled into the cash flow the morning each was due, as the settle job does; and the last
+months' expenses and marketplace commissions, the next month's scheduled.
 
 Idempotent: when the database already has provider accounts nothing is seeded.
 """
 
 import random
-from datetime import date, timedelta
+from collections import Counter as Tally
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.dates import month_after, month_before, period_bounds
-from backoffice.demo import demo_seeder
+from backoffice.demo import demo_seeder, happening, run_history
+from backoffice.models import TimelineEvent
 from backoffice.money import cents
 from orders.models import Channel, Order
 
@@ -43,7 +46,9 @@ RULES = [
 # Who takes the money of an order placed on the store's own channels.
 PROVIDER_WEIGHTS = {"mercadopago": 50, "pagbank": 35, "paypal": 15}
 OWN_CHANNELS = [Channel.WEB, Channel.PHONE, Channel.MANUAL]
-# The store's monthly costs: (category, description, low, high).
+# The monthly costs of a store of STORE_ORDERS orders in three months: (category, description,
+# low, high); a demo of more or fewer orders has its costs in proportion.
+STORE_ORDERS = 2000
 MONTHLY = [
     (CashEntry.Category.SUPPLIERS, "Compra de mercadorias – fornecedor", 9000, 16000),
     (CashEntry.Category.FREIGHT, "Fatura Correios (contrato)", 1800, 3200),
@@ -53,6 +58,8 @@ MONTHLY = [
     (CashEntry.Category.OTHER_EXPENSE, "Plataforma da loja e ERP", 390, 390),
 ]
 MARKETPLACE_FEE = Decimal("0.14")
+ACCOUNTS_OPENED_DAYS_BEFORE = 3
+SETTLE_HOUR = 5.5  # the settle job's time (payments.apps: "30 5 * * *")
 
 
 def _months(today: date, back: int) -> list[date]:
@@ -63,59 +70,108 @@ def _months(today: date, back: int) -> list[date]:
     return starts + [month_after(today)]
 
 
-def _pay_orders(rnd, accounts, log):
-    """A provider payment, recorded as the sandbox keeps it, for each paid own-channel order."""
-    paid = (Order.objects.filter(channel__in=OWN_CHANNELS, paid_amount__gt=0).select_related("customer")
-            .order_by("placed_at"))
-    sandboxes = {code: sandbox(code) for code in PROVIDER_WEIGHTS}
-    count = 0
-    for order in paid.iterator(chunk_size=500):
+def _local(day: date, hour: float) -> datetime:
+    return datetime.combine(day, time(), timezone.get_current_timezone()) + timedelta(hours=hour)
+
+
+def _paid_orders():
+    """The paid orders of the store's own channels, with when the orders demo recorded their
+    payment, in that order."""
+    paid_at = dict(TimelineEvent.objects.filter(content_type=ContentType.objects.get_for_model(Order),
+                                                code="order.payment").values_list("object_id", "created_at"))
+    paid = Order.objects.filter(channel__in=OWN_CHANNELS, paid_amount__gt=0).select_related("customer")
+    return sorted(((order, paid_at.get(order.pk, order.placed_at)) for order in paid), key=lambda pair: pair[1])
+
+
+class _Finance:
+    def __init__(self, rnd, accounts, user, *, orders):
+        self.rnd, self.accounts, self.user = rnd, accounts, user
+        self.scale = Decimal(max(orders, 1)) / STORE_ORDERS
+        self.sandboxes = {code: sandbox(code) for code in PROVIDER_WEIGHTS}
+        self.counts = Tally()
+
+    def payment(self, order, at):
+        """The provider payment of a paid own-channel order, recorded as the sandbox keeps it, at
+        the moment the order was paid."""
+        rnd = self.rnd
         code = rnd.choices(list(PROVIDER_WEIGHTS), list(PROVIDER_WEIGHTS.values()))[0]
         installments = rnd.choice([1, 1, 2, 3, 3, 4, 6, 10]) if code == "mercadopago" else 1
-        at = order.placed_at + timedelta(minutes=rnd.randint(1, 90))
-        notification = sandboxes[code].pay(accounts[code], order=order, amount=order.paid_amount,
-                                           installments=installments, at=at)
+        yield at
+        notification = self.sandboxes[code].pay(self.accounts[code], order=order, amount=order.paid_amount,
+                                                installments=installments, at=at)
         payment_id = provider(code).resource_id(query={}, body=notification.body)
         # The orders demo already counted this money on the order.
-        payment_apply(account=accounts[code], data=sandboxes[code].provider_payment(payment_id), credited=True)
-        count += 1
-    log(f"{count} payments of the store's own orders ({', '.join(PROVIDER_WEIGHTS)})")
+        payment_apply(account=self.accounts[code], data=self.sandboxes[code].provider_payment(payment_id),
+                      credited=True)
+        self.counts["payments"] += 1
 
+    def settlements(self, first: date, now: datetime):
+        """The settle job of every morning since `first` (as beat runs it), and today's, now."""
+        today = timezone.localdate(now)
+        day = first
+        while day < today:
+            yield _local(day, SETTLE_HOUR)
+            self.counts["settled"] += receivables_settle(today=day)
+            day += timedelta(days=1)
+        yield now
+        self.counts["settled"] += receivables_settle(today=today)
 
-def _expenses(rnd, today, user, log):
-    """The store's costs of the last months (done) and the next one (scheduled), and the
-    marketplaces' commissions on their orders of each month gone by."""
-    count = 0
-    for start in _months(today, 2):
-        for category, description, low, high in MONTHLY:
-            day = start + timedelta(days=rnd.randint(4, 20))
-            status = CashEntry.Status.REALIZED if day <= today else CashEntry.Status.SCHEDULED
-            cash_entry_create(user=user, date=day, category=category, description=description, status=status,
-                              amount=Decimal(rnd.randint(low * 100, high * 100)) / 100)
-            count += 1
-        _, last = period_bounds("month", start)
+    def expenses(self, now: datetime):
+        """The store's costs of the last months (entered by finance the day they were paid) and
+        the next one (scheduled, entered lately), and the marketplaces' commissions on their
+        orders of each month gone by (entered on its last day)."""
+        rnd, today = self.rnd, timezone.localdate(now)
+        for start in _months(today, 2):
+            for category, description, low, high in MONTHLY:
+                day = start + timedelta(days=rnd.randint(4, 20))
+                amount = cents(Decimal(rnd.randint(low * 100, high * 100)) / 100 * self.scale)
+                if day <= today:
+                    entered = min(_local(day, rnd.uniform(9, 18)), now)
+                    yield self._expense(entered, date=day, category=category, description=description,
+                                        amount=amount, status=CashEntry.Status.REALIZED)
+                else:
+                    yield self._expense(now - timedelta(hours=rnd.uniform(1, 48)), date=day, category=category,
+                                        description=description, amount=amount, status=CashEntry.Status.SCHEDULED)
+            _, last = period_bounds("month", start)
+            if last < today:
+                yield self._marketplace_fees(start, last)
+
+    def _expense(self, entered, **fields):
+        yield entered
+        cash_entry_create(user=self.user, **fields)
+        self.counts["expenses"] += 1
+
+    def _marketplace_fees(self, start, last):
+        yield _local(last, 18)
         sold = (Order.objects.filter(placed_at__date__range=(start, last), paid_amount__gt=0)
                 .exclude(channel__in=OWN_CHANNELS).aggregate(total=Sum("paid_amount"))["total"])
-        if sold and last < today:
-            cash_entry_create(user=user, date=last, category=CashEntry.Category.MARKETPLACE_FEES,
+        if sold:
+            cash_entry_create(user=self.user, date=last, category=CashEntry.Category.MARKETPLACE_FEES,
                               description="Comissões dos marketplaces", amount=cents(sold * MARKETPLACE_FEE))
-            count += 1
-    log(f"{count} expenses entered by finance (the next month's scheduled)")
+            self.counts["expenses"] += 1
 
 
 @demo_seeder(order=30)
-def seed_payments(*, faker, log, **kwargs):
+def seed_payments(*, faker, orders, log, **kwargs):
     if ProviderAccount.objects.exists():
         log("provider accounts already there: no payments seeded")
         return
     rnd = random.Random(faker.random.getrandbits(64))
-    accounts = {fields["provider"]: ProviderAccount.objects.create(**fields) for fields in ACCOUNTS}
-    SettlementRule.objects.bulk_create([
-        SettlementRule(provider=code, method=method, fee_percent=Decimal(percent), fee_fixed=Decimal(fixed),
-                       days_to_first=first, days_between=between)
-        for code, method, percent, fixed, first, between in RULES])
+    now = timezone.now()
+    paid = _paid_orders()
+    # The accounts were opened before the first payment they took.
+    with happening((paid[0][1] if paid else now) - timedelta(days=ACCOUNTS_OPENED_DAYS_BEFORE)):
+        accounts = {fields["provider"]: ProviderAccount.objects.create(**fields) for fields in ACCOUNTS}
+        SettlementRule.objects.bulk_create([
+            SettlementRule(provider=code, method=method, fee_percent=Decimal(percent), fee_fixed=Decimal(fixed),
+                           days_to_first=first, days_between=between)
+            for code, method, percent, fixed, first, between in RULES])
     log(f"{len(accounts)} provider accounts in sandbox mode, {len(RULES)} fee and settlement rules")
-    _pay_orders(rnd, accounts, log)
-    today = timezone.localdate()
-    log(f"{receivables_settle(today=today)} receivables settled by today")
-    _expenses(rnd, today, get_user_model().objects.filter(username="finance").first(), log)
+    finance = _Finance(rnd, accounts, get_user_model().objects.filter(username="finance").first(), orders=orders)
+    first = timezone.localdate(paid[0][1]) if paid else timezone.localdate(now)
+    run_history([*(finance.payment(order, at) for order, at in paid), finance.settlements(first, now),
+                 *finance.expenses(now)])
+    c = finance.counts
+    log(f"{c['payments']} payments of the store's own orders ({', '.join(PROVIDER_WEIGHTS)})")
+    log(f"{c['settled']} receivables settled, each the morning it was due")
+    log(f"{c['expenses']} expenses entered by finance (the next month's scheduled)")

@@ -1,12 +1,15 @@
 import io
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from stdnum import ean
 
+from backoffice.models import AuditEvent
 from inventory import selectors
 from inventory.models import Movement, Product, Reservation, State, StockLevel, Warehouse
 
@@ -109,3 +112,14 @@ def test_a_second_run_creates_nothing(seeded):
     assert (
         Product.objects.count(), Movement.objects.count(), Reservation.objects.count(), Warehouse.objects.count()
     ) == counts
+
+
+def test_the_stock_history_happened_in_the_months_before_the_orders_in_the_order_it_is_written(seeded):
+    now = timezone.now()
+    moments = list(Movement.objects.order_by("pk").values_list("created_at", flat=True))
+    assert moments == sorted(moments)
+    assert now - timedelta(days=130) < moments[0] and moments[-1] < now - timedelta(days=90)
+    assert (moments[-1] - moments[0]).days >= 30
+    registered = AuditEvent.objects.filter(action="product.create").values_list("created_at", flat=True)
+    assert registered and all(at < moments[0] for at in registered)
+    assert all(r.created_at < now - timedelta(days=90) for r in Reservation.objects.all())

@@ -1,18 +1,26 @@
 """`seed_demo` fills the order pipeline: valid customers and addresses, orders from every
-channel in every state, totals that add up, stock books that still balance."""
+channel in every state, totals that add up, stock books that still balance — each step of
+each order dated when it happened, and nothing queued for that history."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
+from django.test import TestCase
+from django.utils import timezone
 
-from inventory.models import Reservation
+from backoffice.models import AuditEvent
+from backoffice.states import events_of
+from inventory.models import Movement, Reservation
 from inventory.selectors import ledger_drift
 from orders.models import Address, Customer, Order, OrderItem, Status, SurveyAnswer
+from orders.selectors import nps_by_month, survey_answers
 from orders.validators import clean_document, uf_of_cep
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +31,13 @@ ORDERS = 120
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """The demo store with 120 orders, seeded once for this module inside a transaction
-    that is rolled back at its end (each test still runs in its own savepoint)."""
+    that is rolled back at its end (each test still runs in its own savepoint); with what
+    the seeding left to run after its commit (tasks, e-mails)."""
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
-        call_command("seed_demo", "--orders", str(ORDERS), stdout=out)
-        yield out.getvalue()
+        with TestCase.captureOnCommitCallbacks() as after_commit:
+            call_command("seed_demo", "--orders", str(ORDERS), stdout=out)
+        yield SimpleNamespace(out=out.getvalue(), after_commit=after_commit, at=timezone.now())
         transaction.set_rollback(True)
 
 
@@ -36,7 +46,7 @@ def test_it_creates_the_orders_asked_for_held_ones_included(seeded):
     held = Order.objects.filter(status=Status.NEW)
     assert all(order.hold_reason for order in held)
     assert held.count() <= ORDERS // 10
-    assert "orders.demo.seed_orders" in seeded and "survey answers" in seeded
+    assert "orders.demo.seed_orders" in seeded.out and "survey answers" in seeded.out
 
 
 def test_the_orders_come_from_several_channels_and_ship_to_several_states(seeded):
@@ -132,3 +142,39 @@ def test_a_second_run_creates_no_orders_or_customers(seeded):
     assert "orders already there" in out.getvalue()
     assert (Order.objects.count(), Customer.objects.count(), Address.objects.count(),
             SurveyAnswer.objects.count()) == counts
+
+
+def test_each_step_of_an_order_is_dated_when_it_happened_from_its_placing_on(seeded):
+    """Its timeline, its audit lines and its stock movements: not the moment of seeding."""
+    for order in Order.objects.all():
+        events = list(events_of(order))
+        assert events[0].code == "order.received"
+        assert timedelta(0) <= events[0].created_at - order.placed_at < timedelta(seconds=5)
+        assert [e.pk for e in events] == sorted(e.pk for e in events), "written in the order they happened"
+        assert all(e.created_at < seeded.at - timedelta(seconds=30) for e in events)
+        audited = AuditEvent.objects.filter(action="order.received", object_id=str(order.pk)).get()
+        assert abs(audited.created_at - events[0].created_at) < timedelta(seconds=5)
+        shipped = [e for e in events if e.code == "order.shipped"]
+        for sale in Movement.objects.filter(reference=order.reference, kind=Movement.Kind.SALE):
+            assert abs(sale.created_at - shipped[0].created_at) < timedelta(seconds=5)
+    steps = {code: at for code, at in events_of(Order.objects.filter(status=Status.CLOSED).first())
+             .values_list("code", "created_at")}
+    assert steps["order.received"] < steps["order.paid"] <= steps["order.invoiced"] < steps["order.shipped"] \
+        < steps["order.delivered"] < steps["order.closed"]
+
+
+def test_the_timelines_and_the_survey_answers_span_the_months_of_the_orders(seeded):
+    months = {timezone.localtime(e.created_at).strftime("%Y-%m") for order in Order.objects.all()
+              for e in events_of(order)}
+    assert len(months) >= 3
+    by_month = nps_by_month(survey_answers())
+    assert len(by_month) >= 2 and all(row["total"] for row in by_month)
+    for answer in SurveyAnswer.objects.select_related("order"):
+        delivered = answer.order.events.get(code="order.delivered").created_at
+        assert delivered < answer.answered_at < seeded.at
+
+
+def test_seeding_the_history_queues_no_survey_email_nor_any_task(seeded):
+    assert Order.objects.filter(status=Status.DELIVERED).exists()
+    assert seeded.after_commit == []
+    assert not Order.objects.filter(survey_sent_at__isnull=False).exists()

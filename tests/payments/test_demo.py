@@ -1,6 +1,7 @@
 """`seed_demo` gives the finance screens a history: a payment at a provider for each paid
 order of the store's own channels, kept by the sandbox in the provider's format, settled
-receivables and expenses in the cash flow — and no order credited twice."""
+receivables and expenses in the cash flow — and no order credited twice; each dated when it
+happened, over the orders' months."""
 
 import io
 from datetime import timedelta
@@ -12,7 +13,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.dates import period_bounds
-from backoffice.models import SandboxDocument
+from backoffice.models import AuditEvent, SandboxDocument
+from backoffice.states import events_of
 from orders.models import Channel, Order
 from payments.cashflow import cash_period
 from payments.demo import OWN_CHANNELS
@@ -83,3 +85,37 @@ def test_seeding_again_changes_nothing(seeded):
     out = io.StringIO()
     call_command("seed_demo", "--orders", "150", stdout=out)
     assert (ProviderAccount.objects.count(), Payment.objects.count(), CashEntry.objects.count()) == before
+
+
+def test_each_payment_is_dated_when_its_order_was_paid_over_the_orders_months(seeded):
+    payments = list(Payment.objects.select_related("order"))
+    for payment in payments:
+        paid = payment.order.events.get(code="order.payment").created_at
+        assert abs(payment.paid_at - paid) < timedelta(seconds=1)
+        assert abs(payment.created_at - paid) < timedelta(seconds=5)
+        assert abs(events_of(payment).first().created_at - payment.created_at) < timedelta(seconds=5)
+    months = {timezone.localtime(payment.paid_at).strftime("%Y-%m") for payment in payments}
+    assert len(months) >= 3
+
+
+def test_receivables_are_settled_into_the_cash_flow_the_morning_they_were_due(seeded):
+    today = timezone.localdate()
+    entries = list(CashEntry.objects.filter(category="sales").select_related("receivable"))
+    assert len({entry.date.strftime("%Y-%m") for entry in entries}) >= 3
+    for entry in entries:
+        booked = timezone.localdate(entry.created_at)
+        assert booked in (entry.date, entry.date + timedelta(days=1)) or booked == today
+        settled = [e for e in events_of(entry.receivable) if e.code == "receivable.settled"]
+        assert abs(settled[0].created_at - entry.created_at) < timedelta(seconds=5)
+
+
+def test_expenses_are_entered_on_their_day_and_audited_then(seeded):
+    today = timezone.localdate()
+    for entry in CashEntry.objects.filter(created_by__username="finance"):
+        entered = timezone.localdate(entry.created_at)
+        if entry.status == "realized":
+            assert entered == entry.date
+        else:
+            assert entered < entry.date and entered >= today - timedelta(days=3)
+        audited = AuditEvent.objects.get(action="cash.entry", object_id=str(entry.pk))
+        assert abs(audited.created_at - entry.created_at) < timedelta(seconds=5)
