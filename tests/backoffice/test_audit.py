@@ -103,10 +103,10 @@ def test_an_anonymous_failed_login_cannot_break_the_xlsx_export(client, client_a
     assert load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.max_row == 4
 
 
-def test_changes_made_in_the_django_admin_are_audited(client_as):
+def disable_the_heartbeat_in_the_django_admin(client):
+    """`client`'s user, made staff, switches the heartbeat job off in the Django admin: (the user, the job)."""
     from django_celery_beat.models import PeriodicTask
 
-    client = client_as("ops")
     ops = client.get("/").wsgi_request.user
     ops.is_staff = True
     ops.save()
@@ -118,6 +118,11 @@ def test_changes_made_in_the_django_admin_are_audited(client_as):
                  "enabled": "", "args": "[]", "kwargs": "{}", "headers": "{}"})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    return ops, job
+
+
+def test_changes_made_in_the_django_admin_are_audited(client_as):
+    ops, job = disable_the_heartbeat_in_the_django_admin(client_as("ops"))
     event = AuditEvent.objects.get(action="admin.change")
     assert event.actor == ops and event.object_id == str(job.pk)
 

@@ -11,6 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from backoffice.audit import action_choices, audit_record
 from backoffice.models import AuditEvent, ImportFile
 from backoffice.states import transition
+from tests.backoffice.test_audit import disable_the_heartbeat_in_the_django_admin
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,16 +96,7 @@ def test_the_search_finds_an_action_by_its_label(client_as, logged):
                                             ("pt-br", "Alterado Tarefa (registrada) e Ativa.")])
 def test_a_change_made_in_the_django_admin_is_described_in_the_readers_language(client_as, language, note):
     client = client_as("ops")
-    ops = client.get("/").wsgi_request.user
-    ops.is_staff = True
-    ops.save()
-    job = PeriodicTask.objects.get(name="heartbeat")
-    url = f"/admin/django_celery_beat/periodictask/{job.pk}/change/"
-    form = client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"name": "heartbeat", "task": job.task, "regtask": job.task, "interval": job.interval_id,
-                 "enabled": "", "args": "[]", "kwargs": "{}", "headers": "{}"})
-    assert client.post(url, data).status_code == 302
+    disable_the_heartbeat_in_the_django_admin(client)
     event = AuditEvent.objects.get(action="admin.change")
     assert "Changed" not in event.note and "Alterado" not in event.note  # kept as data, in no language
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
