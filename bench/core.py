@@ -152,16 +152,22 @@ class Result:
     budget: str = ""
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
+    by_rate: bool = False  # compared by throughput even where latencies were measured
+
+    def rate_ratio(self) -> float | None:
+        if self.anchor and self.measure.per_second and self.anchor.per_second:
+            return self.measure.per_second / self.anchor.per_second
+        return None
 
     def ratio(self) -> str:
         """How this compares with the anchor: p95 over the anchor's p95 for latencies (< 1 is
-        faster), else the rate over the anchor's rate (> 1 is faster)."""
+        faster), else (or `by_rate`) the rate over the anchor's rate (> 1 is faster)."""
         if not self.anchor:
             return ""
-        if self.measure.samples and self.anchor.samples:
+        if self.measure.samples and self.anchor.samples and not self.by_rate:
             return f"{percentile(self.measure.samples, .95) / percentile(self.anchor.samples, .95):.2f}× p95"
-        if self.measure.per_second and self.anchor.per_second:
-            return f"{self.measure.per_second / self.anchor.per_second:.2f}× rate"
+        if (rate := self.rate_ratio()) is not None:
+            return f"{rate:.2f}× rate"
         return ""
 
     def as_json(self) -> dict:
