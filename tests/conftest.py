@@ -6,12 +6,15 @@ service is absent; with REQUIRE_SERVICES=1 (as `.ci/run` sets) they fail instead
 
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 
 import pytest
 from celery.result import allow_join_result
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from django.utils import translation
 
 from backoffice.celery import app as celery_app
@@ -20,6 +23,33 @@ from tests.factories import UserFactory
 from tests.migrations import migrate_to, migrate_to_latest
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+class OneBrowserRequestAtATime(ThreadedWSGIServer):
+    """The live server on SQLite. Its threads share the tests' one in-memory connection (Django
+    passes it to them), so two browser requests at once — an HTMX check while a form posts —
+    would interleave their savepoints and transactions. They take turns here. The app's own
+    calls to the live server (a sandbox's API, a notification it delivers), made through httpx
+    while a request waits for their answer, go in at once."""
+
+    turn = threading.Lock()
+
+    def set_app(self, application):
+        def one_at_a_time(environ, start_response):
+            if environ.get("HTTP_USER_AGENT", "").startswith("python-httpx/"):
+                return application(environ, start_response)
+            with self.turn:
+                answer = application(environ, start_response)
+                try:
+                    return list(answer)
+                finally:
+                    answer.close()  # Django's request_finished, inside the turn
+
+        super().set_app(one_at_a_time)
+
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    LiveServerThread.server_class = OneBrowserRequestAtATime
 
 
 def _missing_service(marker):
