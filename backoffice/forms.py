@@ -47,6 +47,8 @@ class DecimalField(forms.DecimalField):
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return value  # a number already (a spreadsheet's cell, backoffice.imports.form_value): not read as text
         text = "" if value in self.empty_values else str(value).strip()
         if not text:
             return None
