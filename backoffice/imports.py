@@ -101,9 +101,10 @@ def cell_text(value) -> str:
     return text.strip()
 
 
-def cell_decimal(value):
+def cell_decimal(value, places: int | None = None):
     """A number cell as a Decimal: a number of the XLSX as it is, a text as `parse_amount` reads
-    it. ValueError for anything else."""
+    it (to `places` decimals: "1.250" is ambiguous where there are three). ValueError for
+    anything else."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         try:
             number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -112,16 +113,15 @@ def cell_decimal(value):
         if not number.is_finite():
             raise ValueError(f"not a number: {value!r}")
         return number
-    return parse_amount(cell_text(value))
+    return parse_amount(cell_text(value), places=places)
 
 
-def form_value(value, *, number: bool):
-    """A cell as a form takes it: a `number` cell as a Decimal when it reads as one, whatever
-    the language the file was written in (else as typed, for the form to explain), any other
-    as text."""
-    if number:
+def form_value(value, *, places: int | None = None):
+    """A cell as a form takes it: a number of `places` decimals as a Decimal when it reads as
+    one (else as typed, for the form to explain), any other cell (`places` None) as text."""
+    if places is not None:
         try:
-            return cell_decimal(value)
+            return cell_decimal(value, places)
         except ValueError:
             pass
     return cell_text(value)

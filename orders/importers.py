@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.imports import Importer, RowError, form_value
+from backoffice.money import DECIMAL_PLACES
 from backoffice.tables import Column
 
 from . import services
@@ -59,7 +60,8 @@ class OrderImporter(Importer):
         for row in rows:
             # Amounts as a Brazilian spreadsheet writes them ("R$ 1.234,56") reach the forms, which
             # read the orders API's plain amounts, as Decimals.
-            data = {key: form_value(value, number=key in MONEY_FIELDS) for key, value in row.data.items()}
+            data = {key: form_value(value, places=DECIMAL_PLACES if key in MONEY_FIELDS else None)
+                    for key, value in row.data.items()}
             order_form = IntakeForm({k: v for k, v in data.items() if k in IntakeForm.base_fields})
             item_form = IntakeItemForm({k: v for k, v in data.items() if k in IntakeItemForm.base_fields})
             for form in (order_form, item_form):

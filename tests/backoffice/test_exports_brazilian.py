@@ -174,6 +174,15 @@ def test_a_catalog_saved_by_a_brazilian_excel_with_semicolons_in_windows_1252_is
         "Pão de açúcar", Decimal("1234.56"), Decimal("10.50"), Decimal("0.250"), "Pacote, 500 g", False)
 
 
+def test_a_weight_typed_1_250_is_refused_as_ambiguous_not_read_as_1250_kg(client_as):
+    text = "SKU;Nome;NCM;Preço;Peso bruto (kg)\nA;Caneca;69120000;1.234,56;1.250\nB;Copo;69120000;10;1,250\n"
+    record = upload(client_as("staff"), "catalogo.csv", text.encode())
+    assert record.status == "rejected"
+    assert [(row["row"], row["errors"]) for row in record.report] == [
+        (2, ["gross_weight_kg: Use 1.234,567: milhares separados por “.”, decimais por “,”."])]
+    assert not Product.objects.exists()
+
+
 def test_headers_are_matched_whatever_their_case_and_accents(client_as):
     record = upload(client_as("staff"), "catalogo.csv", "sku;NOME;ncm;Preco\nA;Caneca;69120000;10\n".encode())
     assert record.status == "done", record.report
