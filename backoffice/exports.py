@@ -98,7 +98,9 @@ def export_response(*sheets: Sheet, fmt, filename):
     if fmt == "csv":
         if len(sheets) != 1:
             raise ValueError("A CSV file holds one sheet.")
-        response = StreamingHttpResponse(_csv_lines(sheets[0]), content_type="text/csv; charset=utf-8")
+        # The lines are made after the view returned: in the request's language, taken now.
+        lines = _csv_lines(sheets[0], translation.get_language(), conventions())
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -111,9 +113,7 @@ def export_response(*sheets: Sheet, fmt, filename):
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX_TYPE)
 
 
-def _csv_lines(sheet):
-    # Decided now, while the request's language is active: the lines are made after the view returned.
-    language, style = translation.get_language(), conventions()
+def _csv_lines(sheet, language, style):
     writer = csv.writer(_Echo(), delimiter=style.delimiter)
     yield "\ufeff"  # BOM, so spreadsheet programs read UTF-8
     yield writer.writerow([str(label) for label in sheet.header])
@@ -185,10 +185,8 @@ def _widths(sheet, sample, style):
 
 
 def _shown(value, style):
-    if isinstance(value, datetime):
-        return value.strftime(style.datetime)
     if isinstance(value, date):
-        return value.strftime(style.date)
+        return _csv_cell(value, style)
     if isinstance(value, (Decimal, float)):
         return f"R$ {value:,.2f}"  # at most this wide, money or not
     return str(value)

@@ -15,7 +15,6 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from openpyxl import load_workbook
 
 from .exports import FORMULA_PREFIXES
 from .money import parse_amount
+from .search import folded
 from .tables import Column
 
 # Every limit is checked while the file is read, so no file makes a worker read (or hold)
@@ -148,9 +148,8 @@ def register_importer(importer: Importer):
 
 
 def _normalise(header) -> str:
-    """A header as it is matched: lower case, without accents, single spaces."""
-    text = unicodedata.normalize("NFKD", str(header or "")).casefold()
-    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).split())
+    """A header as it is matched: accents and case ignored (as searches do), single spaces."""
+    return " ".join(folded(str(header or "")).split())
 
 
 def column_names(column: Column) -> set[str]:

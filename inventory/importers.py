@@ -42,8 +42,8 @@ CATALOG_COLUMNS = [
 ]
 CATALOG_FIELDS = tuple(column.key for column in CATALOG_COLUMNS)
 # Given to the product form as Decimals, whatever the language the file was written in.
-DECIMAL_PLACES = {name: ProductForm.base_fields[name].decimal_places
-                  for name in ("price", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm")}
+FIELD_PLACES = {name: ProductForm.base_fields[name].decimal_places
+                for name in ("price", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm")}
 
 
 def _duplicates(rows, key):
@@ -93,7 +93,7 @@ class CatalogImporter(Importer):
             data["parent"] = instance.parent_id
             for name in CATALOG_FIELDS:
                 if name in row.data and name not in ("variant_of", "active", "cost"):
-                    data[name] = form_value(row.data[name], places=DECIMAL_PLACES.get(name))
+                    data[name] = form_value(row.data[name], places=FIELD_PLACES.get(name))
             form = ProductForm(data=data, instance=instance)
             for field, errors in form.errors.items():
                 label = field if field != "__all__" else _("row")
@@ -112,7 +112,7 @@ class CatalogImporter(Importer):
                 active = None
             cost = None
             try:
-                cost = COST.clean(_text(row.data.get("cost")))
+                cost = COST.clean(form_value(row.data.get("cost"), places=COST.decimal_places))
             except forms.ValidationError as exc:
                 row.errors.extend(f"cost: {message}" for message in exc.messages)
             if cost is None:

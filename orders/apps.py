@@ -16,13 +16,14 @@ class OrdersConfig(AppConfig):
         from backoffice.navigation import NavItem, register_nav
         from backoffice.references import register_reference
 
+        from . import selectors
         from .importers import OrderImporter
         from .models import Channel
         from .providers import cep_lookup_check
 
         checks.register(cep_lookup_check)
         register_api_channels(Channel.choices)
-        register_reference("order", order_links)
+        register_reference("order", selectors.order_links)
         register_importer(OrderImporter())
         section = _("Orders")
         register_nav(
@@ -39,14 +40,3 @@ class OrdersConfig(AppConfig):
                           "request could not, and their task was not queued)."),
             every_seconds=300,
         ))
-
-
-def order_links(keys):
-    """The orders behind inventory's "order:<pk>" references: their number and page."""
-    from django.urls import reverse
-
-    from .models import Order
-
-    pks = [int(key) for key in keys if key.isdigit()]
-    return {str(pk): (f"#{number}", reverse("orders:order_detail", args=[pk]))
-            for pk, number in Order.objects.filter(pk__in=pks).values_list("pk", "number")}

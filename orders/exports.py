@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
 from backoffice.tables import Column, ExportSheet
-from backoffice.text import format_cep, format_document
+from backoffice.text import format_cep, format_document, format_phone
 
 from .models import OrderItem
 
@@ -44,7 +44,7 @@ ORDER_COLUMNS = [
     Column("state_registration", capfirst(gettext_lazy("state registration (IE)")),
            accessor="customer.state_registration"),
     Column("email", gettext_lazy("E-mail"), accessor="customer.email"),
-    Column("phone", gettext_lazy("Phone"), accessor="customer.phone"),
+    Column("phone", gettext_lazy("Phone"), accessor=lambda o: format_phone(o.customer.phone)),
     Column("ship_recipient", capfirst(gettext_lazy("recipient"))),
     Column("ship_street", capfirst(gettext_lazy("street"))),
     Column("ship_number", capfirst(gettext_lazy("number"))),

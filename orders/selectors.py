@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 
 from backoffice.search import text_search
 
@@ -89,3 +90,10 @@ def nps_by_month(answers) -> list[dict]:
     rows = (answers.order_by().annotate(month=TruncMonth("answered_at")).values("month").annotate(**NPS_COUNTS)
             .order_by("month"))
     return [{**row, "score": _nps(row)} for row in rows]
+
+
+def order_links(keys):
+    """The orders behind inventory's "order:<pk>" references: their number and page."""
+    pks = [int(key) for key in keys if key.isdigit()]
+    return {str(pk): (f"#{number}", reverse("orders:order_detail", args=[pk]))
+            for pk, number in Order.objects.filter(pk__in=pks).values_list("pk", "number")}

@@ -485,9 +485,7 @@ def order_receive(*, data: dict, items: list[dict], integration: str = "", user=
         existing = _received(integration, data["channel"], data["external_id"])
         if existing:
             return existing, False
-        customer = (
-            Customer.objects.filter(document=data["document"], merged_into__isnull=True).order_by("pk").first()
-        )
+        customer = selectors.document_holder(data["document"])
         if customer is None:
             customer = customer_save(customer=Customer(
                 kind=document_kind(data["document"]), name=data["name"],

@@ -8,19 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, retarget
 
 from backoffice.http import flash_form_errors, redirect_back
 from backoffice.integrations.errors import ProviderError
-from backoffice.integrations.sandbox import encoded
+from backoffice.integrations.sandbox import api_view
 from backoffice.money import ZERO
 from backoffice.params import query_text
 from backoffice.roles import require
@@ -37,7 +36,6 @@ from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, Or
 from .models import Customer, Order, Tag
 from .panels import order_panels
 from .providers import CEP_LOOKUPS, place_of
-from .providers import sandbox as cep_lookup_sandbox
 from .services import ItemInput
 from .survey import SURVEYED, order_id_from_token
 from .validators import clean_cep, clean_document, uf_of_cep
@@ -210,21 +208,8 @@ def address_fields(request):
     return retarget(response, "#address-city") if request.GET.get("from_cep") else response
 
 
-@csrf_exempt
-@login_not_required
-def cep_sandbox(request, provider, path):
-    """Sandbox mode's CEP lookup API, as the lookup's client calls it (404 unless CEP_SANDBOX is on).
-    Open to anyone, like ViaCEP itself."""
-    if not settings.CEP_SANDBOX or provider not in CEP_LOOKUPS.sandboxed():
-        raise Http404("no CEP lookup sandbox")
-    status, document = cep_lookup_sandbox(provider).handle(request.method, f"/{path}", dict(request.headers),
-                                                           request.body)
-    content_type, payload = encoded(document)
-    return HttpResponse(payload, status=status, content_type=content_type)
-
-
-# Public like the lookup itself (the URL walk expects 401/404 from such endpoints).
-cep_sandbox.provider_signed = True
+# Sandbox mode's CEP lookup API, as the lookup's client calls it; open to anyone, like ViaCEP itself.
+cep_sandbox = api_view(CEP_LOOKUPS, setting="CEP_SANDBOX")
 
 
 @require("orders.view_customer")

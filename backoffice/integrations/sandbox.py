@@ -6,6 +6,11 @@ import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
 from backoffice.models import SandboxDocument
 
 
@@ -59,6 +64,27 @@ def encoded(document: dict | list | str) -> tuple[str, bytes]:
     if isinstance(document, str):
         return "text/csv; charset=utf-8", document.encode()
     return "application/json", json.dumps(document).encode()
+
+
+def api_view(registry, *, setting: str):
+    """The view answering the APIs of `registry`'s sandboxes as their clients call them
+    (`<provider>/<path>`, the query string included), 404 unless `settings.<setting>` (sandbox
+    mode) is on. Public like the systems' own APIs; a sandbox checks what credentials they would."""
+
+    @csrf_exempt
+    @login_not_required
+    def api(request, provider, path):
+        if not getattr(settings, setting) or provider not in registry.sandboxed():
+            raise Http404("no such sandbox")
+        query = request.META.get("QUERY_STRING")
+        full_path = f"/{path}" + (f"?{query}" if query else "")
+        status, document = registry.sandbox(provider).handle(request.method, full_path, dict(request.headers),
+                                                             request.body)
+        content_type, payload = encoded(document)
+        return HttpResponse(payload, status=status, content_type=content_type)
+
+    api.provider_signed = True  # (the URL walk test expects 401/404 from such endpoints)
+    return api
 
 
 class StoredDocuments(MutableMapping):

@@ -12,12 +12,13 @@ from backoffice import badges
 from backoffice.jobs import PERIODIC_JOBS
 from backoffice.models import SavedFilter
 from backoffice.money import format_money
-from backoffice.text import format_document, format_phone
+from backoffice.text import format_cep, format_document, format_phone
 
 register = template.Library()
 register.filter("money", format_money)
 register.filter("document", format_document)  # 123.456.789-09, 12.345.678/0001-95
 register.filter("phone", format_phone)  # (11) 98765-4321, (11) 3456-7890
+register.filter("cep", format_cep)  # 01001-000
 
 
 @register.filter

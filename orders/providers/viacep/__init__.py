@@ -40,7 +40,7 @@ class ViaCep(CepLookup):
             raise ProviderError(f"GET {url}: HTTP {response.status_code}", status=response.status_code)
         try:
             document = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past what Python reads
             raise ProviderError(f"GET {url}: the answer is not JSON") from exc
         if not isinstance(document, dict):
             raise ProviderError(f"GET {url}: the answer is not a JSON object")
