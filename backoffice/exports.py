@@ -67,6 +67,11 @@ class Sheet:
     rows: Iterable[Sequence]
     kinds: Sequence[str] = ()
 
+    @classmethod
+    def of_columns(cls, title: str, columns, rows: Iterable[Sequence]) -> "Sheet":
+        """The sheet of `columns` (backoffice.tables.Column: its label heads it, its kind formats it)."""
+        return cls(title=title, header=[str(c.label) for c in columns], rows=rows, kinds=[c.kind for c in columns])
+
 
 class _Echo:
     def write(self, value):

@@ -205,8 +205,7 @@ class Table:
     def _sheet(self, sheet, filename):
         rows = ([column.value(obj) for column in sheet.columns]
                 for obj in sheet.objects(self).iterator(chunk_size=2000))
-        return Sheet(title=str(sheet.title or filename), header=[str(c.label) for c in sheet.columns], rows=rows,
-                     kinds=[c.kind for c in sheet.columns])
+        return Sheet.of_columns(str(sheet.title or filename), sheet.columns, rows)
 
 
 def table_response(request, template, table, *, filename, **context):

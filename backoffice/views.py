@@ -148,8 +148,7 @@ def import_template(request, kind, fmt):
     columns = [*importer.columns, *importer.optional_columns]
     name = f"template-{importer.kind.replace('.', '-')}"
     return export_response(
-        Sheet(title=name, header=[str(c.label) for c in columns], rows=importer.example,
-              kinds=[c.kind for c in columns]),
+        Sheet.of_columns(name, columns, importer.example),
         fmt=fmt, filename=name,
     )
 

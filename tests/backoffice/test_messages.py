@@ -8,22 +8,17 @@ from django.conf import settings
 
 from inventory.models import Product, Warehouse
 from tests.factories import ProductFactory
+from tests.inventory.test_product_screens import VALID
 
 pytestmark = pytest.mark.django_db
-
-PRODUCT = {
-    "sku": "CAM-001", "name": "Camiseta básica", "ncm": "6109.10.00", "price": "59.90", "gtin": "7891000315507",
-    "origin": "0", "unit": "UN", "reorder_point": "5", "gross_weight_kg": "0.3", "net_weight_kg": "0.25",
-    "height_cm": "2", "width_cm": "20", "length_cm": "30", "cest": "",
-}
 
 
 def test_saving_a_product_shows_its_success_message_once(client_as):
     client = client_as("staff")
-    created = client.post("/inventory/products/new/", PRODUCT, follow=True).content.decode()
+    created = client.post("/inventory/products/new/", VALID, follow=True).content.decode()
     assert created.count("Produto CAM-001 salvo.") == 1
     product = Product.objects.get(sku="CAM-001")
-    edited = client.post(f"/inventory/products/{product.pk}/edit/", {**PRODUCT, "name": "Camiseta lisa"},
+    edited = client.post(f"/inventory/products/{product.pk}/edit/", {**VALID, "name": "Camiseta lisa"},
                          follow=True).content.decode()
     assert edited.count("Produto CAM-001 salvo.") == 1 and "Camiseta lisa" in edited
     # Read once: the next page has none.
