@@ -300,6 +300,19 @@ CEP_SANDBOX = env.bool("CEP_SANDBOX", default=False)
 VIACEP_API_URL = env.str("VIACEP_API_URL", default=f"{SITE_URL.rstrip('/')}/orders/sandbox/viacep" if CEP_SANDBOX
                          else "https://viacep.com.br")
 
+# SEFAZ's NF-e web services (fiscal.providers.sefaz). Sandbox mode (fiscal.providers.sefaz.sandbox, for
+# the demo): this app plays SEFAZ under /fiscal/sandbox/sefaz/. SEFAZ_URL, when set, replaces the base
+# of every endpoint (each service at <SEFAZ_URL>/<service>, e.g. …/NFeAutorizacao4); empty: the UF's
+# authorizer (SVRS, SVAN or its own) from nfelib's table. SEFAZ_CA_BUNDLE: a PEM file of the
+# ICP-Brasil chain SEFAZ's servers are verified against (empty: the usual public authorities).
+FISCAL_SANDBOX = env.bool("FISCAL_SANDBOX", default=False)
+SEFAZ_URL = env.str("SEFAZ_URL", default=f"{SITE_URL.rstrip('/')}/fiscal/sandbox/sefaz" if FISCAL_SANDBOX else "")
+SEFAZ_CA_BUNDLE = env.str("SEFAZ_CA_BUNDLE", default="")
+# Seconds to wait for an answer (an authorization may take SEFAZ a while).
+SEFAZ_TIMEOUT = env.float("SEFAZ_TIMEOUT", default=30.0)
+# Hours after its authorization an NF-e may still be cancelled (the legal window; later, a return).
+FISCAL_CANCEL_HOURS = env.int("FISCAL_CANCEL_HOURS", default=24)
+
 # Providers' webhooks: a signed time (Mercado Pago's ts, PayPal's transmission time) further
 # than this from now, either way, is refused as a replay or a forgery.
 PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)

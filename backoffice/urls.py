@@ -38,5 +38,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("api/orders/", include("orders.api_urls")),
     path("payments/", include("payments.urls")),
+    path("fiscal/", include("fiscal.urls")),
     path("admin/", admin.site.urls),
 ]

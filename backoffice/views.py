@@ -28,6 +28,7 @@ from .http import client_ip
 from .imports import IMPORTERS
 from .jobs import IN_PROGRESS
 from .models import ImportFile, SavedFilter
+from .notices import notices_for
 from .roles import require, role_of
 from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule
@@ -46,7 +47,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def home(request):
-    return render(request, "backoffice/home.html")
+    return render(request, "backoffice/home.html", {"notices": notices_for(request.user)})
 
 
 AUDIT_COLUMNS = [
@@ -194,7 +195,8 @@ def saved_filter_delete(request, pk):
 @require("backoffice.view_health")
 @require_GET
 def health(request):
-    return render(request, "backoffice/health.html", {"checks": selectors.health_checks()})
+    return render(request, "backoffice/health.html", {"checks": selectors.health_checks(),
+                                                      "notices": notices_for(request.user)})
 
 
 def server_error(request):

@@ -13,7 +13,7 @@ from bench import core
 
 # A later app adds its module here (marketplace import, reconciliation, NF-e …).
 SCENARIO_MODULES = ["bench.scenarios.orders", "bench.scenarios.stock", "bench.scenarios.webhooks",
-                    "bench.scenarios.intake"]
+                    "bench.scenarios.intake", "bench.scenarios.nfe"]
 
 
 def parse_args(argv=None):
@@ -26,6 +26,7 @@ def parse_args(argv=None):
     parser.add_argument("--webhooks", type=int, default=400, help="notifications for the webhook scenario")
     parser.add_argument("--intake-orders", type=int, default=2000, help="orders posted in the intake scenario")
     parser.add_argument("--clients", type=int, default=16, help="concurrent API clients for the intake scenario")
+    parser.add_argument("--nfe", type=int, default=300, help="NF-e made in the nfe scenario")
     return parser.parse_args(argv)
 
 
@@ -55,7 +56,8 @@ def main(argv=None):
     web, url = core.start_web(args.web_workers, port)
     bench = SimpleNamespace(url=url, cookie=core.session_cookie(user), requests=args.requests, buyers=args.buyers,
                             units=args.units, seconds=args.seconds, webhooks=args.webhooks,
-                            intake_orders=args.intake_orders, clients=args.clients, rss={}, failures=[])
+                            intake_orders=args.intake_orders, clients=args.clients, nfe=args.nfe, rss={},
+                            failures=[])
     results = []
     try:
         for name in chosen:

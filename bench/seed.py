@@ -125,13 +125,13 @@ def seed(orders: int, *, out=print) -> float:
             INSERT INTO orders_order (number, channel, external_id, integration, customer_id, status, hold,
                 validation_failures, ship_recipient, ship_cep, ship_street, ship_number, ship_complement,
                 ship_district, ship_city_code, ship_city_name, ship_uf, items_total, discount_total, shipping_total,
-                total, paid_amount, notes, placed_at, created_at, updated_at)
+                total, paid_amount, refunded_amount, notes, placed_at, created_at, updated_at)
             SELECT {number_base} + o.i, o.channel,
                    CASE WHEN o.channel IN ({marketplaces}) THEN 'BENCH' || ({number_base} + o.i) ELSE '' END, '',
                    o.customer_id, o.status, '{{}}'::jsonb, '[]'::jsonb, a.recipient, a.cep, a.street, a.number, '',
                    a.district,
                    city.code, city.name, city.uf, o.items_total, 0, o.shipping_total, o.items_total + o.shipping_total,
-                   CASE WHEN o.status IN ({paid}) THEN o.items_total + o.shipping_total ELSE 0 END,
+                   CASE WHEN o.status IN ({paid}) THEN o.items_total + o.shipping_total ELSE 0 END, 0,
                    '', o.placed_at, o.placed_at, o.placed_at
             FROM bench_order o
             JOIN orders_address a ON a.customer_id = o.customer_id

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit import audit_actions
 from backoffice.fields import EncryptedJSONField, MoneyField
 from backoffice.timeline import StateMachine, timeline_events
 
@@ -40,7 +41,8 @@ class Regime(models.IntegerChoices):
     MEI = 4, _("MEI")
 
 
-SIMPLES_REGIMES = (Regime.SIMPLES, Regime.SIMPLES_EXCESS, Regime.MEI)  # ICMS by CSOSN, not CST
+# ICMS by CSOSN, not CST (NF-e rules 590/591): CRT 2 pays ICMS outside the Simples, by CST.
+SIMPLES_REGIMES = (Regime.SIMPLES, Regime.MEI)
 
 
 class Operation(models.TextChoices):
@@ -74,6 +76,10 @@ class FiscalProfile(models.Model):
                                                    default=Environment.HOMOLOGATION)
     accountant_email = models.EmailField(_("accountant's e-mail"), blank=True,
                                          help_text=_("The month's XML files are sent here on the 1st."))
+    # The last month whose XML files were e-mailed to the accountant (its first day): sent once.
+    accountant_sent_month = models.DateField(_("XML files last sent for"), null=True, blank=True)
+    # "<certificate serial>:<soon|expired>": the last expiry warning e-mailed, once per certificate and stage.
+    certificate_warning = models.CharField(_("certificate warning sent"), max_length=80, blank=True)
     certificate = EncryptedJSONField(_("A1 certificate"))
     certificate_subject = models.CharField(_("certificate subject"), max_length=300, blank=True)
     certificate_cnpj = models.CharField(_("certificate CNPJ"), max_length=14, blank=True)
@@ -159,6 +165,9 @@ class TaxRule(models.Model):
     ipi_cst = models.CharField(_("IPI CST"), max_length=2, blank=True)
     ipi_rate = rate_field(_("IPI rate (%)"))
     ipi_framework = models.CharField(_("IPI framework code"), max_length=3, default="999")
+    sn_credit_rate = rate_field(
+        _("Simples Nacional ICMS credit rate (%)"),
+        help_text=_("pCredSN, for CSOSN 101 and 201: the rate of the issuer's Simples bracket."))
     pis_cst = models.CharField(_("PIS CST"), max_length=2)
     pis_rate = rate_field(_("PIS rate (%)"))
     cofins_cst = models.CharField(_("COFINS CST"), max_length=2)
@@ -261,6 +270,7 @@ class Invoice(models.Model):
     protocol = models.CharField(_("authorization protocol"), max_length=17, blank=True)
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
     last_response = models.TextField(_("SEFAZ's last answer"), blank=True)
+    emailed_at = models.DateTimeField(_("DANFE and XML e-mailed"), null=True, blank=True)
     # The recipient (destinatário) as invoiced.
     recipient_name = models.CharField(_("recipient"), max_length=60, blank=True)
     recipient_document = models.CharField(_("recipient CPF/CNPJ"), max_length=14, blank=True)
@@ -336,22 +346,34 @@ class InvoiceItem(models.Model):
     discount = MoneyField(_("discount"), default=0)
     freight = MoneyField(_("freight"), default=0)
     icms_code = models.CharField(_("ICMS CST/CSOSN"), max_length=3)
+    icms_base_reduction = rate_field(_("ICMS base reduction (%)"))
     icms_base = MoneyField(_("ICMS base"), default=0)
     icms_rate = rate_field(_("ICMS rate (%)"))
     icms_amount = MoneyField(_("ICMS"), default=0)
+    # Simples Nacional: the ICMS credit a contributor buyer may take (CSOSN 101, 201).
+    sn_credit_rate = rate_field(_("Simples Nacional ICMS credit rate (%)"))
+    sn_credit_amount = MoneyField(_("Simples Nacional ICMS credit"), default=0)
+    st_mva = rate_field(_("ICMS-ST MVA (%)"))
     st_base = MoneyField(_("ICMS-ST base"), default=0)
     st_rate = rate_field(_("ICMS-ST rate (%)"))
     st_amount = MoneyField(_("ICMS-ST"), default=0)
     fcp_rate = rate_field(_("FCP rate (%)"))
     fcp_amount = MoneyField(_("FCP"), default=0)
+    # DIFAL (ICMSUFDest): the destination UF's internal rate; its base is the ICMS base, its
+    # FCP the item's FCP (an item has FCP of its own UF or of the destination's, never both).
+    difal_rate = rate_field(_("destination UF's internal rate (%)"))
     difal_amount = MoneyField(_("DIFAL (destination UF)"), default=0)
     ipi_cst = models.CharField(_("IPI CST"), max_length=2, blank=True)
+    ipi_framework = models.CharField(_("IPI framework code"), max_length=3, blank=True)
+    ipi_base = MoneyField(_("IPI base"), default=0)
     ipi_rate = rate_field(_("IPI rate (%)"))
     ipi_amount = MoneyField(_("IPI"), default=0)
     pis_cst = models.CharField(_("PIS CST"), max_length=2)
+    pis_base = MoneyField(_("PIS base"), default=0)
     pis_rate = rate_field(_("PIS rate (%)"))
     pis_amount = MoneyField(_("PIS"), default=0)
     cofins_cst = models.CharField(_("COFINS CST"), max_length=2)
+    cofins_base = MoneyField(_("COFINS base"), default=0)
     cofins_rate = rate_field(_("COFINS rate (%)"))
     cofins_amount = MoneyField(_("COFINS"), default=0)
     ibscbs_cst = models.CharField(_("IBS/CBS CST"), max_length=3, blank=True)
@@ -359,6 +381,8 @@ class InvoiceItem(models.Model):
     ibscbs_base = MoneyField(_("IBS/CBS base"), default=0)
     ibs_state_rate = rate_field(_("IBS rate, state (%)"))
     ibs_city_rate = rate_field(_("IBS rate, municipality (%)"))
+    ibs_state_amount = MoneyField(_("IBS, state"), default=0)
+    ibs_city_amount = MoneyField(_("IBS, municipality"), default=0)
     ibs_amount = MoneyField(_("IBS"), default=0)
     cbs_rate = rate_field(_("CBS rate (%)"))
     cbs_amount = MoneyField(_("CBS"), default=0)
@@ -391,7 +415,11 @@ class InvoiceEvent(models.Model):
         REGISTERED = "registered", _("Registered")
         REJECTED = "rejected", _("Rejected")
 
-    states = StateMachine({Status.SIGNED: {Status.REGISTERED, Status.REJECTED}})
+    states = StateMachine({
+        Status.SIGNED: {Status.REGISTERED, Status.REJECTED},
+        # SEFAZ registered nothing: the same sequence is signed again (a cancellation is always 1).
+        Status.REJECTED: {Status.SIGNED},
+    })
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("NF-e"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=6, choices=Kind.choices)
@@ -489,8 +517,37 @@ timeline_events({
     "invoice.denied": _("Denied by SEFAZ: %(code)s %(message)s"),
     "invoice.cancelled": _("Cancelled: %(reason)s (protocol %(protocol)s)."),
     "invoice.voided": _("Number voided: %(reason)s (protocol %(protocol)s)."),
+    "invoice.emailed": _("DANFE and XML e-mailed to %(email)s."),
+    "invoice.created": _("Draft made."),
+    "invoice.order_unchanged": _("The order was no longer ready to ship, so it was not marked invoiced: cancel this "
+                                 "NF-e if the goods will not leave."),
+    "invoice.corrected": _("Correction letter %(sequence)s registered (protocol %(protocol)s): %(text)s"),
+    "invoice.cancel_refused": _("Cancellation refused by SEFAZ: %(code)s %(message)s"),
+    "invoice.correction_refused": _("Correction letter %(sequence)s refused by SEFAZ: %(code)s %(message)s"),
+    "fiscal.stuck": _("Sending to SEFAZ stopped the worker %(starts)s times: check it at SEFAZ by hand."),
+    # On the order's timeline: its NF-e was cancelled while the order stays invoiced.
+    "fiscal.order_nfe_cancelled": _("NF-e %(number)s cancelled: %(reason)s. Issue a new NF-e before the goods "
+                                    "leave."),
+    "invoiceevent.signed": _("Signed again."),
     "invoiceevent.registered": _("Registered by SEFAZ: protocol %(protocol)s."),
     "invoiceevent.rejected": _("Rejected by SEFAZ: %(code)s %(message)s"),
     "voidedrange.registered": _("Registered by SEFAZ: protocol %(protocol)s."),
     "voidedrange.rejected": _("Rejected by SEFAZ: %(code)s %(message)s"),
+})
+
+audit_actions({
+    "invoice.cancel_requested": _("NF-e cancellation requested"),
+    "invoice.correction_requested": _("Correction letter requested"),
+    "voidedrange.requested": _("Voiding of NF-e numbers requested"),
+    # The fiscal settings screens (fiscal.configuration).
+    "fiscalprofile.create": _("Fiscal profile created"),
+    "fiscalprofile.update": _("Fiscal profile changed"),
+    "series.create": _("NF-e series created"),
+    "series.update": _("NF-e series changed"),
+    "taxrule.create": _("Tax rule created"),
+    "taxrule.update": _("Tax rule changed"),
+    "taxrule.activate": _("Tax rule switched on"),
+    "taxrule.deactivate": _("Tax rule switched off"),
+    "statetaxrate.create": _("State ICMS rate created"),
+    "statetaxrate.update": _("State ICMS rate changed"),
 })

@@ -7,12 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, retarget
@@ -30,6 +30,7 @@ from backoffice.text import format_document, format_phone
 from inventory.selectors import availability
 
 from . import selectors, services
+from .bulk import BULK_OPERATIONS, bulk_operations
 from .exports import order_export_sheets
 from .filters import CustomerFilter, OrderFilter, SurveyAnswerFilter
 from .forms import AddressForm, CustomerForm, MergeForm, NoteForm, OrderForm, OrderItemFormSet, ReasonForm, SurveyForm
@@ -255,39 +256,29 @@ def order_list(request):
     table = Table(request, filterset.qs, columns, default_sort="-placed_at",
                   export_sheets=order_export_sheets(request.user))
     return table_response(request, "orders/order_list.html", table, filename="orders", filter=filterset,
-                          tags=Tag.objects.all())
+                          tags=Tag.objects.all(), bulk_operations=bulk_operations(request.user))
 
 
-@require("orders.transition_order")
+@require("orders.view_order")
 @require_POST
 def order_bulk(request):
-    """The list's bulk actions on the ticked orders: cancel (with a reason) or tag."""
+    """The list's bulk operations on the ticked orders (orders.bulk: tag, cancel with a reason, and
+    those of the apps downstream), each under its own permission."""
     ids = [pk for pk in request.POST.getlist("ids")[:500] if pk.isdigit()]
     orders = list(Order.objects.filter(pk__in=ids).order_by("number"))
-    operation = request.POST.get("operation")
+    operation = BULK_OPERATIONS.get(request.POST.get("operation", ""))
+    if operation and not request.user.has_perm(operation.permission):
+        raise PermissionDenied
     if not orders:
         messages.error(request, _("Tick at least one order."))
-    elif operation == "cancel":
-        done, refused = 0, []
-        for order in orders:
-            try:
-                services.order_cancel(order=order, user=request.user, reason=request.POST.get("reason", ""))
-                done += 1
-            except services.OrderError as exc:
-                refused.append(f"#{order.number}: {exc}")
-        if done:
-            messages.success(request, ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", done)
-                             % {"count": done})
-        for line in refused:
+    elif operation is None:
+        messages.error(request, _("Choose what to do with the ticked orders."))
+    else:
+        result = operation.run(orders=orders, user=request.user, data=request.POST)
+        if result.done:
+            messages.success(request, result.done)
+        for line in result.refused:
             messages.error(request, line)
-    elif operation == "tag":
-        try:
-            count = services.orders_tag(orders=orders, name=request.POST.get("tag", ""), user=request.user)
-        except services.OrderError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, ngettext("%(count)d order tagged.", "%(count)d orders tagged.", count)
-                             % {"count": count})
     if request.htmx:
         return HttpResponseClientRefresh()  # the list, as filtered, with the messages
     return redirect_back(request, "orders:order_list")
@@ -386,7 +377,6 @@ def order_detail(request, pk):
 ACTIONS = {
     "retry": lambda order, user, data: services.order_retry_reservation(order=order, user=user),
     "validate": lambda order, user, data: services.order_validate(order=order, user=user),
-    "invoice": lambda order, user, data: services.order_invoice(order=order, user=user),
     "ship": lambda order, user, data: services.order_ship(order=order, user=user),
     "deliver": lambda order, user, data: services.order_deliver(order=order, user=user),
     "close": lambda order, user, data: services.order_close(order=order, user=user),
@@ -409,7 +399,8 @@ def _act(request, order, act):
 @require("orders.transition_order")
 @require_POST
 def order_action(request, pk, action):
-    # Money comes in through the payments app only (its panel on this page), never as an action here.
+    # Money comes in through the payments app only, and the order is invoiced when SEFAZ authorizes its NF-e
+    # (fiscal): each has its panel on this page, never an action here.
     if action not in ACTIONS:
         raise Http404("no such action")
     order = get_object_or_404(Order, pk=pk)

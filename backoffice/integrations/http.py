@@ -2,9 +2,11 @@
 timeouts, retries with exponential backoff (honouring Retry-After), a ProviderError naming the failed
 call, a log line per call without the URL's secrets, and an OAuth2 client-credentials token helper.
 
-mTLS: pass `cert=(certificate_path, key_path)` (PEM files) and the call goes through a pool that
-presents that client certificate (SEFAZ asks for the store's A1 certificate); `ca=` a PEM file of the
-authorities the server's certificate is checked against when they are not the usual ones (ICP-Brasil)."""
+mTLS: pass `identity=ClientIdentity(chain_pem, key_pem)` — a client certificate held in memory, such as
+the store's A1 certificate SEFAZ asks for — or `cert=(certificate_path, key_path)` (PEM files), and the call
+goes through a pool that presents that certificate; `ca=` a PEM file of the authorities the server's
+certificate is checked against when they are not the usual ones (ICP-Brasil). The server's certificate is
+always verified."""
 
 import base64
 import hashlib
@@ -12,15 +14,19 @@ import json
 import logging
 import os
 import re
+import secrets
 import ssl
+import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import certifi
 import httpx
+from cryptography.hazmat.primitives import serialization
 from django.core.cache import cache
 
 from .errors import ProviderError
@@ -42,20 +48,51 @@ _pools_pid = None
 _pools_lock = threading.Lock()
 
 
-def pool(cert: tuple[str, str] | None = None, ca: str | None = None) -> httpx.Client:
-    """The process's client presenting `cert` and trusting `ca` (neither: the plain one), made on first
-    use; a forked worker makes its own (a pool's sockets are not shared across processes)."""
+@dataclass(frozen=True)
+class ClientIdentity:
+    """A client certificate held in memory: its chain (the certificate first) and its private key, as
+    PEM. Pools are keyed by `digest`, so the key itself is never part of a key, a log or a repr."""
+
+    cert_chain_pem: bytes = field(repr=False)
+    key_pem: bytes = field(repr=False)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.cert_chain_pem + b"\x00" + self.key_pem).hexdigest()
+
+
+def _load_identity(tls: ssl.SSLContext, identity: ClientIdentity) -> None:
+    """Load `identity` into `tls`. ssl reads a certificate chain only from a file: a private temporary one
+    holding the chain and the key encrypted under a one-time random password, removed at once, so the key
+    never reaches the disk in clear."""
+    key = serialization.load_pem_private_key(identity.key_pem, password=None)
+    password = secrets.token_bytes(32)
+    encrypted = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(password))
+    with tempfile.NamedTemporaryFile(prefix="identity-", suffix=".pem") as handle:  # mode 0600, removed on close
+        handle.write(identity.cert_chain_pem.rstrip(b"\n") + b"\n" + encrypted)
+        handle.flush()
+        tls.load_cert_chain(handle.name, password=password)
+
+
+def pool(cert: tuple[str, str] | None = None, ca: str | None = None,
+         identity: ClientIdentity | None = None) -> httpx.Client:
+    """The process's client presenting `identity` or `cert` and trusting `ca` (none of them: the plain one),
+    made on first use; a forked worker makes its own (a pool's sockets are not shared across processes)."""
     global _pools_pid
+    key = (cert, ca, identity.digest if identity else None)
     with _pools_lock:
         if _pools_pid != os.getpid():
             _pools.clear()
             _pools_pid = os.getpid()
-        if (cert, ca) not in _pools:
+        if key not in _pools:
             tls = ssl.create_default_context(cafile=ca or certifi.where())
             if cert:
                 tls.load_cert_chain(*cert)
-            _pools[cert, ca] = httpx.Client(verify=tls, timeout=TIMEOUT, follow_redirects=False)
-        return _pools[cert, ca]
+            if identity:
+                _load_identity(tls, identity)
+            _pools[key] = httpx.Client(verify=tls, timeout=TIMEOUT, follow_redirects=False)
+        return _pools[key]
 
 
 def safe_url(url: str) -> str:
@@ -80,8 +117,8 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def request(method: str, url: str, *, headers: dict | None = None, body=None, cert=None, ca=None, timeout=TIMEOUT,
-            attempts: int = ATTEMPTS, max_wait: float = MAX_WAIT, backoff: float = BACKOFF,
+def request(method: str, url: str, *, headers: dict | None = None, body=None, cert=None, ca=None, identity=None,
+            timeout=TIMEOUT, attempts: int = ATTEMPTS, max_wait: float = MAX_WAIT, backoff: float = BACKOFF,
             idempotent: bool | None = None, check: bool = True) -> httpx.Response:
     """Call an external API; its answer. `body` is sent as JSON (dict or list) or as is (bytes, e.g. a
     form). Connect errors and 429 are retried, 5xx too when the call is idempotent (by its method unless
@@ -96,7 +133,7 @@ def request(method: str, url: str, *, headers: dict | None = None, body=None, ce
     for attempt in range(1, max(attempts, 1) + 1):
         started = time.monotonic()
         try:
-            response = pool(cert, ca).request(method, url, headers=headers, content=body, timeout=timeout)
+            response = pool(cert, ca, identity).request(method, url, headers=headers, content=body, timeout=timeout)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             log.warning("%s %s failed after %d ms: %s", method, shown, (time.monotonic() - started) * 1000, exc)
             failure = ProviderError(f"{method} {shown}: {exc}")

@@ -3,6 +3,7 @@ over documents kept in plain dicts (tests) or in the database (SandboxDocument, 
 mode), and the notifications it would send — so the real client runs against it unchanged."""
 
 import json
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
@@ -23,11 +24,24 @@ class Notification:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """An answer the network loses after the sandbox processed the call: the connection is closed
+    without an answer after `delay` seconds (tests/fake_server.py; the app's sandbox view, which cannot
+    close it, answers 502 with no body after the delay). What a client sees of a timeout or a drop."""
+
+    delay: float = 0.0
+
+
+Answer = dict | list | str | bytes | Dropped  # what a sandbox answers a call with
+
+
 class SandboxAPI:
     """A provider's API: `handle(method, path, headers, body) -> (status, document)` over the
     documents in its `kinds` (each a mapping: plain dicts in tests, SandboxDocument rows in
     the app — code that changes a document stores it again). A document is sent as JSON, a
-    string as a CSV file (`encoded`)."""
+    string as a CSV file, bytes as an XML (SOAP) document (`encoded`); a `Dropped` document is
+    never delivered."""
 
     provider: str
     kinds: tuple[str, ...] = ()
@@ -38,12 +52,12 @@ class SandboxAPI:
         for kind in self.kinds:
             setattr(self, kind, documents(kind))
 
-    def handle(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict | list | str]:
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, Answer]:
         headers = {key.lower(): value for key, value in headers.items()}
         self.requests.append((method, path, headers, body))
         return self.respond(method, path, headers, body)
 
-    def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict | list | str]:
+    def respond(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, Answer]:
         raise NotImplementedError
 
     def bearer_ok(self, headers: dict) -> bool:
@@ -59,8 +73,11 @@ class SandboxAPI:
         return False
 
 
-def encoded(document: dict | list | str) -> tuple[str, bytes]:
-    """A sandbox answer's content type and body: a string is a CSV file, anything else JSON."""
+def encoded(document: dict | list | str | bytes) -> tuple[str, bytes]:
+    """A sandbox answer's content type and body: a string is a CSV file, bytes a SOAP 1.2 (XML)
+    document, anything else JSON."""
+    if isinstance(document, bytes):
+        return "application/soap+xml; charset=utf-8", document
     if isinstance(document, str):
         return "text/csv; charset=utf-8", document.encode()
     return "application/json", json.dumps(document).encode()
@@ -80,6 +97,9 @@ def api_view(registry, *, setting: str):
         full_path = f"/{path}" + (f"?{query}" if query else "")
         status, document = registry.sandbox(provider).handle(request.method, full_path, dict(request.headers),
                                                              request.body)
+        if isinstance(document, Dropped):
+            time.sleep(document.delay)
+            return HttpResponse(status=502)
         content_type, payload = encoded(document)
         return HttpResponse(payload, status=status, content_type=content_type)
 

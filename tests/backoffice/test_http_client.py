@@ -3,6 +3,7 @@
 import ipaddress
 import json
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -20,7 +21,9 @@ from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 
 from backoffice.integrations.errors import ProviderError
-from backoffice.integrations.http import ClientCredentials, request, request_json, retry_after
+from backoffice.integrations.http import ClientCredentials, ClientIdentity, pool, request, request_json, retry_after
+from backoffice.integrations.sandbox import Dropped, SandboxAPI
+from tests.fake_server import Authority, serve
 
 FAST = {"backoff": 0.01}
 
@@ -236,3 +239,89 @@ def test_a_client_certificate_is_presented_to_a_server_that_requires_one(server,
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def pem_identity(certificate, key) -> ClientIdentity:
+    return ClientIdentity(certificate.public_bytes(serialization.Encoding.PEM), key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+class Echo(SandboxAPI):
+    """Answers every call with its path."""
+
+    provider = "echo"
+
+    def respond(self, method, path, headers, body):
+        return 200, {"path": path}
+
+
+def test_a_client_certificate_held_in_memory_is_presented_and_its_key_never_reaches_the_disk_in_clear(
+        tmp_path, monkeypatch):
+    authority = Authority.create()
+    certificate, key = authority.issue("loja-a1")
+    api = serve(Echo(), tls=authority.server_tls(clients=authority.pem))
+    loaded = []
+    original = ssl.SSLContext.load_cert_chain
+
+    def load_cert_chain(self, certfile, keyfile=None, password=None):
+        with open(certfile, "rb") as handle:
+            loaded.append((certfile, handle.read(), password))
+        return original(self, certfile, keyfile, password)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_cert_chain", load_cert_chain)
+    try:
+        identity = pem_identity(certificate, key)
+        assert request_json("POST", f"{api.url}/ws/x", identity=identity, ca=authority.write(tmp_path / "ca.pem"),
+                            body=b"<x/>") == {"path": "/ws/x"}
+        assert x509.load_der_x509_certificate(api.peers[0]).subject == certificate.subject
+        [(path, content, password)] = loaded
+        assert b"BEGIN ENCRYPTED PRIVATE KEY" in content and b"BEGIN PRIVATE KEY" not in content
+        assert len(password) >= 32 and not os.path.exists(path)
+        assert "PRIVATE" not in repr(identity)
+    finally:
+        api.close()
+
+
+def test_pools_are_kept_per_identity():
+    authority = Authority.create()
+    first, second = (pem_identity(*authority.issue(name)) for name in ("a1-one", "a1-two"))
+    same = ClientIdentity(first.cert_chain_pem, first.key_pem)
+    assert pool(identity=first) is pool(identity=same)
+    assert pool(identity=first) is not pool(identity=second) and pool(identity=first) is not pool()
+
+
+def test_without_a_client_certificate_the_handshake_is_refused_and_an_untrusted_server_is_refused(tmp_path):
+    authority = Authority.create()
+    identity = pem_identity(*authority.issue("loja-a1"))
+    api = serve(Echo(), tls=authority.server_tls(clients=authority.pem))
+    try:
+        with pytest.raises(ProviderError):
+            request("GET", f"{api.url}/", ca=authority.write(tmp_path / "ca.pem"), attempts=1)
+        other = Authority.create("Other CA")
+        with pytest.raises(ProviderError, match="CERTIFICATE_VERIFY_FAILED"):
+            request("GET", f"{api.url}/", identity=identity, ca=other.write(tmp_path / "other.pem"), attempts=1)
+        assert api.requests == []
+    finally:
+        api.close()
+
+
+class Soap(SandboxAPI):
+    provider = "soap"
+
+    def respond(self, method, path, headers, body):
+        if path == "/lost":
+            return 200, Dropped()
+        return 200, b"<env:Envelope xmlns:env='http://www.w3.org/2003/05/soap-envelope'/>"
+
+
+def test_a_sandbox_answers_bytes_as_soap_and_a_dropped_answer_never_arrives():
+    api = serve(Soap())
+    try:
+        answer = request("POST", f"{api.url}/ws", body=b"<x/>")
+        assert answer.headers["content-type"] == "application/soap+xml; charset=utf-8"
+        assert answer.content.startswith(b"<env:Envelope")
+        with pytest.raises(ProviderError, match="disconnected"):
+            request("POST", f"{api.url}/lost", body=b"<x/>", idempotent=False)
+        assert [path for _, path, _, _ in api.requests] == ["/ws", "/lost"]  # processed, not retried
+    finally:
+        api.close()

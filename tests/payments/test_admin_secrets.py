@@ -10,11 +10,12 @@ from django.db.models.constants import LOOKUP_SEP
 from backoffice.admin import SecretFieldsAdmin
 from backoffice.api import api_token_create
 from backoffice.models import ApiToken
+from fiscal.models import FiscalProfile
 from payments.models import ProviderAccount, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = {(ProviderAccount, "credentials"),
+SECRETS = {(ProviderAccount, "credentials"), (FiscalProfile, "certificate"),
            (ApiToken, "digest"), (get_user_model(), "password")}
 
 
