@@ -52,3 +52,12 @@ def query_text(request, name: str) -> str:
     """The text of `?name=`, trimmed and without NUL characters: no one types one, and
     PostgreSQL cannot compare a text holding one."""
     return request.GET.get(name, "").replace("\x00", "").strip()
+
+
+MAX_ID = 2**63 - 1  # the largest primary key a BIGINT holds
+
+
+def ticked_ids(values: list[str], *, limit: int) -> list[int]:
+    """The row ids a list's ticked boxes sent (`request.POST.getlist("ids")`), at most `limit` of
+    them: what is not a number a key can be is dropped (a huge one would overflow the database)."""
+    return [int(value) for value in values[:limit] if value.isdecimal() and int(value) <= MAX_ID]

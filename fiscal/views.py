@@ -2,8 +2,6 @@
 DANFE), the order page's NF-e panel, and the settings — profile and A1 certificate, series, tax
 rules, the states' rates, voided ranges and SEFAZ's status."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from backoffice.http import flash_form_errors, redirect_back
+from backoffice.integrations.errors import ProviderError
 from backoffice.notices import Notice
+from backoffice.params import ticked_ids
 from backoffice.roles import require
 from backoffice.states import events_of
 from backoffice.tables import Column, Table, table_response
@@ -26,7 +26,7 @@ from orders.bulk import BulkResult
 from orders.models import Order
 
 from . import configuration, selectors, services
-from .certificates import CertificateError, profile_set_certificate
+from .certificates import EXPIRY_WARNING, CertificateError, profile_set_certificate
 from .danfe import DanfeUnavailable, danfe_batch, danfe_filename, danfe_label, danfe_pdf
 from .filters import InvoiceFilter, TaxRuleFilter, VoidedRangeFilter
 from .forms import (
@@ -47,7 +47,6 @@ from .models import FiscalProfile, Invoice, InvoiceEvent, SefazStatus, Series, S
 Status = Invoice.Status
 # An invoice still to be issued (or issued again, fixed, under its number).
 TO_ISSUE = (Status.DRAFT, Status.REJECTED)
-CERTIFICATE_WARNING_DAYS = 30
 # Most DANFEs printed in one PDF.
 BATCH_MAX = 100
 # The schema's complaints about an NF-e built, shown at most.
@@ -191,25 +190,35 @@ def invoice_check(request, pk):
         services.invoice_check(invoice=invoice)
     except services.FiscalError as exc:
         messages.error(request, str(exc))
+    except ProviderError:
+        messages.error(request, _("SEFAZ did not answer now; the invoice is asked about again by itself."))
     else:
         _told(request, invoice)
     return redirect_back(request, "fiscal:invoice_detail", pk=invoice.pk)
 
 
-def _event(request, pk, form_class, act, done):
-    """Run `act(invoice, **cleaned data)` with the form posted from the invoice page."""
+def _event(request, pk, form_class, service, done):
+    """Call `service(invoice=…, user=…, **the form's cleaned data)` with the form posted from the
+    invoice page and say where the request it signed (an event, a voiding) stands: `done` once SEFAZ
+    registered it, SEFAZ's refusal, or that it waits for SEFAZ's answer."""
     invoice = get_object_or_404(Invoice, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
         flash_form_errors(request, form)
     else:
         try:
-            act(invoice, **form.cleaned_data)
+            document = service(invoice=invoice, user=request.user, **form.cleaned_data)
         except services.FiscalError as exc:
             _refused(request, exc)
         else:
-            invoice.refresh_from_db()
-            messages.success(request, done % {"invoice": invoice})
+            document.refresh_from_db()
+            if document.status == InvoiceEvent.Status.REGISTERED:
+                messages.success(request, done % {"invoice": invoice})
+            elif document.status == InvoiceEvent.Status.REJECTED:
+                messages.error(request, _("SEFAZ refused it: %(code)s %(message)s") % {
+                    "code": document.status_code, "message": document.status_message})
+            else:
+                messages.info(request, _("Signed and sent to SEFAZ; reload the page in a moment for its answer."))
     return redirect("fiscal:invoice_detail", pk=invoice.pk)
 
 
@@ -217,17 +226,14 @@ def _event(request, pk, form_class, act, done):
 @require_POST
 def invoice_cancel(request, pk):
     """Cancel an authorized NF-e (within the legal window; never by who issued it)."""
-    return _event(request, pk, CancelForm,
-                  lambda invoice, reason: services.invoice_cancel(invoice=invoice, user=request.user, reason=reason),
-                  _("%(invoice)s cancelled at SEFAZ."))
+    return _event(request, pk, CancelForm, services.invoice_cancel, _("%(invoice)s cancelled at SEFAZ."))
 
 
 @require("fiscal.issue_invoice")
 @require_POST
 def invoice_correct(request, pk):
     """A correction letter (CC-e): what it says replaces the letters before it."""
-    return _event(request, pk, CorrectionForm,
-                  lambda invoice, text: services.invoice_correct(invoice=invoice, user=request.user, text=text),
+    return _event(request, pk, CorrectionForm, services.invoice_correct,
                   _("Correction letter of %(invoice)s registered at SEFAZ."))
 
 
@@ -235,9 +241,7 @@ def invoice_correct(request, pk):
 @require_POST
 def invoice_void(request, pk):
     """Void the number of a rejected invoice that will not be issued."""
-    return _event(request, pk, VoidNumberForm,
-                  lambda invoice, reason: services.invoice_void_number(invoice=invoice, user=request.user,
-                                                                       reason=reason),
+    return _event(request, pk, VoidNumberForm, services.invoice_void_number,
                   _("The number of %(invoice)s was voided at SEFAZ."))
 
 
@@ -321,7 +325,7 @@ def invoice_danfe(request, pk):
 @require_GET
 def danfe_print(request):
     """One PDF of the DANFEs of the invoices ticked on the list, to print at once."""
-    ids = [pk for pk in request.GET.getlist("ids")[:BATCH_MAX] if pk.isdigit()]
+    ids = ticked_ids(request.GET.getlist("ids"), limit=BATCH_MAX)
     invoices = Invoice.objects.filter(pk__in=ids).order_by("series", "number")
     if not invoices:
         messages.error(request, _("Tick at least one authorized NF-e."))
@@ -403,7 +407,7 @@ def fiscal_settings(request):
         "certificate_form": CertificateForm(),
         "certificate_days": (profile.certificate_expires_at - timezone.now()).days
         if profile and profile.certificate_expires_at else None,
-        "warning_days": CERTIFICATE_WARNING_DAYS,
+        "warning_days": EXPIRY_WARNING.days,
         "series": Series.objects.all(),
         "sefaz": SefazStatus.objects.order_by("environment", "uf"),
         "contingency": selectors.contingency_hint(selectors.sefaz_status()),
@@ -640,7 +644,7 @@ def certificate_notices():
     elif profile.certificate_expires_at <= timezone.now():
         yield Notice(_("The A1 certificate expired on %(date)s: no NF-e can be issued until the renewed one is "
                        "uploaded.") % {"date": dt(profile.certificate_expires_at)}, "danger", url, link)
-    elif profile.certificate_expires_at <= timezone.now() + timedelta(days=CERTIFICATE_WARNING_DAYS):
+    elif profile.certificate_expires_at <= timezone.now() + EXPIRY_WARNING:
         days = (profile.certificate_expires_at - timezone.now()).days
         yield Notice(_("The A1 certificate expires on %(date)s, in %(days)d days: renew it and upload the new "
                        "one.") % {"date": dt(profile.certificate_expires_at), "days": days}, "warning", url, link)

@@ -21,7 +21,7 @@ from backoffice.http import flash_form_errors, redirect_back
 from backoffice.integrations.errors import ProviderError
 from backoffice.integrations.sandbox import api_view
 from backoffice.money import ZERO
-from backoffice.params import query_text
+from backoffice.params import query_text, ticked_ids
 from backoffice.roles import require
 from backoffice.search import text_search
 from backoffice.states import events_of
@@ -264,7 +264,7 @@ def order_list(request):
 def order_bulk(request):
     """The list's bulk operations on the ticked orders (orders.bulk: tag, cancel with a reason, and
     those of the apps downstream), each under its own permission."""
-    ids = [pk for pk in request.POST.getlist("ids")[:500] if pk.isdigit()]
+    ids = ticked_ids(request.POST.getlist("ids"), limit=500)
     orders = list(Order.objects.filter(pk__in=ids).order_by("number"))
     operation = BULK_OPERATIONS.get(request.POST.get("operation", ""))
     if operation and not request.user.has_perm(operation.permission):

@@ -163,6 +163,9 @@ def test_bulk_actions_tag_and_cancel_the_ticked_orders(ready):
     assert StockLevel.objects.get(product=product).reserved == 1
     refused = client.post("/orders/bulk/", {"ids": ids, "operation": "cancel", "reason": "de novo"}, follow=True)
     assert "não pode passar a" in refused.content.decode()
+    # Ticked boxes no key can hold (a forged form) are dropped, not sent to the database to overflow it.
+    forged = client.post("/orders/bulk/", {"ids": ["9" * 30, "-1", "x"], "operation": "tag", "tag": "x"}, follow=True)
+    assert forged.status_code == 200 and "Marque pelo menos um pedido." in forged.content.decode()
 
 
 def test_a_user_saves_a_filter_and_sees_it_on_the_list(ready):
