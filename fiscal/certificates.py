@@ -29,6 +29,8 @@ CNPJ = re.compile(r"[0-9A-Z]{12}\d{2}")
 # The DER header of a PFX: SEQUENCE, INTEGER 3 (its version); and the OID of its pkcs7-data content.
 PFX_VERSION = b"\x02\x01\x03"
 PKCS7_DATA = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01"
+# How long before the certificate expires the store is warned (the home page, the e-mail to finance).
+EXPIRY_WARNING = timedelta(days=30)
 
 
 class CertificateError(ValueError):
@@ -50,23 +52,11 @@ class Certificate:
 
     @property
     def common_name(self) -> str:
-        names = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        return str(names[0].value) if names else ""
+        return _common_name(self.certificate)
 
     @property
     def cnpj(self) -> str:
-        """The holder's CNPJ: ICP-Brasil's otherName in the certificate's alternative names, else the
-        end of its common name ("NAME:CNPJ"); "" when it names none."""
-        try:
-            names = self.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        except x509.ExtensionNotFound:
-            names = []
-        for name in names:
-            if isinstance(name, x509.OtherName) and name.type_id == CNPJ_OID:
-                if found := CNPJ.search(_der_text(name.value)):
-                    return found.group()
-        found = CNPJ.search(self.common_name.rpartition(":")[2].upper())
-        return found.group() if found else ""
+        return cnpj_of(self.certificate)
 
     @property
     def serial(self) -> str:
@@ -96,6 +86,26 @@ class Certificate:
         key = self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                      serialization.NoEncryption())
         return chain, key
+
+
+def cnpj_of(certificate: x509.Certificate) -> str:
+    """The holder's CNPJ of an X.509 certificate: ICP-Brasil's otherName in its alternative names,
+    else the end of its common name ("NAME:CNPJ"); "" when it names none."""
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        names = []
+    for name in names:
+        if isinstance(name, x509.OtherName) and name.type_id == CNPJ_OID:
+            if found := CNPJ.search(_der_text(name.value)):
+                return found.group()
+    found = CNPJ.search(_common_name(certificate).rpartition(":")[2].upper())
+    return found.group() if found else ""
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
 
 
 def _der_text(value: bytes) -> str:

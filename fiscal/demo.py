@@ -24,6 +24,7 @@ from .certificates import profile_set_certificate, test_certificate
 from .models import Environment, FiscalProfile, Invoice, Regime, Series
 from .providers.sefaz.sandbox import authorize
 from .services import invoice_apply_protocol, invoice_from_order, invoice_issue
+from .taxes import Tables
 
 DEMO_CNPJ = "11222333000181"
 PROFILE = {
@@ -84,15 +85,15 @@ def seed_fiscal(*, log, **kwargs):
             f"valid until {certificate.not_after:%Y-%m-%d}")
     User = get_user_model()
     issuer = User.objects.filter(username="finance").first() or User.objects.filter(username="staff").first()
-    orders = Order.objects.filter(status__in=INVOICED, invoices__isnull=True).select_related("customer")
+    orders = Order.objects.filter(status__in=INVOICED, invoices__isnull=True)
     moments = _invoiced_moments(orders)
     if moments:
         _number_on(Series.objects.get(environment=profile.environment, number=1), moments[0][1])
-    authorized = 0
+    authorized, tables = 0, Tables.load()  # the tax tables read once for the whole history
     for moment, _note, order in moments:
         with happening(moment):
-            invoice = invoice_issue(invoice=invoice_from_order(order=order, user=issuer, past=True), user=issuer,
-                                    send=False, past=True)
+            draft = invoice_from_order(order=order, user=issuer, past=True, tables=tables)
+            invoice = invoice_issue(invoice=draft, user=issuer, send=False, past=True, tables=tables)
             invoice = invoice_apply_protocol(invoice=invoice, protocol=authorize(invoice.xml.encode()), past=True)
         authorized += invoice.status == Invoice.Status.AUTHORIZED
         if len(moments) >= 200 and authorized % 100 == 0:

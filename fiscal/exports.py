@@ -160,14 +160,21 @@ class _Entry:
     total: Decimal | None
 
 
+def _stored(documents, report: ArchiveReport, xml: str):
+    """The `documents` (read a few at a time) whose field `xml` holds their XML; each one without it
+    is named among the report's missing."""
+    for document in documents.iterator(chunk_size=CHUNK):
+        if getattr(document, xml):
+            yield document
+        else:
+            report.missing.append(str(document))
+
+
 def _invoice_entries(period, environment, report):
     invoices = (books.issued_in(period, environment=environment)
                 .only("key", "series", "number", "issued_at", "status", "protocol", "total", "authorized_xml")
                 .order_by("issued_at", "series", "number", "pk"))
-    for invoice in invoices.iterator(chunk_size=CHUNK):
-        if not invoice.authorized_xml:
-            report.missing.append(str(invoice))
-            continue
+    for invoice in _stored(invoices, report, "authorized_xml"):
         report.invoices += 1
         name = f"{invoice.key}-procNFe.xml"
         yield name, invoice.authorized_xml, _Entry(
@@ -182,10 +189,7 @@ def _event_entries(period, environment, report):
               .annotate(key=F("invoice__key"), series=F("invoice__series"), number=F("invoice__number"))
               .only("kind", "sequence", "registered_xml", "protocol", "registered_at")
               .order_by("registered_at", "pk"))
-    for event in events.iterator(chunk_size=CHUNK):
-        if not event.registered_xml:
-            report.missing.append(str(event))
-            continue
+    for event in _stored(events, report, "registered_xml"):
         report.events += 1
         name = f"{event.key}-{event.kind}-{event.sequence:02d}-procEventoNFe.xml"
         yield name, event.registered_xml, _Entry(
@@ -202,10 +206,7 @@ def _voided_id(xml: str) -> str:
 def _voided_entries(period, environment, report):
     ranges = VoidedRange.objects.filter(environment=environment, status=VoidedRange.Status.REGISTERED,
                                         registered_at__range=period.span).order_by("registered_at", "pk")
-    for voided in ranges.iterator(chunk_size=CHUNK):
-        if not voided.registered_xml:
-            report.missing.append(str(voided))
-            continue
+    for voided in _stored(ranges, report, "registered_xml"):
         report.voided += 1
         name = f"{_voided_id(voided.registered_xml) or f'inut-{voided.pk}'}-procInutNFe.xml"
         yield name, voided.registered_xml, _Entry(

@@ -34,8 +34,9 @@ class InvoiceFilter(django_filters.FilterSet):
         if len(compact) == KEY_LENGTH:
             return queryset.filter(key=compact)
         match = text_search(value, "recipient_name")
-        if value.lstrip("#").isdigit() and int(value.lstrip("#")) < 2**31:
-            match |= Q(number=int(value.lstrip("#"))) | Q(order__number=int(value.lstrip("#")))
+        number = value.lstrip("#")
+        if number.isdecimal() and int(number) < 2**31:  # isdigit() passes "²", which int() refuses
+            match |= Q(number=int(number)) | Q(order__number=int(number))
         if any(ch.isdigit() for ch in compact) and len(compact) >= PREFIX_FROM:
             match |= Q(recipient_document__startswith=compact)
         return queryset.filter(match)

@@ -198,13 +198,13 @@ class TaxRuleForm(forms.ModelForm):
         code, regime = cleaned.get("icms_code", ""), cleaned.get("regime")
         if code and regime:
             length = 3 if regime == RegimeGroup.SIMPLES else 2
-            if len(code) != length or not code.isdigit():
+            if not re.fullmatch(rf"[0-9]{{{length}}}", code):
                 self.add_error("icms_code", _("Simples Nacional takes a CSOSN of 3 digits (e.g. 102); Regime Normal "
                                               "a CST of 2 digits (e.g. 00)."))
         for name, length in (("ipi_cst", 2), ("pis_cst", 2), ("cofins_cst", 2), ("ibscbs_cst", 3),
                              ("ibscbs_class", 6), ("ipi_framework", 3)):
             value = cleaned.get(name, "")
-            if value and (len(value) != length or not value.isdigit()):
+            if value and not re.fullmatch(rf"[0-9]{{{length}}}", value):
                 self.add_error(name, _("Type %(length)d digits.") % {"length": length})
         if bool(cleaned.get("ibscbs_cst")) != bool(cleaned.get("ibscbs_class")):
             self.add_error("ibscbs_class", _("IBS/CBS needs both its CST and its cClassTrib, or neither."))

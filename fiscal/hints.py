@@ -4,15 +4,18 @@ same number. SEFAZ's own message is always shown beside it."""
 
 from django.utils.translation import gettext_lazy as _
 
+# 215 and 225 are SEFAZ's two codes of a schema failure (the message's, the batch's): one fix.
+SCHEMA_FAILED = _("The XML failed SEFAZ's schema: check the product's NCM and the customer's data, then issue again.")
+
+# No entry for 204 (a duplicate): the invoice is looked up by its key, never left rejected with it.
 HINTS = {
-    "204": _("SEFAZ already has this NF-e: it is looked up by its key, nothing to fix."),
     "206": _("This number was voided at SEFAZ already: issue the order's NF-e again, under a new number."),
     "207": _("The store's CNPJ is not valid: correct it in the fiscal profile."),
     "208": _("The recipient's CNPJ is not valid: correct the customer's CNPJ."),
     "209": _("The store's state registration (IE) is not valid: correct it in the fiscal profile."),
     "213": _("The CNPJ of the A1 certificate is not the store's: upload the store's own certificate."),
-    "215": _("The XML failed SEFAZ's schema: check the product's NCM and the customer's data, then issue again."),
-    "225": _("The XML failed SEFAZ's schema: check the product's NCM and the customer's data, then issue again."),
+    "215": SCHEMA_FAILED,
+    "225": SCHEMA_FAILED,
     "228": _("The issue date is too old for SEFAZ: issue it again (it is dated anew)."),
     "232": _("The recipient is an ICMS contributor without a state registration: type the customer's IE, or "
              "ISENTO."),

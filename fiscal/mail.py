@@ -4,7 +4,7 @@ that the A1 certificate expires (30 days ahead, and once it has). Each is sent o
 kept on the invoice or the profile, so a task retried sends nothing the second time."""
 
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from backoffice.states import record
 
 from .books import Period
+from .certificates import EXPIRY_WARNING
 from .danfe import danfe_filename, danfe_pdf, printed_key
 from .exports import archive_filename, write_archive
 from .models import FiscalProfile, Invoice
@@ -24,7 +25,6 @@ from .models import FiscalProfile, Invoice
 # Above this the accountant's e-mail carries a link to the archive instead (mail servers refuse
 # messages of about 20 MB and more, and base64 adds a third).
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
-CERTIFICATE_NOTICE = timedelta(days=30)
 # Who is warned that the certificate expires: the roles that renew it.
 CERTIFICATE_ROLES = ("finance", "admin")
 
@@ -97,7 +97,7 @@ def certificate_expiry_warning() -> bool:
     with transaction.atomic():
         profile = _profile()
         expires = profile and profile.certificate_expires_at
-        if not expires or expires - now > CERTIFICATE_NOTICE:
+        if not expires or expires - now > EXPIRY_WARNING:
             return False
         stage = "expired" if expires <= now else "soon"
         warning = f"{profile.certificate_serial}:{stage}"
@@ -108,7 +108,7 @@ def certificate_expiry_warning() -> bool:
             return False
         context = {"store": profile, "expires": expires, "expired": stage == "expired",
                    "days": max((expires - now).days, 0),
-                   "link": f"{settings.SITE_URL.rstrip('/')}{reverse('fiscal:certificate_upload')}"}
+                   "link": f"{settings.SITE_URL.rstrip('/')}{reverse('fiscal:settings')}"}
         _message("certificate", context, to=recipients).send()
         profile.certificate_warning = warning
         profile.save(update_fields=["certificate_warning", "updated_at"])

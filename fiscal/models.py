@@ -319,6 +319,9 @@ class Invoice(models.Model):
             return f"NF-e {self.number}/{self.series}"
         return str(_("NF-e draft %(pk)s")) % {"pk": self.pk}
 
+    def delete(self, *args, **kwargs):
+        raise PermissionError("NF-e are fiscal documents: never deleted (a rejected one's number is voided).")
+
 
 class InvoiceItem(models.Model):
     """One item (det) as invoiced, with its figures: the books and the returns read them here."""
@@ -448,6 +451,9 @@ class InvoiceEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.sequence} · {self.invoice}"
 
+    def delete(self, *args, **kwargs):
+        raise PermissionError("NF-e events are fiscal documents: never deleted.")
+
 
 class VoidedRange(models.Model):
     """A range of numbers of a series declared unused (inutilização): numbers skipped, or taken
@@ -486,6 +492,9 @@ class VoidedRange(models.Model):
 
     def __str__(self):
         return f"{self.series}: {self.first}–{self.last}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Voided ranges are fiscal documents: never deleted.")
 
 
 class SefazStatus(models.Model):

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -124,8 +125,7 @@ def _nfe_time(moment: datetime) -> str:
 def _signed(binding, schema: str, certificate) -> bytes:
     """`binding` serialized, signed and checked against its official XSD (which requires the
     signature); FiscalError listing the schema's complaints when it fails."""
-    signed = signing.sign(nfe_xml.serialize(binding), certificate)
-    errors = nfe_xml.validate(signed, schema)
+    signed, errors = signing.sign_and_validate(nfe_xml.serialize(binding), certificate, schema)
     if errors:
         raise FiscalError(_("The XML does not pass the official schema: %(errors)s") % {"errors": "; ".join(errors)},
                           errors=errors)
@@ -150,9 +150,11 @@ def _refuse_uninvoiceable(order: Order) -> None:
                           % {"order": order, "status": order.get_status_display()})
 
 
-def _store_items(invoice: Invoice, items: list[InvoiceItem]) -> None:
-    """Replace the (draft or rejected) invoice's items with `items` and its totals with theirs."""
-    InvoiceItem.objects.filter(invoice=invoice).delete()
+def _store_items(invoice: Invoice, items: list[InvoiceItem], *, new: bool = False) -> None:
+    """Replace the (draft or rejected) invoice's items with `items` and its totals with theirs
+    (`new`: an invoice just created, with no items to replace)."""
+    if not new:
+        InvoiceItem.objects.filter(invoice=invoice).delete()
     for position, item in enumerate(items, start=1):
         item.invoice, item.position = invoice, position
     InvoiceItem.objects.bulk_create(items)
@@ -160,10 +162,29 @@ def _store_items(invoice: Invoice, items: list[InvoiceItem]) -> None:
         setattr(invoice, name, value)
 
 
-def _fill_sale(invoice: Invoice, order: Order, profile: FiscalProfile) -> None:
-    """The sale's operation, recipient and items with their taxes (as due on the invoice's date, or
-    today), from the order, its customer and its products as they are now (staff fix them and
-    issue again); the order's shipping is the NF-e's freight, shared among the items."""
+# An item's fields as invoiced: what tells whether items computed again are the ones stored.
+ITEM_FIGURES = tuple(field.attname for field in InvoiceItem._meta.concrete_fields
+                     if field.attname not in ("id", "invoice_id"))
+
+
+def _stored_unless_changed(invoice: Invoice, items: list[InvoiceItem]) -> list[InvoiceItem]:
+    """The invoice's items: those stored when `items` (computed again) are the same, field by field
+    (a draft issued as it was made: nothing written again); else `items`, stored in their place."""
+    stored = list(invoice.items.select_related("product").order_by("position"))
+    if [[getattr(item, name) for name in ITEM_FIGURES] for item in stored] == [
+            [getattr(item, name) for name in ITEM_FIGURES] for item in items]:
+        return stored
+    _store_items(invoice, items)
+    return items
+
+
+def _sale_items(invoice: Invoice, order: Order, profile: FiscalProfile, *,
+                tables: taxes.Tables | None = None) -> list[InvoiceItem]:
+    """The sale's operation, recipient, items with their taxes (as due on the invoice's date, or
+    today) and totals, from the order, its customer and its products as they are now (staff fix
+    them and issue again); the order's shipping is the NF-e's freight, shared among the items.
+    Nothing saved: the items go to _store_items once the invoice is. `tables`: the tax tables, read
+    once for a batch (read now by default)."""
     customer = order.customer
     invoice.operation = defaults.operation_for(customer)
     invoice.recipient_name = customer.name[:60]
@@ -174,19 +195,21 @@ def _fill_sale(invoice: Invoice, order: Order, profile: FiscalProfile) -> None:
     try:
         items = taxes.tax_items(profile=profile, operation=invoice.operation, destination_uf=order.ship_uf,
                                 contributor=contributor, consumer=not contributor, lines=taxes.order_lines(order),
-                                freight=order.shipping_total, issued_at=invoice.issued_at)
+                                freight=order.shipping_total, issued_at=invoice.issued_at, tables=tables)
     except taxes.NoTaxRule as exc:
         raise FiscalError(str(exc)) from exc
-    _store_items(invoice, items)
-    invoice.save()
+    for name, value in taxes.invoice_totals(items).items():
+        setattr(invoice, name, value)
+    return items
 
 
-def invoice_from_order(*, order: Order, user, past: bool = False) -> Invoice:
+def invoice_from_order(*, order: Order, user, past: bool = False, tables: taxes.Tables | None = None) -> Invoice:
     """The draft NF-e of sale of an order ready to ship (or invoiced, its NF-e cancelled): the
     recipient as the customer is now, the items with their taxes, the operation by the customer (an
     ICMS contributor buys as a company, anyone else as a consumer). The order's draft or rejected
     NF-e is given back as it is — it is fixed and issued again under its number; one authorized or
-    on its way to SEFAZ refuses. `past`: the demo's history, an order already moved past invoicing."""
+    on its way to SEFAZ refuses. `past`: the demo's history, an order already moved past invoicing.
+    `tables`: the tax tables, read once for a batch."""
     profile = _profile()
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
@@ -198,10 +221,11 @@ def invoice_from_order(*, order: Order, user, past: bool = False) -> Invoice:
                 return existing
             raise FiscalError(_("Order %(order)s has %(invoice)s already (%(status)s).")
                               % {"order": order, "invoice": existing, "status": existing.get_status_display()})
-        invoice = Invoice.objects.create(order=order, operation=defaults.operation_for(order.customer),
-                                         environment=profile.environment,
-                                         series=_series(profile.environment).number, created_by=user)
-        _fill_sale(invoice, order, profile)
+        invoice = Invoice(order=order, environment=profile.environment, series=_series(profile.environment).number,
+                          created_by=user)
+        items = _sale_items(invoice, order, profile, tables=tables)
+        invoice.save()
+        _store_items(invoice, items, new=True)  # the totals it sets are those saved
         record(invoice, "invoice.created", actor=user, to_status=Status.DRAFT)
         audit_record(actor=user, action="invoice.created", obj=invoice, note=str(order))
     return invoice
@@ -221,10 +245,12 @@ def _take_number(invoice: Invoice, profile: FiscalProfile) -> None:
     Series.objects.filter(pk=series.pk).update(next_number=series.next_number + 1)
 
 
-def invoice_issue(*, invoice: Invoice, user, send: bool = True, past: bool = False) -> Invoice:
+def invoice_issue(*, invoice: Invoice, user, send: bool = True, past: bool = False,
+                  tables: taxes.Tables | None = None) -> Invoice:
     """Sign a draft or rejected NF-e and store it, then (after commit, unless not `send`) send it
     to SEFAZ. A sale's items and taxes are computed again from the order, customer and products as
-    they are now. Its number is taken the first time and kept (a rejected NF-e is issued again
+    they are now (`tables`: the tax tables a batch read once), and stored in place of the invoice's
+    when they differ. Its number is taken the first time and kept (a rejected NF-e is issued again
     under the same number, cNF and — within the month — key); the built XML must pass the official
     XSD (FiscalError listing what fails, and nothing changes). `user` is its issuer: someone else
     cancels it. `past`: the demo's history (its order already moved past invoicing)."""
@@ -242,15 +268,16 @@ def invoice_issue(*, invoice: Invoice, user, send: bool = True, past: bool = Fal
         certificate = _certificate(profile, profile.environment)
         invoice.issued_at = timezone.now()
         if invoice.purpose == Invoice.Purpose.NORMAL and invoice.order_id:
-            order = Order.objects.select_related("customer").get(pk=invoice.order_id)
+            invoice.order = order = Order.objects.select_related("customer").get(pk=invoice.order_id)
             if not past:
                 _refuse_uninvoiceable(order)
-            _fill_sale(invoice, order, profile)
+            items = _stored_unless_changed(invoice, _sale_items(invoice, order, profile, tables=tables))
+        else:
+            items = list(invoice.items.select_related("product", "returns_item").order_by("position"))
         if invoice.number is None:
             _take_number(invoice, profile)
         invoice.key = keys.access_key(uf_code=UF_CODES[profile.uf], issued_at=invoice.issued_at, cnpj=profile.cnpj,
                                       series=invoice.series, number=invoice.number, code=invoice.code)
-        items = list(invoice.items.select_related("product", "returns_item").order_by("position"))
         signed = _signed(build(invoice, items, profile), "nfe", certificate)
         invoice.issued_by, invoice.receipt, invoice.status_code, invoice.status_message = user, "", "", ""
         invoice.save()
@@ -469,55 +496,43 @@ def invoice_check(*, invoice: Invoice) -> Invoice:
 # Catch-up: what waits for SEFAZ too long (its task never queued, or lost) ----------
 
 
-def invoice_delivery_key(invoice_id: int) -> str:
-    """The poison-task guard's count of an invoice: one, whether its task or the catch-up runs it."""
-    return f"fiscal.invoice:{invoice_id}"
+def delivery_key(model, pk: int) -> str:
+    """The poison-task guard's count of sending a document (`model`: Invoice, InvoiceEvent or
+    VoidedRange): one, whether its task or the catch-up runs it."""
+    return f"fiscal.{model._meta.model_name}:{pk}"
 
 
-def event_delivery_key(event_id: int) -> str:
-    return f"fiscal.event:{event_id}"
-
-
-def void_delivery_key(voided_id: int) -> str:
-    return f"fiscal.void:{voided_id}"
-
-
-def stopped_the_worker(document, *, starts: int) -> None:
+def stopped_the_worker(model, pk: int, *, starts: int) -> None:
     """The poison-task guard's verdict on a document whose sending never finished: it stays where it
     is (signed or sent), its timeline says so, for someone to check it at SEFAZ."""
-    record(document, "fiscal.stuck", {"starts": starts})
+    record(model.objects.get(pk=pk), "fiscal.stuck", {"starts": starts})
 
 
-def _quietly(work):
-    """`work` for the catch-up: SEFAZ unreachable leaves the document waiting for the next run."""
-    def run(pk):
+def _caught_up(model, waiting, send, *, limit: int) -> int:
+    """`send(document)` for the first `limit` documents `waiting`, each under its task's guard; SEFAZ
+    unreachable leaves a document waiting for the next run."""
+    def process(pk):
         try:
-            work(pk)
+            send(model.objects.get(pk=pk))
         except ProviderError as exc:
-            logger.warning("SEFAZ unreachable, %s waits: %s", pk, exc)
-    return run
+            logger.warning("SEFAZ unreachable, %s %s waits: %s", model._meta.model_name, pk, exc)
+
+    return catch_up(list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]),
+                    name=f"fiscal.catch_up.{model._meta.model_name}", key=partial(delivery_key, model),
+                    process=process, poisoned=partial(stopped_the_worker, model))
 
 
 def fiscal_catch_up(*, limit: int = 200) -> int:
     """Send or look up what waits for SEFAZ longer than it should — invoices signed or sent, events
     and voided ranges signed — each under its task's poison-task guard; how many."""
     before = timezone.now() - WAITING_TOO_LONG
-    invoices = Invoice.objects.filter(status__in=selectors.IN_FLIGHT, updated_at__lt=before)
-    events = InvoiceEvent.objects.filter(status=InvoiceEvent.Status.SIGNED, occurred_at__lt=before)
-    voided = VoidedRange.objects.filter(status=VoidedRange.Status.SIGNED, created_at__lt=before)
     return sum((
-        catch_up(list(invoices.order_by("pk").values_list("pk", flat=True)[:limit]), name="fiscal.catch_up_invoices",
-                 key=invoice_delivery_key,
-                 process=_quietly(lambda pk: invoice_check(invoice=Invoice.objects.get(pk=pk))),
-                 poisoned=lambda pk, starts: stopped_the_worker(Invoice.objects.get(pk=pk), starts=starts)),
-        catch_up(list(events.order_by("pk").values_list("pk", flat=True)[:limit]), name="fiscal.catch_up_events",
-                 key=event_delivery_key,
-                 process=_quietly(lambda pk: event_send(event=InvoiceEvent.objects.get(pk=pk))),
-                 poisoned=lambda pk, starts: stopped_the_worker(InvoiceEvent.objects.get(pk=pk), starts=starts)),
-        catch_up(list(voided.order_by("pk").values_list("pk", flat=True)[:limit]), name="fiscal.catch_up_voids",
-                 key=void_delivery_key,
-                 process=_quietly(lambda pk: void_send(voided=VoidedRange.objects.get(pk=pk))),
-                 poisoned=lambda pk, starts: stopped_the_worker(VoidedRange.objects.get(pk=pk), starts=starts)),
+        _caught_up(Invoice, Invoice.objects.filter(status__in=selectors.IN_FLIGHT, updated_at__lt=before),
+                   lambda invoice: invoice_check(invoice=invoice), limit=limit),
+        _caught_up(InvoiceEvent, InvoiceEvent.objects.filter(status=InvoiceEvent.Status.SIGNED, occurred_at__lt=before),
+                   lambda event: event_send(event=event), limit=limit),
+        _caught_up(VoidedRange, VoidedRange.objects.filter(status=VoidedRange.Status.SIGNED, created_at__lt=before),
+                   lambda voided: void_send(voided=voided), limit=limit),
     ))
 
 
@@ -554,10 +569,32 @@ def _event_store(*, invoice: Invoice, kind: str, sequence: int, text: str, user,
     return event
 
 
-def _refuse_pending_event(invoice: Invoice, kind: str) -> None:
-    if invoice.events.filter(kind=kind, status=InvoiceEvent.Status.SIGNED).exists():
-        raise FiscalError(_("“%(event)s” of %(invoice)s waits for SEFAZ's answer: wait for it first.")
-                          % {"event": InvoiceEvent.Kind(kind).label, "invoice": invoice})
+# Each event's bindings, the schema family it is validated against, and the audit line of its request.
+EVENT_LAYOUTS = {
+    InvoiceEvent.Kind.CANCELLATION: (cancel_bindings, "cancel", "invoice.cancel_requested"),
+    InvoiceEvent.Kind.CORRECTION: (cce_bindings, "cce", "invoice.correction_requested"),
+}
+
+
+def _event_request(*, invoice: Invoice, user, kind: str, text: str, not_authorized: str, prepare) -> InvoiceEvent:
+    """Request an event of an authorized NF-e: the invoice locked, no event of the kind waiting
+    for SEFAZ, then `prepare(invoice)` checks what the kind requires and gives its (sequence,
+    detEvento); signed, stored and audited, then sent after commit. `not_authorized`: the refusal
+    for an invoice in another status."""
+    profile = _profile()
+    bindings, schema, action = EVENT_LAYOUTS[kind]
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        if invoice.status != Status.AUTHORIZED:
+            raise FiscalError(not_authorized % {"invoice": invoice, "status": invoice.get_status_display()})
+        if invoice.events.filter(kind=kind, status=InvoiceEvent.Status.SIGNED).exists():
+            raise FiscalError(_("“%(event)s” of %(invoice)s waits for SEFAZ's answer: wait for it first.")
+                              % {"event": InvoiceEvent.Kind(kind).label, "invoice": invoice})
+        sequence, detail = prepare(invoice)
+        event = _event_store(invoice=invoice, kind=kind, sequence=sequence, text=text, user=user, profile=profile,
+                             detail=detail, bindings=bindings, schema=schema)
+        audit_record(actor=user, action=action, obj=invoice, note=text)
+    return event
 
 
 def cancel_hours() -> int:
@@ -580,12 +617,8 @@ def invoice_cancel(*, invoice: Invoice, user, reason: str) -> InvoiceEvent:
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise FiscalError(_("Say why the NF-e is cancelled, in %(min)d to %(max)d characters.")
                           % {"min": REASON_MIN, "max": REASON_MAX})
-    profile = _profile()
-    with transaction.atomic():
-        invoice = _locked(invoice)
-        if invoice.status != Status.AUTHORIZED:
-            raise FiscalError(_("Only an authorized NF-e can be cancelled; %(invoice)s is “%(status)s”.")
-                              % {"invoice": invoice, "status": invoice.get_status_display()})
+
+    def prepare(invoice):
         if user is not None and invoice.issued_by_id == user.pk:
             raise FiscalError(_("You issued this NF-e: someone else must cancel it."))
         if timezone.now() > cancel_deadline(invoice):
@@ -594,14 +627,13 @@ def invoice_cancel(*, invoice: Invoice, user, reason: str) -> InvoiceEvent:
                               % {"hours": cancel_hours(), "invoice": invoice,
                                  "date": date_format(timezone.localtime(invoice.authorized_at),
                                                      "SHORT_DATETIME_FORMAT")})
-        _refuse_pending_event(invoice, InvoiceEvent.Kind.CANCELLATION)
-        detail = cancel_bindings.Tevento.InfEvento.DetEvento(
+        return 1, cancel_bindings.Tevento.InfEvento.DetEvento(
             versao=cancel_bindings.DetEventoVersao("1.00"),
             descEvento=cancel_bindings.DetEventoDescEvento("Cancelamento"), nProt=invoice.protocol, xJust=reason)
-        event = _event_store(invoice=invoice, kind=InvoiceEvent.Kind.CANCELLATION, sequence=1, text=reason,
-                             user=user, profile=profile, detail=detail, bindings=cancel_bindings, schema="cancel")
-        audit_record(actor=user, action="invoice.cancel_requested", obj=invoice, note=reason)
-    return event
+
+    return _event_request(invoice=invoice, user=user, kind=InvoiceEvent.Kind.CANCELLATION, text=reason,
+                          not_authorized=_("Only an authorized NF-e can be cancelled; %(invoice)s is “%(status)s”."),
+                          prepare=prepare)
 
 
 def invoice_correct(*, invoice: Invoice, user, text: str) -> InvoiceEvent:
@@ -613,24 +645,20 @@ def invoice_correct(*, invoice: Invoice, user, text: str) -> InvoiceEvent:
     if not CORRECTION_MIN <= len(text) <= CORRECTION_MAX:
         raise FiscalError(_("Write the correction in %(min)d to %(max)d characters.")
                           % {"min": CORRECTION_MIN, "max": CORRECTION_MAX})
-    profile = _profile()
-    with transaction.atomic():
-        invoice = _locked(invoice)
-        if invoice.status != Status.AUTHORIZED:
-            raise FiscalError(_("Only an authorized NF-e takes a correction letter; %(invoice)s is “%(status)s”.")
-                              % {"invoice": invoice, "status": invoice.get_status_display()})
-        _refuse_pending_event(invoice, InvoiceEvent.Kind.CORRECTION)
+
+    def prepare(invoice):
         registered = invoice.events.filter(kind=InvoiceEvent.Kind.CORRECTION, status=InvoiceEvent.Status.REGISTERED)
         sequence = (registered.aggregate(last=Max("sequence"))["last"] or 0) + 1
         if sequence > MAX_CORRECTIONS:
             raise FiscalError(_("An NF-e takes at most %(count)d correction letters.") % {"count": MAX_CORRECTIONS})
-        detail = cce_bindings.Tevento.InfEvento.DetEvento(
+        return sequence, cce_bindings.Tevento.InfEvento.DetEvento(
             versao=cce_bindings.DetEventoVersao("1.00"),
             descEvento=cce_bindings.DetEventoDescEvento("Carta de Correcao"), xCorrecao=text, xCondUso=CCE_CONDITIONS)
-        event = _event_store(invoice=invoice, kind=InvoiceEvent.Kind.CORRECTION, sequence=sequence, text=text,
-                             user=user, profile=profile, detail=detail, bindings=cce_bindings, schema="cce")
-        audit_record(actor=user, action="invoice.correction_requested", obj=invoice, note=text)
-    return event
+
+    return _event_request(invoice=invoice, user=user, kind=InvoiceEvent.Kind.CORRECTION, text=text,
+                          not_authorized=_("Only an authorized NF-e takes a correction letter; %(invoice)s is "
+                                           "“%(status)s”."),
+                          prepare=prepare)
 
 
 def event_send(*, event: InvoiceEvent) -> InvoiceEvent:

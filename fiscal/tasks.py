@@ -22,12 +22,11 @@ RETRY_MAIL = {"autoretry_for": (OSError, *RETRY_TRANSIENT["autoretry_for"]), "re
 RECEIPT_WAIT_SECONDS = 5
 
 
-def _invoice_key(task, invoice_id) -> str:
-    return services.invoice_delivery_key(invoice_id)
-
-
-def _invoice_poisoned(task, starts, invoice_id):
-    services.stopped_the_worker(Invoice.objects.get(pk=invoice_id), starts=starts)
+def _guarded(model) -> dict:
+    """The poison-task guard of a task sending one `model` row (its pk the task's argument): counted
+    as the catch-up counts it, and the row's timeline says when its sending stopped the worker."""
+    return {"delivery_key": lambda task, pk: services.delivery_key(model, pk),
+            "poisoned": lambda task, starts, pk: services.stopped_the_worker(model, pk, starts=starts)}
 
 
 def _ask_later(invoices) -> None:
@@ -36,7 +35,7 @@ def _ask_later(invoices) -> None:
         check_invoice.apply_async((invoice.pk,), countdown=RECEIPT_WAIT_SECONDS)
 
 
-@shared_task(delivery_key=_invoice_key, poisoned=_invoice_poisoned, **RETRY_SEFAZ)
+@shared_task(**_guarded(Invoice), **RETRY_SEFAZ)
 def send_invoice(invoice_id):
     """Send a signed NF-e (one sent already is looked up by its key); ask for the answer later when
     SEFAZ only received it."""
@@ -54,7 +53,7 @@ def send_invoices(invoice_ids):
     _ask_later(services.invoices_send(invoices=invoices))
 
 
-@shared_task(bind=True, delivery_key=_invoice_key, poisoned=_invoice_poisoned, **RETRY_SEFAZ)
+@shared_task(bind=True, **_guarded(Invoice), **RETRY_SEFAZ)
 def check_invoice(self, invoice_id):
     """Ask SEFAZ what became of a sent NF-e; while it still processes it, ask again later (the
     catch-up job takes over once the retries are spent)."""
@@ -63,29 +62,13 @@ def check_invoice(self, invoice_id):
         raise self.retry(countdown=RECEIPT_WAIT_SECONDS * 2 ** self.request.retries)
 
 
-def _event_key(task, event_id) -> str:
-    return services.event_delivery_key(event_id)
-
-
-def _event_poisoned(task, starts, event_id):
-    services.stopped_the_worker(InvoiceEvent.objects.get(pk=event_id), starts=starts)
-
-
-@shared_task(delivery_key=_event_key, poisoned=_event_poisoned, **RETRY_SEFAZ)
+@shared_task(**_guarded(InvoiceEvent), **RETRY_SEFAZ)
 def send_event(event_id):
     """Send a signed cancellation or correction letter (a registered or refused one is left alone)."""
     services.event_send(event=InvoiceEvent.objects.get(pk=event_id))
 
 
-def _void_key(task, voided_id) -> str:
-    return services.void_delivery_key(voided_id)
-
-
-def _void_poisoned(task, starts, voided_id):
-    services.stopped_the_worker(VoidedRange.objects.get(pk=voided_id), starts=starts)
-
-
-@shared_task(delivery_key=_void_key, poisoned=_void_poisoned, **RETRY_SEFAZ)
+@shared_task(**_guarded(VoidedRange), **RETRY_SEFAZ)
 def send_void(voided_id):
     """Send a signed voiding of numbers (a registered or refused one is left alone)."""
     services.void_send(voided=VoidedRange.objects.get(pk=voided_id))

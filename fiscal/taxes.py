@@ -3,7 +3,7 @@ own, ST, DIFAL and FCP), IPI, PIS, COFINS, IBS and CBS — in Decimal, each roun
 cent per item, as the NF-e's validation rules (which sum the items) expect; the invoice's totals
 are the sums of its items' figures, so they agree to the cent."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
@@ -79,6 +79,13 @@ RETURNED_FIGURES = (
 )
 # Every figure of an item (money, rates, quantities), Decimal from the start.
 FIGURES = tuple(field.name for field in InvoiceItem._meta.fields if isinstance(field, DecimalField))
+# An item's fields in their order, each with what a new item holds (its figures Decimal zero): items
+# are made as InvoiceItem(*values) — Django's quick way in (Model.from_db's), a quarter of what 58
+# keyword arguments cost, which counts in a batch — and their relations set on them by name.
+_ITEM_FIELDS = InvoiceItem._meta.concrete_fields
+_ITEM_POSITION = {field.attname: position for position, field in enumerate(_ITEM_FIELDS)}
+_ITEM_BLANK = tuple(ZERO if field.name in FIGURES else field.get_default() for field in _ITEM_FIELDS)
+_ITEM_RELATIONS = frozenset(field.name for field in _ITEM_FIELDS if field.is_relation)
 # Returns whose invoice never took effect give nothing back.
 DEAD = (Invoice.Status.CANCELLED, Invoice.Status.VOIDED, Invoice.Status.DENIED)
 
@@ -181,10 +188,11 @@ def _percent(value: Decimal, rate: Decimal) -> Decimal:
 @dataclass(frozen=True)
 class Tables:
     """The active tax rules and the UFs' rates as read once (two queries): the invoices of a batch
-    share one reading."""
+    share one reading, and each rule chosen for them (its items ask for the same few)."""
 
     rules: tuple[TaxRule, ...]
     rates: dict  # UF → StateTaxRate
+    chosen: dict = field(default_factory=dict, repr=False, compare=False)  # rule()'s question → its rule
 
     @classmethod
     def load(cls) -> "Tables":
@@ -197,6 +205,14 @@ class Tables:
         return [rule for rule in self.rules
                 if rule.operation == operation and rule.regime == regime and rule.scope in (Scope.ANY, scope)
                 and rule.origin_uf in ("", origin_uf) and rule.destination_uf in ("", destination_uf)]
+
+    def rule(self, *, operation: str, regime: str, origin_uf: str, destination_uf: str, ncm: str) -> TaxRule:
+        """The most specific of these rules for an item of NCM `ncm` (see rule_for); NoTaxRule when none fits."""
+        question = (operation, regime, origin_uf, destination_uf, ncm)
+        if question not in self.chosen:
+            where = {"operation": operation, "regime": regime, "origin_uf": origin_uf, "destination_uf": destination_uf}
+            self.chosen[question] = _best(self.candidates(**where), ncm=ncm, **where)
+        return self.chosen[question]
 
 
 def _specificity(rule: TaxRule) -> tuple:
@@ -221,8 +237,8 @@ def rule_for(*, operation: str, regime: str, origin_uf: str, destination_uf: str
     """The most specific active rule for an item of NCM `ncm` in `operation` by an issuer of the
     regime group `regime` (RegimeGroup), sent from `origin_uf` to `destination_uf`; NoTaxRule
     when none fits."""
-    where = {"operation": operation, "regime": regime, "origin_uf": origin_uf, "destination_uf": destination_uf}
-    return _best(Tables.load().candidates(**where), ncm=ncm, **where)
+    return Tables.load().rule(operation=operation, regime=regime, origin_uf=origin_uf, destination_uf=destination_uf,
+                              ncm=ncm)
 
 
 @dataclass(frozen=True)
@@ -276,20 +292,19 @@ def tax_items(*, profile, operation: str, destination_uf: str, contributor: bool
         operation=operation, group=group, origin_uf=origin_uf, destination_uf=destination_uf,
         contributor=contributor, consumer=consumer, ibscbs=ibscbs_due(profile, issued_at), rates=tables.rates,
     )
-    where = {"operation": operation, "regime": group, "origin_uf": origin_uf, "destination_uf": destination_uf}
-    candidates = tables.candidates(**where)
-    rules = [_best(candidates, ncm=_ncm(line), **where) for line in lines]
+    rules = [tables.rule(operation=operation, regime=group, origin_uf=origin_uf, destination_uf=destination_uf,
+                         ncm=_ncm(line)) for line in lines]
     sales = [line for line in lines if line.returns_item is None]
     grosses = [cents(line.quantity * line.unit_price) for line in sales]
     nets = [gross - line.discount for gross, line in zip(grosses, sales, strict=True)]
     if any(net < 0 for net in nets) or discount > sum(nets, ZERO) or freight < 0:
         raise ValueError("discounts larger than the items, or a negative freight")
-    discounts = iter(spread(discount, nets))
-    freights = iter(spread(freight, grosses))
+    sold = zip(grosses, spread(discount, nets), spread(freight, grosses), strict=True)
     items = []
     for position, (line, rule) in enumerate(zip(lines, rules, strict=True), start=1):
         if line.returns_item is None:
-            item = _sold(line, rule, context, discount=line.discount + next(discounts), freight=next(freights))
+            gross, share, freight_share = next(sold)
+            item = _sold(line, rule, context, gross=gross, discount=line.discount + share, freight=freight_share)
         else:
             item = _returned(line, rule, context)
         item.position = position
@@ -301,21 +316,35 @@ def _ncm(line: Line) -> str:
     return line.returns_item.ncm if line.returns_item is not None else line.product.ncm
 
 
+def _new_item(**values) -> InvoiceItem:
+    """A new InvoiceItem with `values` (fields and relations by name), every other figure zero."""
+    fields, relations = list(_ITEM_BLANK), {}
+    for name, value in values.items():
+        if name in _ITEM_RELATIONS:
+            relations[name] = value
+        else:
+            fields[_ITEM_POSITION[name]] = value
+    item = InvoiceItem(*fields)
+    for name, value in relations.items():
+        setattr(item, name, value)
+    return item
+
+
 def _item(line: Line, rule: TaxRule, **figures) -> InvoiceItem:
     """An item of `line` with the product's data as invoiced and the rule's codes."""
     product = line.product
-    return InvoiceItem(
+    return _new_item(
         product=product, order_item=line.order_item, sku=product.sku, name=(line.name or product.name)[:120],
         ncm=product.ncm, cest=product.cest, gtin=product.gtin, origin=product.origin, unit=product.unit,
         cfop=rule.cfop, icms_code=rule.icms_code, ipi_cst=rule.ipi_cst, pis_cst=rule.pis_cst,
-        cofins_cst=rule.cofins_cst,
-        **dict.fromkeys(FIGURES, ZERO) | figures | {"quantity": line.quantity, "unit_price": line.unit_price},
+        cofins_cst=rule.cofins_cst, quantity=line.quantity, unit_price=line.unit_price, **figures,
     )
 
 
-def _sold(line: Line, rule: TaxRule, context: _Context, *, discount: Decimal, freight: Decimal) -> InvoiceItem:
-    """An item sold (or transferred): every figure from its rule and the UFs' rates."""
-    gross = cents(line.quantity * line.unit_price)
+def _sold(line: Line, rule: TaxRule, context: _Context, *, gross: Decimal, discount: Decimal,
+          freight: Decimal) -> InvoiceItem:
+    """An item sold (or transferred) of value `gross` (its quantity × price, to the cent): every
+    figure from its rule and the UFs' rates."""
     item = _item(line, rule, gross=gross, discount=discount, freight=freight)
     value = gross - discount + freight  # the operation's value
     _ipi(item, rule, value)
@@ -448,7 +477,7 @@ def _returned(line: Line, rule: TaxRule, context: _Context) -> InvoiceItem:
         carried = original.icms_base or original.st_base or original.sn_credit_amount
         icms_code = rule.icms_code if rule.icms_code == "900" or not carried else "900"
     ipi_cst = (rule.ipi_cst or ("00" if original.ipi_amount else "49")) if original.ipi_cst else ""
-    item = InvoiceItem(
+    item = _new_item(
         product=original.product, returns_item=original, sku=original.sku, name=original.name, ncm=original.ncm,
         cest=original.cest, gtin=original.gtin, origin=original.origin, unit=original.unit, cfop=rule.cfop,
         quantity=line.quantity, unit_price=original.unit_price, gross=cents(line.quantity * original.unit_price),

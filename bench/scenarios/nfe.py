@@ -56,8 +56,8 @@ def nfe_of(order, number: int, profile, certificate, tables):
     for name, value in taxes.invoice_totals(items).items():
         setattr(invoice, name, value)
     binding = build(invoice, items, profile)
-    signed = signing.sign(nfe_xml.serialize(binding), certificate)
-    return binding, nfe_xml.validate(signed, "nfe")
+    # Signed and checked against the XSD as fiscal.services does it (the signed tree validated as it is).
+    return binding, signing.sign_and_validate(nfe_xml.serialize(binding), certificate, "nfe")[1]
 
 
 def serialize_and_sign(binding, certificate) -> bytes:

@@ -4,8 +4,10 @@ hand-written XML: identification, issuer, recipient, items with their taxes by c
 additional information the Simples Nacional, DIFAL and returns ask for. Unsigned: signing adds
 the Signature."""
 
+import functools
 import re
 import unicodedata
+from datetime import date
 from decimal import Decimal
 from importlib.metadata import version
 
@@ -24,7 +26,6 @@ from ..taxes import (
     PIS_COFINS_NOT_TAXED,
     ibscbs_charged,
     ie_indicator,
-    invoice_totals,
 )
 from .keys import SAO_PAULO
 
@@ -58,6 +59,19 @@ PAID = ("approved", "partially_refunded")  # the payments that count on their or
 SIMPLES_NOTE = ("Documento emitido por ME ou EPP optante pelo Simples Nacional. "
                 "Não gera direito a crédito fiscal de IPI.")
 PIS_RATED = frozenset({"01", "02"})  # PISAliq / COFINSAliq
+# The QR Code of the NF-e (infNFeSupl), which the DANFE of NT 2026.010 prints beside the additional data
+# for NF-e issued from 2026-12-01 (São Paulo's date of dhEmi, as the DANFE's layout is chosen). Its text
+# is NT 2026.003's — the model 55's QR Code, introduced with the DANFE Simplificado Tipo 2 —, version 3
+# online as the schema has it: the consultation's URL, then ?p=<key>|3|<tpAmb>; urlChave is the same URL.
+QR_CODE_FROM = date(2026, 12, 1)
+QR_CODE_VERSION = "3"
+# The public consultation of an NF-e by its key, by the issuer's UF (production); every other UF, and
+# homologação everywhere, the national portal's (no table of model 55 addresses per UF is published).
+CONSULTATION = {"SP": "https://nfe.fazenda.sp.gov.br/ConsultaNFe/consulta/publica/ConsultarNFe.aspx"}
+NATIONAL_CONSULTATION = {Environment.PRODUCTION: "https://www.nfe.fazenda.gov.br/portal/consultaRecaptcha.aspx",
+                         Environment.HOMOLOGATION: "https://hom.nfe.fazenda.gov.br/portal/consultaRecaptcha.aspx"}
+LATIN1_PRINTABLE = re.compile("[ -~\u00a1-\u00ff]*")  # what the schema's strings hold
+NOT_DIGITS = re.compile("[^0-9]")
 
 
 def _money(value: Decimal) -> str:
@@ -69,25 +83,35 @@ def _rate(value: Decimal) -> str:
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"[^0-9]", "", value or "")
+    return NOT_DIGITS.sub("", value or "")
 
 
 def _text(value: str, limit: int) -> str | None:
     """`value` as the schema's strings take it: Latin-1 printable characters (others folded to
     their ASCII letter or dropped), single spaces, no space at either end, at most `limit`
     characters; None when nothing is left (an optional field then stays out)."""
+    value = value or ""
+    if not LATIN1_PRINTABLE.fullmatch(value):  # most texts are: nothing to fold (nor to normalize)
+        value = _folded(value)
+    text = " ".join(value.split())[:limit].strip()
+    return text or None
+
+
+def _folded(value: str) -> str:
+    """`value` in Latin-1 printable characters: composed (NFC), other spaces a space, any other
+    character its ASCII letter (ç → c, ő → o) or nothing."""
     folded = []
-    for char in unicodedata.normalize("NFC", value or ""):
-        if " " <= char <= "~" or "\u00a1" <= char <= "\u00ff":
+    for char in unicodedata.normalize("NFC", value):
+        if LATIN1_PRINTABLE.fullmatch(char):
             folded.append(char)
         elif char.isspace():
             folded.append(" ")
         else:
             folded.append(unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode())
-    text = " ".join("".join(folded).split())[:limit].strip()
-    return text or None
+    return "".join(folded)
 
 
+@functools.lru_cache(maxsize=4096)
 def _gtin(gtin: str) -> str:
     """The product's GTIN when its check digit is right (SEFAZ checks it), else SEM GTIN."""
     gtin = _digits(gtin)
@@ -104,12 +128,12 @@ def _order(invoice: Invoice):
 
 def build(invoice: Invoice, items: list, profile) -> Nfe:
     """The NFe of `invoice` (numbered, keyed, dated: series, number, key, code, issued_at,
-    environment) with `items` (its InvoiceItem rows, in order), issued by `profile`; the
+    environment; its totals those of `items`, as taxes.invoice_totals gives them) with `items` (its
+    InvoiceItem rows, in order), issued by `profile`; the
     recipient is the customer of its order (or of the invoice it returns), at the order's
     shipping address."""
     order = _order(invoice)
     customer = order.customer
-    totals = invoice_totals(items)
     charged = ibscbs_charged(invoice.issued_at)
     with_ibscbs = any(item.ibscbs_cst for item in items)
     return Nfe(infNFe=InfNfe(
@@ -118,11 +142,26 @@ def build(invoice: Invoice, items: list, profile) -> Nfe:
         emit=_emit(profile),
         dest=_dest(invoice, order, customer),
         det=[_det(invoice, item, charged=charged, with_ibscbs=with_ibscbs) for item in items],
-        total=_total(items, totals, charged=charged, with_ibscbs=with_ibscbs),
+        total=_total(invoice, items, charged=charged, with_ibscbs=with_ibscbs),
         transp=_transp(invoice, items),
-        pag=_pag(invoice, order, totals["total"]),
+        pag=_pag(invoice, order, invoice.total),
         infAdic=_additional(invoice, profile, order, items),
-    ))
+    ), infNFeSupl=_supplement(invoice, profile))
+
+
+def consultation_url(uf: str, environment: int) -> str:
+    """Where the NF-e of an issuer in `uf` is looked up by its key, in `environment`."""
+    if environment == Environment.PRODUCTION and uf in CONSULTATION:
+        return CONSULTATION[uf]
+    return NATIONAL_CONSULTATION[Environment(environment)]
+
+
+def _supplement(invoice: Invoice, profile) -> Tnfe.InfNfeSupl | None:
+    """infNFeSupl: the QR Code the DANFE prints, for an NF-e issued from QR_CODE_FROM."""
+    if invoice.issued_at.astimezone(SAO_PAULO).date() < QR_CODE_FROM:
+        return None
+    url = consultation_url(profile.uf, invoice.environment)
+    return Tnfe.InfNfeSupl(qrCode=f"{url}?p={invoice.key}|{QR_CODE_VERSION}|{invoice.environment}", urlChave=url)
 
 
 def _ide(invoice: Invoice, profile, order, *, consumer: bool) -> InfNfe.Ide:
@@ -211,52 +250,66 @@ def _item_total(item, charged: bool) -> Decimal:
 def _icms(item) -> Icms:
     """The item's ICMS group, by its CST (Regime Normal) or CSOSN (Simples Nacional)."""
     code, orig = item.icms_code, str(item.origin)
-    own = {"modBC": "3", "vBC": _money(item.icms_base), "pICMS": _rate(item.icms_rate),
-           "vICMS": _money(item.icms_amount)}
-    fcp = {"vBCFCP": _money(item.icms_base), "pFCP": _rate(item.fcp_rate), "vFCP": _money(item.fcp_amount)} if (
-        item.fcp_amount and not item.difal_rate) else {}
-    st = {"modBCST": "4", "pMVAST": _rate(item.st_mva), "vBCST": _money(item.st_base),
-          "pICMSST": _rate(item.st_rate), "vICMSST": _money(item.st_amount)}
-    credit = {"pCredSN": _rate(item.sn_credit_rate), "vCredICMSSN": _money(item.sn_credit_amount)}
-    reduction = {"pRedBC": _rate(item.icms_base_reduction)}
-    if code == "00":
-        fcp.pop("vBCFCP", None)
-        return Icms(ICMS00=Icms.Icms00(orig=orig, CST=code, **own, **fcp))
-    if code == "10":
-        return Icms(ICMS10=Icms.Icms10(orig=orig, CST=code, **own, **fcp, **st))
-    if code == "20":
-        return Icms(ICMS20=Icms.Icms20(orig=orig, CST=code, modBC="3", **reduction, **_without(own, "modBC"), **fcp))
-    if code == "70":
-        return Icms(ICMS70=Icms.Icms70(orig=orig, CST=code, modBC="3", **reduction, **_without(own, "modBC"),
-                                       **fcp, **st))
+    if code in ("102", "103", "300", "400"):
+        return Icms(ICMSSN102=Icms.Icmssn102(orig=orig, CSOSN=code))
     if code in ("40", "41", "50"):
         return Icms(ICMS40=Icms.Icms40(orig=orig, CST=code))
     if code == "60":
         return Icms(ICMS60=Icms.Icms60(orig=orig, CST=code))
-    if code == "90":
-        values = ({"modBC": "3", "vBC": own["vBC"], "pRedBC": reduction["pRedBC"], "pICMS": own["pICMS"],
-                   "vICMS": own["vICMS"], **fcp} if item.icms_base else {})
-        return Icms(ICMS90=Icms.Icms90(orig=orig, CST=code, **values, **(st if item.st_base else {})))
-    if code == "101":
-        return Icms(ICMSSN101=Icms.Icmssn101(orig=orig, CSOSN=code, **credit))
-    if code in ("102", "103", "300", "400"):
-        return Icms(ICMSSN102=Icms.Icmssn102(orig=orig, CSOSN=code))
-    if code == "201":
-        return Icms(ICMSSN201=Icms.Icmssn201(orig=orig, CSOSN=code, **st, **credit))
-    if code in ("202", "203"):
-        return Icms(ICMSSN202=Icms.Icmssn202(orig=orig, CSOSN=code, **st))
     if code == "500":
         return Icms(ICMSSN500=Icms.Icmssn500(orig=orig, CSOSN=code))
+    if code == "00":
+        return Icms(ICMS00=Icms.Icms00(orig=orig, CST=code, modBC="3", **_own(item), **_fcp(item, with_base=False)))
+    if code == "10":
+        return Icms(ICMS10=Icms.Icms10(orig=orig, CST=code, modBC="3", **_own(item), **_fcp(item), **_st(item)))
+    if code == "20":
+        return Icms(ICMS20=Icms.Icms20(orig=orig, CST=code, modBC="3", **_reduction(item), **_own(item),
+                                       **_fcp(item)))
+    if code == "70":
+        return Icms(ICMS70=Icms.Icms70(orig=orig, CST=code, modBC="3", **_reduction(item), **_own(item),
+                                       **_fcp(item), **_st(item)))
+    if code == "90":
+        values = {"modBC": "3", **_reduction(item), **_own(item), **_fcp(item)} if item.icms_base else {}
+        return Icms(ICMS90=Icms.Icms90(orig=orig, CST=code, **values, **(_st(item) if item.st_base else {})))
+    if code == "101":
+        return Icms(ICMSSN101=Icms.Icmssn101(orig=orig, CSOSN=code, **_credit(item)))
+    if code == "201":
+        return Icms(ICMSSN201=Icms.Icmssn201(orig=orig, CSOSN=code, **_st(item), **_credit(item)))
+    if code in ("202", "203"):
+        return Icms(ICMSSN202=Icms.Icmssn202(orig=orig, CSOSN=code, **_st(item)))
     if code == "900":
-        values = {"modBC": "3", "vBC": own["vBC"], "pRedBC": reduction["pRedBC"], "pICMS": own["pICMS"],
-                  "vICMS": own["vICMS"]} if item.icms_base else {}
-        return Icms(ICMSSN900=Icms.Icmssn900(orig=orig, CSOSN=code, **values, **(st if item.st_base else {}),
-                                             **(credit if item.sn_credit_amount else {})))
+        values = {"modBC": "3", **_reduction(item), **_own(item)} if item.icms_base else {}
+        return Icms(ICMSSN900=Icms.Icmssn900(orig=orig, CSOSN=code, **values, **(_st(item) if item.st_base else {}),
+                                             **(_credit(item) if item.sn_credit_amount else {})))
     raise ValueError(f"ICMS code {code!r} of {item} is not one the builder writes")
 
 
-def _without(values: dict, *names) -> dict:
-    return {name: value for name, value in values.items() if name not in names}
+def _own(item) -> dict:
+    """The ICMS of the item's own operation (its base determined by the operation's value: modBC 3)."""
+    return {"vBC": _money(item.icms_base), "pICMS": _rate(item.icms_rate), "vICMS": _money(item.icms_amount)}
+
+
+def _reduction(item) -> dict:
+    return {"pRedBC": _rate(item.icms_base_reduction)}
+
+
+def _fcp(item, *, with_base: bool = True) -> dict:
+    """The FCP of the origin UF, when the item has it (the destination's goes in ICMSUFDest)."""
+    if not item.fcp_amount or item.difal_rate:
+        return {}
+    fcp = {"pFCP": _rate(item.fcp_rate), "vFCP": _money(item.fcp_amount)}
+    return {"vBCFCP": _money(item.icms_base), **fcp} if with_base else fcp
+
+
+def _st(item) -> dict:
+    """ICMS-ST (its base by the MVA: modBCST 4)."""
+    return {"modBCST": "4", "pMVAST": _rate(item.st_mva), "vBCST": _money(item.st_base),
+            "pICMSST": _rate(item.st_rate), "vICMSST": _money(item.st_amount)}
+
+
+def _credit(item) -> dict:
+    """The ICMS credit a Simples Nacional sale gives (LC 123/2006 art. 23)."""
+    return {"pCredSN": _rate(item.sn_credit_rate), "vCredICMSSN": _money(item.sn_credit_amount)}
 
 
 def _difal(item) -> Imposto.Icmsufdest | None:
@@ -282,25 +335,24 @@ def _ipi(item) -> Tipi | None:
     return Tipi(cEnq=item.ipi_framework or "999", IPINT=Tipi.Ipint(CST=item.ipi_cst))
 
 
-def _contribution(item, tax: str, group):
-    """The PIS or COFINS group (`group`: Imposto.Pis or Imposto.Cofins) of the item, by its CST."""
-    cst = getattr(item, f"{tax}_cst")
-    name = tax.upper()
-    figures = {"vBC": _money(getattr(item, f"{tax}_base")), f"p{name}": _rate(getattr(item, f"{tax}_rate")),
-               f"v{name}": _money(getattr(item, f"{tax}_amount"))}
-    if cst in PIS_RATED:
-        return group(**{f"{name}Aliq": getattr(group, f"{name.capitalize()}aliq")(CST=cst, **figures)})
-    if cst in PIS_COFINS_NOT_TAXED:
-        return group(**{f"{name}NT": getattr(group, f"{name.capitalize()}nt")(CST=cst)})
-    return group(**{f"{name}Outr": getattr(group, f"{name.capitalize()}outr")(CST=cst, **figures)})
-
-
 def _pis(item) -> Imposto.Pis:
-    return _contribution(item, "pis", Imposto.Pis)
+    """The item's PIS group, by its CST: with its rate (01, 02), not taxed (04-09), other (49-99)."""
+    cst, Pis = item.pis_cst, Imposto.Pis
+    if cst in PIS_COFINS_NOT_TAXED:
+        return Pis(PISNT=Pis.Pisnt(CST=cst))
+    figures = {"CST": cst, "vBC": _money(item.pis_base), "pPIS": _rate(item.pis_rate), "vPIS": _money(item.pis_amount)}
+    return Pis(PISAliq=Pis.Pisaliq(**figures)) if cst in PIS_RATED else Pis(PISOutr=Pis.Pisoutr(**figures))
 
 
 def _cofins(item) -> Imposto.Cofins:
-    return _contribution(item, "cofins", Imposto.Cofins)
+    """The item's COFINS group, by its CST, as PIS's."""
+    cst, Cofins = item.cofins_cst, Imposto.Cofins
+    if cst in PIS_COFINS_NOT_TAXED:
+        return Cofins(COFINSNT=Cofins.Cofinsnt(CST=cst))
+    figures = {"CST": cst, "vBC": _money(item.cofins_base), "pCOFINS": _rate(item.cofins_rate),
+               "vCOFINS": _money(item.cofins_amount)}
+    return (Cofins(COFINSAliq=Cofins.Cofinsaliq(**figures)) if cst in PIS_RATED
+            else Cofins(COFINSOutr=Cofins.Cofinsoutr(**figures)))
 
 
 def _ibscbs(item) -> TtribNfe | None:
@@ -319,25 +371,27 @@ def _ibscbs(item) -> TtribNfe | None:
     ))
 
 
-def _sum(items, figure: str, *, where=lambda item: True) -> Decimal:
-    return sum((getattr(item, figure) for item in items if where(item)), ZERO)
+def _sum(items, figure: str) -> Decimal:
+    return sum((getattr(item, figure) for item in items), ZERO)
 
 
-def _total(items, totals: dict, *, charged: bool, with_ibscbs: bool) -> InfNfe.Total:
-    """ICMSTot (each field the sum of the items' figures; vNF products less discounts plus freight,
-    ICMS-ST and IPI) and, when the items carry IBS/CBS, IBSCBSTot and vNFTot (the sum of vItem)."""
+def _total(invoice: Invoice, items, *, charged: bool, with_ibscbs: bool) -> InfNfe.Total:
+    """ICMSTot (each field the sum of the items' figures, as the invoice's totals are; vNF products
+    less discounts plus freight, ICMS-ST and IPI) and, when the items carry IBS/CBS, IBSCBSTot and
+    vNFTot (the sum of vItem)."""
     zero = _money(ZERO)
     with_difal = [item for item in items if item.difal_rate]
-    difal = {"vFCPUFDest": _money(_sum(with_difal, "fcp_amount")), "vICMSUFDest": _money(totals["difal_total"]),
+    difal_fcp = _sum(with_difal, "fcp_amount")  # the destination's FCP (vFCPUFDest); vFCP is the origin's
+    difal = {"vFCPUFDest": _money(difal_fcp), "vICMSUFDest": _money(invoice.difal_total),
              "vICMSUFRemet": zero} if with_difal else {}
     icms_total = InfNfe.Total.Icmstot(
-        vBC=_money(totals["icms_base"]), vICMS=_money(totals["icms_total"]), vICMSDeson=zero, **difal,
-        vFCP=_money(_sum(items, "fcp_amount", where=lambda item: not item.difal_rate)),
-        vBCST=_money(totals["st_base"]), vST=_money(totals["st_total"]), vFCPST=zero, vFCPSTRet=zero,
-        vProd=_money(totals["products_total"]), vFrete=_money(totals["freight_total"]), vSeg=zero,
-        vDesc=_money(totals["discount_total"]), vII=zero, vIPI=_money(totals["ipi_total"]), vIPIDevol=zero,
-        vPIS=_money(totals["pis_total"]), vCOFINS=_money(totals["cofins_total"]), vOutro=zero,
-        vNF=_money(totals["total"]),
+        vBC=_money(invoice.icms_base), vICMS=_money(invoice.icms_total), vICMSDeson=zero, **difal,
+        vFCP=_money(invoice.fcp_total - difal_fcp),
+        vBCST=_money(invoice.st_base), vST=_money(invoice.st_total), vFCPST=zero, vFCPSTRet=zero,
+        vProd=_money(invoice.products_total), vFrete=_money(invoice.freight_total), vSeg=zero,
+        vDesc=_money(invoice.discount_total), vII=zero, vIPI=_money(invoice.ipi_total), vIPIDevol=zero,
+        vPIS=_money(invoice.pis_total), vCOFINS=_money(invoice.cofins_total), vOutro=zero,
+        vNF=_money(invoice.total),
     )
     if not with_ibscbs:
         return InfNfe.Total(ICMSTot=icms_total)
@@ -347,9 +401,9 @@ def _total(items, totals: dict, *, charged: bool, with_ibscbs: bool) -> InfNfe.T
         gIBS=TibscbsmonoTot.GIbs(
             gIBSUF=TibscbsmonoTot.GIbs.GIbsuf(vDif=zero, vDevTrib=zero, vIBSUF=_money(state)),
             gIBSMun=TibscbsmonoTot.GIbs.GIbsmun(vDif=zero, vDevTrib=zero, vIBSMun=_money(city)),
-            vIBS=_money(totals["ibs_total"]), vCredPres=zero, vCredPresCondSus=zero,
+            vIBS=_money(invoice.ibs_total), vCredPres=zero, vCredPresCondSus=zero,
         ),
-        gCBS=TibscbsmonoTot.GCbs(vDif=zero, vDevTrib=zero, vCBS=_money(totals["cbs_total"]), vCredPres=zero,
+        gCBS=TibscbsmonoTot.GCbs(vDif=zero, vDevTrib=zero, vCBS=_money(invoice.cbs_total), vCredPres=zero,
                                  vCredPresCondSus=zero),
     )
     return InfNfe.Total(ICMSTot=icms_total, IBSCBSTot=ibscbs_total,
@@ -402,20 +456,23 @@ def _additional(invoice: Invoice, profile, order, items) -> InfNfe.InfAdic | Non
     allows, LC 123/2006 art. 23); the DIFAL and FCP for the destination UF; the NF-e a return
     refers to."""
     notes = [f"Pedido {order.number}."]
-    with translation.override("pt-br"):
-        if profile.regime in (Regime.SIMPLES, Regime.MEI):
-            notes.append(SIMPLES_NOTE)
-            credit = _sum(items, "sn_credit_amount")
+    simples = profile.regime in (Regime.SIMPLES, Regime.MEI)
+    if simples:
+        notes.append(SIMPLES_NOTE)
+    credit = _sum(items, "sn_credit_amount") if simples else ZERO
+    with_difal = [item for item in items if item.difal_rate]
+    if credit or with_difal:
+        with translation.override("pt-br"):  # the amounts as the NF-e's reader writes them
             if credit:
                 rate = max(item.sn_credit_rate for item in items)
                 notes.append(f"Permite o aproveitamento do crédito de ICMS no valor de {format_money(credit)}, "
                              f"correspondente à alíquota de {format_number(rate, 2)}%, nos termos do art. 23 da "
                              f"LC 123/2006.")
-        if any(item.difal_rate for item in items):
-            fcp = _sum(items, "fcp_amount", where=lambda item: item.difal_rate)
-            notes.append(f"DIFAL (EC 87/2015) para a UF de destino {order.ship_uf}: "
-                         f"{format_money(_sum(items, 'difal_amount'))}"
-                         + (f", FCP {format_money(fcp)}." if fcp else "."))
+            if with_difal:
+                fcp = _sum(with_difal, "fcp_amount")
+                notes.append(f"DIFAL (EC 87/2015) para a UF de destino {order.ship_uf}: "
+                             f"{format_money(_sum(items, 'difal_amount'))}"
+                             + (f", FCP {format_money(fcp)}." if fcp else "."))
     if invoice.refers_to_id:
         original = invoice.refers_to
         notes.append(f"Devolução referente à NF-e {original.number}/{original.series}, chave {original.key}.")

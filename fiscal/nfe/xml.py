@@ -69,15 +69,19 @@ def schema(name: str, root: str) -> etree.XMLSchema:
     return compiled[path]
 
 
-def validate(xml: bytes, schema_name: str) -> list[str]:
+def validate(xml: bytes | etree._Element, schema_name: str) -> list[str]:
     """What is wrong with `xml` against the official XSD of its family `schema_name` ("nfe",
     "enviNFe", "cancel", "cce", "inut", "consSit", "consStat", "consReci"), one line per error
     ("line 1, NFe/infNFe/det[1]/prod/vProd: Element 'vProd': [facet 'pattern'] The value '12,50' is
-    not accepted …"); an empty list when it is valid."""
-    try:
-        root = parse(xml)
-    except etree.XMLSyntaxError as exc:
-        return [f"line {exc.lineno}: {exc.msg}"]
+    not accepted …"); an empty list when it is valid. `xml` is the document's bytes, or its root
+    element as held in memory (a tree just signed: the same document, not parsed back)."""
+    if isinstance(xml, etree._Element):
+        root = xml
+    else:
+        try:
+            root = parse(xml)
+        except etree.XMLSyntaxError as exc:
+            return [f"line {exc.lineno}: {exc.msg}"]
     if root.tag.partition("}")[0] != "{" + NFE_NS:
         return [f"line {root.sourceline}: {root.tag}: not an element of {NFE_NS}"]
     local = etree.QName(root).localname

@@ -5,6 +5,7 @@ in our terms, and the one registry (`SEFAZ`). The client is in `sefaz/` beside i
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from backoffice.integrations.base import Provider
 from backoffice.integrations.registry import Registry
@@ -110,37 +111,35 @@ class Consultation:
 
 
 @dataclass(frozen=True)
-class EventAnswer:
+class Registration:
+    """SEFAZ's answer to a request it registers, or refuses, with its code: an event or a voiding."""
+
+    code: str
+    message: str
+    protocol: str
+    registered_at: datetime | None
+    raw: bytes
+    registered_codes: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def registered(self) -> bool:
+        return self.code in self.registered_codes
+
+
+class EventAnswer(Registration):
     """RecepcaoEvento4: the event's answer (its retEvento: 135 registered, or a rejection such as
     573 duplicate, 218 already cancelled, 501 past the deadline), or the batch's when the whole
     batch was refused (no retEvento). `raw` is the retEvento element byte for byte (the batch's
     retEnvEvento when there is none), for the procEventoNFe."""
 
-    code: str
-    message: str
-    protocol: str
-    registered_at: datetime | None
-    raw: bytes
-
-    @property
-    def registered(self) -> bool:
-        return self.code in EVENT_REGISTERED
+    registered_codes = EVENT_REGISTERED
 
 
-@dataclass(frozen=True)
-class VoidAnswer:
+class VoidAnswer(Registration):
     """NFeInutilizacao4 (retInutNFe): 102 homologated, or a rejection (241 a number already used,
     256 already voided). `raw` is the retInutNFe element byte for byte, for the procInutNFe."""
 
-    code: str
-    message: str
-    protocol: str
-    registered_at: datetime | None
-    raw: bytes
-
-    @property
-    def registered(self) -> bool:
-        return self.code == VOID_REGISTERED
+    registered_codes = frozenset({VOID_REGISTERED})
 
 
 class SefazTransport(Provider):

@@ -109,9 +109,12 @@ def make_paid_order(products):
     return make
 
 
-def _address(customer, *, city: str, cep: str, street: str, district: str) -> Address:
-    return Address.objects.create(customer=customer, recipient=customer.name, cep=cep, street=street, number="100",
-                                  district=district, city=City.objects.get(code=city), is_default=True)
+def _order_to(make_paid_order, *, city: str, cep: str, street: str, **customer):
+    """A paid order of a new customer (`customer`: its fields) to its address downtown in `city`."""
+    customer = Customer.objects.create(**customer)
+    address = Address.objects.create(customer=customer, recipient=customer.name, cep=cep, street=street, number="100",
+                                     district="Centro", city=City.objects.get(code=city), is_default=True)
+    return make_paid_order(customer, address)
 
 
 @pytest.fixture
@@ -123,25 +126,21 @@ def consumer_order(make_paid_order, customer, address):
 @pytest.fixture
 def company_order(make_paid_order):
     """To a company with a numeric CNPJ and its IE (an ICMS contributor) in Rio de Janeiro/RJ."""
-    company = Customer.objects.create(kind="company", name="Comercial Carioca Ltda", document="11444777000161",
-                                      state_registration="81.234.56-6", email="compras@carioca.example")
-    return make_paid_order(company, _address(company, city="3304557", cep="20040002", street="Avenida Rio Branco",
-                                             district="Centro"))
+    return _order_to(make_paid_order, city="3304557", cep="20040002", street="Avenida Rio Branco", kind="company",
+                     name="Comercial Carioca Ltda", document="11444777000161", state_registration="81.234.56-6",
+                     email="compras@carioca.example")
 
 
 @pytest.fixture
 def alphanumeric_company_order(make_paid_order):
     """To a company with an alphanumeric CNPJ (2026) and its IE in Curitiba/PR."""
-    company = Customer.objects.create(kind="company", name="Nova Era Distribuidora S.A.", document=ALPHANUMERIC_CNPJ,
-                                      state_registration="1234567850", email="fiscal@novaera.example")
-    return make_paid_order(company, _address(company, city="4106902", cep="80010000", street="Rua XV de Novembro",
-                                             district="Centro"))
+    return _order_to(make_paid_order, city="4106902", cep="80010000", street="Rua XV de Novembro", kind="company",
+                     name="Nova Era Distribuidora S.A.", document=ALPHANUMERIC_CNPJ, state_registration="1234567850",
+                     email="fiscal@novaera.example")
 
 
 @pytest.fixture
 def interstate_consumer_order(make_paid_order):
     """To João Souza (CPF, no IE: a final consumer, not a contributor) in Belo Horizonte/MG: DIFAL."""
-    person = Customer.objects.create(kind="person", name="João Souza", document="52998224725",
-                                     email="joao@example.com", phone="(31) 98765-4321")
-    return make_paid_order(person, _address(person, city="3106200", cep="30130000", street="Avenida Afonso Pena",
-                                            district="Centro"))
+    return _order_to(make_paid_order, city="3106200", cep="30130000", street="Avenida Afonso Pena", kind="person",
+                     name="João Souza", document="52998224725", email="joao@example.com", phone="(31) 98765-4321")

@@ -2,6 +2,7 @@
 nfelib's bundled homologation sample, events, an inutilização) and the simulator served over HTTPS
 that requires the A1 (mTLS) — SEFAZ at the edge of the network."""
 
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -131,24 +132,30 @@ def inutilization(*, first: int, last: int, series: int = 1, cnpj: str = CNPJ, u
     return signing.sign(serialize(inut_nfe_v4_00.InutNfe(versao="4.00", infInut=info)), certificate(cnpj))
 
 
-@pytest.fixture
-def authority():
-    return Authority.create("Test ICP-Brasil")
-
-
-@pytest.fixture
-def sefaz(settings, tmp_path, authority):
-    """The simulator (plain dicts) served over HTTPS, requiring a client certificate the store's,
-    the alphanumeric store's or the other company's A1 vouch for; the client pointed at it, trusting
-    the test authority. Its `conn` is the store's Connection in São Paulo, homologação."""
-    clients = b"".join(certificate(cnpj).pem()[0] for cnpj in (CNPJ, ALPHANUMERIC_CNPJ, OTHER_CNPJ))
+@contextmanager
+def served(settings, folder: Path, *, clients: bytes, timeout: float):
+    """The simulator (plain dicts) served over HTTPS by a test authority, requiring a client
+    certificate the PEM `clients` vouch for; the client pointed at it (SEFAZ_URL), trusting that
+    authority, with `timeout`. Closed on leaving."""
+    authority = Authority.create("Test ICP-Brasil")
     simulator = serve(SefazSimulator(), tls=authority.server_tls(clients=clients))
     settings.SEFAZ_URL = f"{simulator.url}/ws"
-    settings.SEFAZ_CA_BUNDLE = authority.write(tmp_path / "icp-brasil.pem")
-    settings.SEFAZ_TIMEOUT = 5.0
-    simulator.conn = Connection(uf="SP", environment=2, certificate=certificate())
-    yield simulator
-    simulator.close()
+    settings.SEFAZ_CA_BUNDLE = authority.write(folder / "icp-brasil.pem")
+    settings.SEFAZ_TIMEOUT = timeout
+    try:
+        yield simulator
+    finally:
+        simulator.close()
+
+
+@pytest.fixture
+def sefaz(settings, tmp_path):
+    """The simulator served over mTLS to the store's, the alphanumeric store's and the other
+    company's A1; its `conn` is the store's Connection in São Paulo, homologação."""
+    clients = b"".join(certificate(cnpj).pem()[0] for cnpj in (CNPJ, ALPHANUMERIC_CNPJ, OTHER_CNPJ))
+    with served(settings, tmp_path, clients=clients, timeout=5.0) as simulator:
+        simulator.conn = Connection(uf="SP", environment=2, certificate=certificate())
+        yield simulator
 
 
 def as_company(conn: Connection, cnpj: str) -> Connection:

@@ -9,22 +9,15 @@ from fiscal import services
 from fiscal.certificates import certificate_of
 from fiscal.models import Invoice
 from fiscal.nfe import xml as nfe_xml
-from fiscal.providers.sefaz.sandbox import SefazSimulator
 from tests.factories import UserFactory
-from tests.fake_server import Authority, serve
+from tests.fiscal.sefaz_support import served
 
 
 @pytest.fixture
 def sefaz(settings, tmp_path, fiscal_profile, series):
-    """SEFAZ (the simulator, over plain dicts) on a local HTTPS port requiring the store's A1, the
-    client pointed at it and trusting its test authority."""
-    authority = Authority.create("Test ICP-Brasil")
-    simulator = serve(SefazSimulator(), tls=authority.server_tls(clients=certificate_of(fiscal_profile).pem()[0]))
-    settings.SEFAZ_URL = f"{simulator.url}/ws"
-    settings.SEFAZ_CA_BUNDLE = authority.write(tmp_path / "icp-brasil.pem")
-    settings.SEFAZ_TIMEOUT = 2.0
-    yield simulator
-    simulator.close()
+    """SEFAZ (the simulator) on a local HTTPS port requiring the store's A1 — the profile's."""
+    with served(settings, tmp_path, clients=certificate_of(fiscal_profile).pem()[0], timeout=2.0) as simulator:
+        yield simulator
 
 
 def person(role: str, username: str):

@@ -3,19 +3,23 @@ within SP and between states, Simples Nacional and Regime Normal (with IBS/CBS),
 each valid against the official XSD once signed, its signature checked by xmlsec1 too, and its
 totals the sums of its items."""
 
+import io
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from fiscal import certificates, defaults, taxes
 from fiscal.certificates import certificate_of
+from fiscal.danfe import danfe_pdf
 from fiscal.models import UF_CODES, Environment, Invoice, InvoiceItem, Operation, Regime, RegimeGroup, TaxRule
 from fiscal.nfe import keys, signing, xml
 from fiscal.nfe.build import HOMOLOGATION_NAME, SIMPLES_NOTE, build
 from payments.models import Payment, ProviderAccount
+from tests.fiscal.books_fixtures import authorize
 from tests.fiscal.conftest import ALPHANUMERIC_CNPJ
 from tests.fiscal.test_toolchain import xmlsec1
 
@@ -244,6 +248,26 @@ def test_a_return_refers_to_the_sale(normal_profile, series, interstate_consumer
     assert text(info, "n:transp/n:modFrete") == "9"
     assert f"Devolução referente à NF-e 1/1, chave {original.key}." in text(info, "n:infAdic/n:infCpl")
     assert_totals_are_the_items_sums(info)
+
+
+def test_from_december_2026_the_nfe_carries_the_qr_code_its_danfe_prints(fiscal_profile, series, consumer_order,
+                                                                         tmp_path):
+    """NT 2026.010's DANFE prints infNFeSupl/qrCode (NT 2026.003's QR Code of the model 55, version 3
+    online) for an NF-e issued from 2026-12-01; one of November carries none."""
+    november, items = sale(consumer_order, fiscal_profile, when=datetime(2026, 11, 30, 23, 59, tzinfo=SAO_PAULO))
+    assert xml.parse(signed(november, items, fiscal_profile)).find("n:infNFeSupl", N) is None
+    invoice, items = sale(consumer_order, fiscal_profile, number=2)
+    checked(invoice, items, fiscal_profile, tmp_path)  # the XSD, signxml and xmlsec1 take it with its infNFeSupl
+    document = signed(invoice, items, fiscal_profile)
+    supplement = xml.parse(document).find("n:infNFeSupl", N)
+    url = "https://hom.nfe.fazenda.gov.br/portal/consultaRecaptcha.aspx"  # homologação: the national portal
+    assert (text(supplement, "n:qrCode"), text(supplement, "n:urlChave")) == (f"{url}?p={invoice.key}|3|2", url)
+    Invoice.objects.filter(pk=invoice.pk).update(xml=document.decode())
+    invoice.refresh_from_db()
+    page = PdfReader(io.BytesIO(danfe_pdf(authorize(invoice)))).pages[0]
+    assert "QR CODE" in page.extract_text()
+    [qr_code] = page.images
+    assert qr_code.image.width == qr_code.image.height
 
 
 def test_in_production_the_recipient_has_its_name(fiscal_profile, series, consumer_order):

@@ -6,6 +6,7 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail as outbox
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -106,8 +107,8 @@ def _expiring(profile, days, serial="0A1B"):
     profile.save()
 
 
-def test_finance_is_warned_30_days_before_the_certificate_expires_then_when_it_has(production, role_user):
-    role_user("finance", email="financeiro@loja.example")
+def test_finance_is_warned_30_days_before_the_certificate_expires_then_when_it_has(production, role_user, client):
+    finance = role_user("finance", email="financeiro@loja.example")
     role_user("admin", email="dono@loja.example")
     role_user("staff", email="estoque@loja.example")
     _expiring(production, 45)
@@ -119,6 +120,10 @@ def test_finance_is_warned_30_days_before_the_certificate_expires_then_when_it_h
     assert message.to == ["dono@loja.example", "financeiro@loja.example"]
     assert "28" in message.subject or "29" in message.subject
     assert "0A1B" in message.body
+    site = settings.SITE_URL.rstrip("/")
+    [link] = [line for line in message.body.splitlines() if line.startswith(site)]
+    client.force_login(finance)  # the link opens the page with the upload form
+    assert 'data-testid="certificate-form"' in client.get(link.removeprefix(site)).content.decode()
     assert mail.certificate_expiry_warning() is False  # once
 
     _expiring(production, -1)

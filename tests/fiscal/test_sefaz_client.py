@@ -13,14 +13,13 @@ from backoffice.integrations.errors import ProviderError
 from backoffice.integrations.http import request
 from backoffice.integrations.sandbox import SandboxAPI
 from fiscal.nfe import signing
-from fiscal.nfe.xml import nfe_proc, parse, validate
+from fiscal.nfe.xml import nfe_proc, validate
 from fiscal.providers import Connection, transport
 from fiscal.providers.sefaz import SERVICES, endpoint, sefaz_ca_check
-from fiscal.providers.sefaz.soap import SOAP12, exact
+from fiscal.providers.sefaz.soap import SOAP12
 from tests.fake_server import Authority, serve
-from tests.fiscal.sefaz_support import (  # noqa: F401 (authority, sefaz: fixtures)
+from tests.fiscal.sefaz_support import (  # noqa: F401 (sefaz: a fixture)
     CONTRACTS,
-    authority,
     cancellation,
     certificate,
     correction,

@@ -360,9 +360,17 @@ def test_who_issues_and_who_cancels(role_user, role, issues, cancels):
     assert (user.has_perm("fiscal.issue_invoice"), user.has_perm("fiscal.cancel_invoice")) == (issues, cancels)
 
 
+def test_fiscal_documents_are_never_deleted(authorized, canceller):
+    event = services.invoice_cancel(invoice=authorized, user=canceller, reason="o cliente desistiu antes do envio")
+    for document in (authorized, event):
+        with pytest.raises(PermissionError):
+            document.delete()
+    assert Invoice.objects.filter(pk=authorized.pk).exists() and InvoiceEvent.objects.filter(pk=event.pk).exists()
+
+
 def test_the_stuck_delivery_is_left_for_someone_to_check(consumer_order, issuer, series, settings):
     invoice = services.invoice_issue(invoice=draft_of(consumer_order, issuer), user=issuer)
-    TaskDelivery.objects.create(key=services.invoice_delivery_key(invoice.pk), task_name="fiscal.tasks.send_invoice",
+    TaskDelivery.objects.create(key=services.delivery_key(Invoice, invoice.pk), task_name="fiscal.tasks.send_invoice",
                                 starts=settings.TASK_MAX_STARTS)
     send_invoice.apply((invoice.pk,))
     invoice.refresh_from_db()

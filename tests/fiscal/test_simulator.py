@@ -18,11 +18,10 @@ from fiscal.providers import sandbox, transport
 from fiscal.providers.sefaz import AUTHORIZATION, CONSULTATION, authorization_message, reply_of
 from fiscal.providers.sefaz.sandbox import authorize
 from fiscal.providers.sefaz.soap import envelope
-from tests.fiscal.sefaz_support import (  # noqa: F401 (authority, sefaz: fixtures)
+from tests.fiscal.sefaz_support import (  # noqa: F401 (sefaz: a fixture)
     ALPHANUMERIC_CNPJ,
     OTHER_CNPJ,
     as_company,
-    authority,
     cancellation,
     certificate,
     correction,

@@ -120,6 +120,27 @@ def test_a_manager_cancels_an_authorized_invoice_its_issuer_cannot(client, autho
     assert event.protocol in page and f'href="/fiscal/events/{event.pk}/xml/"' in page
 
 
+def test_a_cancellation_sefaz_has_not_answered_yet_is_not_said_done(client, authorized, canceller):
+    manager = _as(client, canceller)
+    answer = manager.post(f"/fiscal/{authorized.pk}/cancel/", {"reason": "o cliente desistiu antes do envio"},
+                          follow=True)  # its sending task is not run: it waits, signed
+    authorized.refresh_from_db()
+    assert authorized.status == "authorized" and authorized.events.get().status == "signed"
+    assert [message.level_tag for message in answer.context["messages"]] == ["info"]
+
+
+def test_asking_sefaz_now_while_it_is_unreachable_says_so_and_the_invoice_waits(client, settings, sefaz, issuer,
+                                                                              consumer_order):
+    client = _as(client, issuer)
+    client.post(f"/fiscal/orders/{consumer_order.pk}/issue/", follow=True)  # not sent by its task: it waits, signed
+    invoice = Invoice.objects.get(order=consumer_order)
+    settings.SEFAZ_URL = "https://127.0.0.1:9/ws"  # a port that refuses
+    answer = client.post(f"/fiscal/{invoice.pk}/check/", follow=True)
+    assert answer.status_code == 200 and [m.level_tag for m in answer.context["messages"]] == ["error"]
+    invoice.refresh_from_db()
+    assert invoice.status == "sent"  # left to be looked up by its key
+
+
 def test_finance_send_a_correction_letter_of_15_to_1000_characters(client, authorized, issuer, run_queued_tasks):
     client = _as(client, issuer)
     refused = client.post(f"/fiscal/{authorized.pk}/correct/", {"text": "x" * 1001}, follow=True)
@@ -237,7 +258,7 @@ def test_the_list_runs_the_same_queries_for_25_rows_as_for_100(client_as, invoic
 
 
 @pytest.mark.parametrize("typed, found", [("jose conceicao", 10), ("JOSÉ", 10), ("12.ABC.345/01", 10),
-                                          ("390.533", 20), ("nobody", 0)])
+                                          ("390.533", 20), ("nobody", 0), ("²", 0)])
 def test_the_list_finds_an_invoice_by_recipient_accents_ignored_or_document(client_as, invoices, typed, found):
     assert client_as("staff").get("/fiscal/", {"q": typed}).context["table"].page.paginator.count == found
 
@@ -246,6 +267,12 @@ def test_the_list_finds_an_invoice_by_its_key_spaced_or_not_and_by_number(client
     client, wanted = client_as("staff"), invoices[7]
     for typed in (wanted.key, _spaced(wanted.key), str(wanted.number)):
         assert list(client.get("/fiscal/", {"q": typed}).context["table"].page) == [wanted], typed
+
+
+def test_the_danfe_print_of_nothing_printable_says_so(client_as, invoices):
+    answer = client_as("staff").get("/fiscal/danfe/", {"ids": ["²", str(invoices[0].pk)]}, follow=True)
+    assert answer.redirect_chain == [("/fiscal/", 302)]
+    assert [message.level_tag for message in answer.context["messages"]] == ["error"]
 
 
 def test_the_list_filters_by_status_period_series_and_operation(client_as, invoices):

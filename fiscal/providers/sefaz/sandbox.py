@@ -29,7 +29,7 @@ from nfelib.nfe_evento_generico.bindings.v1_0.ret_env_evento_v1_00 import RetEnv
 from xsdata.models.datatype import XmlDateTime
 
 from backoffice.integrations.sandbox import Dropped, SandboxAPI
-from fiscal.certificates import Certificate
+from fiscal.certificates import cnpj_of
 from fiscal.nfe.build import HOMOLOGATION_NAME  # dest/xNome in homologação (rule 598)
 from fiscal.nfe.keys import SAO_PAULO, is_valid_key
 from fiscal.nfe.signing import SignatureInvalid, verify
@@ -368,7 +368,7 @@ class SefazSimulator(SandboxAPI):
             signer = verify(xml)
         except SignatureInvalid as exc:
             raise Rejected("297") from exc
-        if Certificate(key=None, certificate=signer).cnpj[:8] != cnpj.upper()[:8]:
+        if cnpj_of(signer)[:8] != cnpj.upper()[:8]:
             raise Rejected("213")
 
     def _judge(self, xml: bytes, nfe: etree._Element, received: datetime, receipt: str) -> bytes:
