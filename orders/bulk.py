@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import services
+
 
 @dataclass(frozen=True)
 class BulkResult:
@@ -28,8 +30,6 @@ class BulkOperation:
 
 
 def _cancel(*, orders, user, data) -> BulkResult:
-    from . import services
-
     done, refused = 0, []
     for order in orders:
         try:
@@ -42,8 +42,6 @@ def _cancel(*, orders, user, data) -> BulkResult:
 
 
 def _tag(*, orders, user, data) -> BulkResult:
-    from . import services
-
     try:
         count = services.orders_tag(orders=orders, name=data.get("tag", ""), user=user)
     except services.OrderError as exc:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import certifi
 from cryptography.fernet import Fernet
 from django.conf import settings
 
@@ -26,6 +27,8 @@ def test_production_settings_pass_the_deploy_check():
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.com",
         CREDENTIALS_KEYS=Fernet.generate_key().decode(),
+        # Production names the chain SEFAZ's servers are verified against (fiscal.W001 otherwise).
+        SEFAZ_CA_BUNDLE=certifi.where(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

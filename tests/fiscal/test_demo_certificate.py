@@ -25,6 +25,7 @@ def test_the_command_makes_a_demo_profile_and_a_marked_test_certificate(tmp_path
     certificate = certificates.load(path.read_bytes(), password)
     assert certificate.is_test and certificate.cnpj == DEMO_CNPJ
     assert certificate.serial == profile.certificate_serial
+    assert path.stat().st_mode & 0o777 == 0o600  # a private key: its owner's alone
 
 
 def test_the_command_takes_the_cnpj_of_a_new_profile(tmp_path):

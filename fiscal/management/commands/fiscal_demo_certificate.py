@@ -1,6 +1,8 @@
 """Make a self-signed TEST A1 certificate for the fiscal profile's CNPJ and install it, so that
 `make run` signs homologação invoices for the SEFAZ simulator. It has no fiscal value."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from stdnum.br import cnpj as cnpj_number
 
@@ -45,7 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  CNPJ:    {certificate.cnpj}")
         self.stdout.write(f"  valid until {certificate.not_after:%Y-%m-%d %H:%M} UTC")
         if output:
-            with open(output, "wb") as handle:
+            # Readable by its owner only: a test certificate, but a private key all the same.
+            with open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
                 handle.write(pfx)
             self.stdout.write(f"  written to {output} (password: {password})")
         self.stdout.write(self.style.SUCCESS("Installed on the fiscal profile."))
