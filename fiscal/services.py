@@ -117,11 +117,6 @@ def _series(environment: int, *, lock: bool = False) -> Series:
     return found
 
 
-def _nfe_time(moment: datetime) -> str:
-    """A moment as the NF-e's layouts write it: São Paulo's time with its offset, to the second."""
-    return moment.astimezone(keys.SAO_PAULO).isoformat(timespec="seconds")
-
-
 def _signed(binding, schema: str, certificate) -> bytes:
     """`binding` serialized, signed and checked against its official XSD (which requires the
     signature); FiscalError listing the schema's complaints when it fails."""
@@ -546,7 +541,7 @@ def _event_binding(bindings, *, kind: str, invoice: Invoice, profile: FiscalProf
     return bindings.Evento(versao="1.00", infEvento=info(
         Id=f"ID{kind}{invoice.key}{sequence:02d}", cOrgao=bindings.TcorgaoIbge(UF_CODES[profile.uf]),
         tpAmb=bindings.Tamb(str(invoice.environment)), CNPJ=profile.cnpj, chNFe=invoice.key,
-        dhEvento=_nfe_time(when), tpEvento=bindings.InfEventoTpEvento(kind), nSeqEvento=str(sequence),
+        dhEvento=nfe_xml.nfe_time(when), tpEvento=bindings.InfEventoTpEvento(kind), nSeqEvento=str(sequence),
         verEvento=bindings.InfEventoVerEvento("1.00"), detEvento=detail,
     ))
 

@@ -28,6 +28,7 @@ from ..taxes import (
     ie_indicator,
 )
 from .keys import SAO_PAULO
+from .xml import nfe_time
 
 InfNfe = Tnfe.InfNfe
 Det = InfNfe.Det
@@ -169,7 +170,7 @@ def _ide(invoice: Invoice, profile, order, *, consumer: bool) -> InfNfe.Ide:
     return InfNfe.Ide(
         cUF=UF_CODES[profile.uf], cNF=invoice.code, natOp=NATURE[invoice.operation], mod="55",
         serie=str(invoice.series), nNF=str(invoice.number),
-        dhEmi=invoice.issued_at.astimezone(SAO_PAULO).isoformat(timespec="seconds"),
+        dhEmi=nfe_time(invoice.issued_at),
         tpNF=str(invoice.direction), idDest="2" if interstate else "1", cMunFG=profile.city.code, tpImp="1",
         tpEmis="1", cDV=invoice.key[-1], tpAmb=str(invoice.environment), finNFe=str(invoice.purpose),
         indFinal="1" if consumer else "0", indPres=PRESENCE.get(order.channel, "2"), indIntermed="0",

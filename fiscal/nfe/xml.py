@@ -5,6 +5,7 @@ again (a signature covers bytes as they were signed)."""
 
 import re
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import nfelib
@@ -12,6 +13,8 @@ from lxml import etree
 from xsdata.formats.dataclass.context import XmlContext
 from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.formats.dataclass.serializers.config import SerializerConfig
+
+from .keys import SAO_PAULO
 
 NFE_NS = "http://www.portalfiscal.inf.br/nfe"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -40,6 +43,12 @@ SCHEMAS = {
 }
 
 # No entities, no network, no DTD: what SEFAZ or a user sends is parsed as data only.
+def nfe_time(moment: datetime) -> str:
+    """A moment as the NF-e's layouts write it (dhEmi, dhEvento, dhRecbto): São Paulo's time with its
+    offset, to the second."""
+    return moment.astimezone(SAO_PAULO).isoformat(timespec="seconds")
+
+
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 DECLARATION = re.compile(rb"^\s*(\xef\xbb\xbf)?\s*<\?xml[^>]*\?>\s*")
 

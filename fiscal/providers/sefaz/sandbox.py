@@ -33,7 +33,7 @@ from fiscal.certificates import cnpj_of
 from fiscal.nfe.build import HOMOLOGATION_NAME  # dest/xNome in homologação (rule 598)
 from fiscal.nfe.keys import SAO_PAULO, is_valid_key
 from fiscal.nfe.signing import SignatureInvalid, verify
-from fiscal.nfe.xml import DS_NS, NFE_NS, event_proc, parse, serialize, validate
+from fiscal.nfe.xml import DS_NS, NFE_NS, event_proc, nfe_time, parse, serialize, validate
 
 from .. import SEFAZ, EventAnswer, Protocol
 from . import (
@@ -145,11 +145,6 @@ def reason(code: str, **values) -> str:
     return REASONS[code].format(**values)
 
 
-def _moment(value: datetime) -> str:
-    """A time as SEFAZ writes it: São Paulo's local time with its offset, to the second."""
-    return value.astimezone(SAO_PAULO).isoformat(timespec="seconds")
-
-
 def _text(element, path: str) -> str:
     if element is None:
         return ""
@@ -229,7 +224,7 @@ class SefazSimulator(SandboxAPI):
             code = (self.state.get("service") or {}).get("code", "107")
         return serialize(RetConsStatServ(
             versao=NFE_VERSION, tpAmb=_environment(_text(root, "n:tpAmb")), verAplic=APPLICATION, cStat=code,
-            xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=_moment(received), tMed="1" if code == "107" else None))
+            xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=nfe_time(received), tMed="1" if code == "107" else None))
 
     def _nfeautorizacao(self, xml: bytes, received: datetime):
         root = parse(xml)
@@ -239,7 +234,7 @@ class SefazSimulator(SandboxAPI):
 
         def answer(code, **extra):
             return serialize(RetEnviNfe(versao=NFE_VERSION, tpAmb=_environment(environment), verAplic=APPLICATION,
-                                        cStat=code, xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=_moment(received),
+                                        cStat=code, xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=nfe_time(received),
                                         **extra))
 
         if validate(xml, "enviNFe"):
@@ -266,7 +261,7 @@ class SefazSimulator(SandboxAPI):
         uf = batch["uf"] if batch else receipt[:2]
         document = serialize(RetConsReciNfe(
             versao=NFE_VERSION, tpAmb=_environment(_text(root, "n:tpAmb")), verAplic=APPLICATION, nRec=receipt,
-            cStat=code, xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=_moment(
+            cStat=code, xMotivo=REASONS[code], cUF=_uf(uf), dhRecbto=nfe_time(
                 datetime.fromisoformat(batch["received_at"]) if code == "104" else received)))
         if code == "105":
             self.batches[receipt] = {**batch, "polls": batch["polls"] - 1}
@@ -288,7 +283,7 @@ class SefazSimulator(SandboxAPI):
                 stored and stored["status"]]
         document = serialize(RetConsSitNfe(
             versao=NFE_VERSION, tpAmb=_environment(_text(root, "n:tpAmb")), verAplic=APPLICATION, cStat=code,
-            xMotivo=REASONS[code], cUF=_uf(key[:2]), dhRecbto=_moment(received), chNFe=key or None))
+            xMotivo=REASONS[code], cUF=_uf(key[:2]), dhRecbto=nfe_time(received), chNFe=key or None))
         if stored:
             events = [self.events[name]["proc"].encode() for name in stored.get("events", [])]
             document = _insert(document, "retConsSitNFe", [stored["prot"].encode(), *events])
@@ -345,7 +340,7 @@ class SefazSimulator(SandboxAPI):
         echoed = {name: fields[name] for name in ("ano", "CNPJ", "serie", "nNFIni", "nNFFin")} if protocol else {}
         return serialize(RetInutNfe(versao=NFE_VERSION, infInut=RetInutNfe.InfInut(
             tpAmb=_environment(fields["tpAmb"]), verAplic=APPLICATION, cStat=code, xMotivo=REASONS[code],
-            cUF=_uf(fields["cUF"]), mod=Tmod(fields["mod"]) if protocol else None, dhRecbto=_moment(received),
+            cUF=_uf(fields["cUF"]), mod=Tmod(fields["mod"]) if protocol else None, dhRecbto=nfe_time(received),
             nProt=protocol, **echoed)))
 
     # The rules -----------------------------------------------------------------------------------
@@ -416,7 +411,7 @@ class SefazSimulator(SandboxAPI):
             protocol = self._sequence("protocol", ide["cUF"], received)
         answer = serialize(ProtNfe(versao=NFE_VERSION, infProt=TprotNfe.InfProt(
             tpAmb=_environment(ide["tpAmb"]), verAplic=APPLICATION, chNFe=key or None,
-            dhRecbto=XmlDateTime.from_string(_moment(received)), nProt=protocol, digVal=_digest(digest),
+            dhRecbto=XmlDateTime.from_string(nfe_time(received)), nProt=protocol, digVal=_digest(digest),
             cStat=code, xMotivo=reason(code, **values))))
         if protocol:
             self.nfe[key] = {"status": "denied" if code in DENIED else "authorized", "protocol": protocol,
@@ -471,7 +466,7 @@ class SefazSimulator(SandboxAPI):
             tpAmb=_environment(fields["tpAmb"]), verAplic=APPLICATION, cOrgao=_organ(fields["cOrgao"]), cStat=code,
             xMotivo=reason(code, **values), chNFe=key or None, tpEvento=kind or None,
             xEvento=EVENT_NAMES.get(kind) if protocol else None, nSeqEvento=str(sequence) if sequence else None,
-            dhRegEvento=_moment(received), nProt=protocol)))
+            dhRegEvento=nfe_time(received), nProt=protocol)))
         if protocol:
             self.events[name] = {"protocol": protocol, "registered_at": received.isoformat(),
                                  "proc": event_proc(xml, answer).decode()}
