@@ -128,6 +128,8 @@ class StockLevel(models.Model):
     damaged = models.IntegerField(_("damaged"), default=0)
     quality_control = models.IntegerField(_("quality control"), default=0)
     safety = models.IntegerField(_("safety stock"), default=0)
+    # Where the units are on the shelves (aisle, shelf, bin: "A-03-2"): the picking list's order.
+    location = models.CharField(_("location"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("stock level")
