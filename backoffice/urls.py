@@ -39,5 +39,6 @@ urlpatterns = [
     path("api/orders/", include("orders.api_urls")),
     path("payments/", include("payments.urls")),
     path("fiscal/", include("fiscal.urls")),
+    path("logistics/", include("logistics.urls")),
     path("admin/", admin.site.urls),
 ]

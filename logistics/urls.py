@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+app_name = "logistics"
+urlpatterns = [
+    path("", include("logistics.fulfilment_urls")),
+    path("", include("logistics.carrier_urls")),
+    path("", include("logistics.public_urls")),
+    path("", include("logistics.sandbox_urls")),
+]
