@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("logistics.fulfilment_urls")),
     path("", include("logistics.carrier_urls")),
     path("", include("logistics.public_urls")),
+    path("", include("logistics.promise_urls")),
     path("", include("logistics.sandbox_urls")),
 ]
