@@ -9,9 +9,11 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fields import EncryptedJSONField, MoneyField
+from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
 
 from . import providers
@@ -279,6 +281,106 @@ class TrackingEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
 
 
+class ReturnRequest(models.Model):
+    """Goods a customer sends back: asked for (by staff, or by the customer on the public page within
+    the CDC's 7 days or for a defect), approved with a reverse-shipping code, received, each item
+    inspected (back to stock, to quality control, or written off), then closed by finance with the
+    refund and, when the order was invoiced, the return NF-e."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+        RECEIVED = "received", _("received")
+        INSPECTED = "inspected", _("inspected")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Reason(models.TextChoices):
+        REGRET = "regret", _("changed their mind (7-day withdrawal)")
+        DEFECT = "defect", _("defective product")
+        WRONG_ITEM = "wrong_item", _("wrong item sent")
+        DAMAGED = "damaged", _("damaged in transit")
+        OTHER = "other", _("other")
+
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT,
+                              related_name="return_requests")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED,
+                              db_index=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    details = models.TextField(_("details"), blank=True)
+    by_customer = models.BooleanField(_("asked by the customer"), default=False)
+    # The reverse-shipping authorization the customer posts the parcel with (the carrier's, or ours).
+    reverse_code = models.CharField(_("reverse-shipping code"), max_length=40, blank=True, db_index=True)
+    reverse_service = models.ForeignKey(CarrierService, verbose_name=_("reverse shipping by"),
+                                        on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    warehouse = models.ForeignKey("inventory.Warehouse", verbose_name=_("received at"), on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    refunded = MoneyField(_("refunded"), default=0)
+    return_invoice = models.ForeignKey("fiscal.Invoice", verbose_name=_("return NF-e"), on_delete=models.PROTECT,
+                                       null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    events = GenericRelation("backoffice.TimelineEvent", related_query_name="return_request")
+
+    states = StateMachine({
+        Status.REQUESTED: {Status.APPROVED, Status.REFUSED, Status.CANCELLED},
+        Status.APPROVED: {Status.RECEIVED, Status.CANCELLED},
+        Status.RECEIVED: {Status.INSPECTED},
+        Status.INSPECTED: {Status.CLOSED},
+        Status.REFUSED: set(),
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+    })
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("handle_returnrequest", _("Can approve, receive and inspect returns")),
+                       ("close_returnrequest", _("Can refund and close returns"))]
+        constraints = [models.CheckConstraint(condition=Q(refunded__gte=0), name="returnrequest_refunded_not_negative")]
+
+    def __str__(self):
+        return _("return %(number)s") % {"number": self.pk}
+
+
+class ReturnItem(models.Model):
+    """Units of an order's item coming back, and what inspection decided for them."""
+
+    class Outcome(models.TextChoices):
+        RESTOCK = "restock", _("back to stock")
+        QUALITY_CONTROL = "quality_control", _("quality control")
+        WRITE_OFF = "write_off", _("write-off")
+
+    request = models.ForeignKey(ReturnRequest, verbose_name=_("return"), on_delete=models.CASCADE,
+                                related_name="items")
+    order_item = models.ForeignKey("orders.OrderItem", verbose_name=_("item"), on_delete=models.PROTECT,
+                                   related_name="return_items")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    note = models.CharField(_("inspection note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("returned item")
+        verbose_name_plural = _("returned items")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "order_item"], name="returnitem_one_per_item")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.order_item}"
+
+
+def _requested(params: dict) -> str:
+    return gettext("Return requested: %(reason)s.") % {"reason": ReturnRequest.Reason(params["reason"]).label}
+
+
+def _closed(params: dict) -> str:
+    return gettext("Closed: %(refunded)s refunded.") % {"refunded": format_money(params["refunded"])}
+
+
 timeline_events({
     "shipment.packing": _("Packing started."),
     "shipment.packed": _("Packed: %(weight)s kg."),
@@ -287,4 +389,11 @@ timeline_events({
     "shipment.returned": _("Returned to sender."),
     "shipment.cancelled": _("Cancelled."),
     "shipment.tracking_emailed": _("Tracking e-mailed to %(email)s."),
+    "returnrequest.requested": _requested,
+    "returnrequest.approved": _("Approved: reverse-shipping code %(code)s."),
+    "returnrequest.refused": _("Refused: %(text)s"),
+    "returnrequest.received": _("Received at %(warehouse)s."),
+    "returnrequest.inspected": _("Inspected: %(outcomes)s."),
+    "returnrequest.closed": _closed,
+    "returnrequest.cancelled": _("Cancelled."),
 })

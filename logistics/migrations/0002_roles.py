@@ -3,7 +3,8 @@ from django.db import migrations
 from backoffice.roles import grant
 
 VIEW = ["logistics.view_carrier", "logistics.view_carrierservice", "logistics.view_freightrate", "logistics.view_box",
-        "logistics.view_shipment", "logistics.view_shipmentitem", "logistics.view_trackingevent"]
+        "logistics.view_shipment", "logistics.view_shipmentitem", "logistics.view_trackingevent",
+        "logistics.view_returnrequest", "logistics.view_returnitem"]
 # The carriers, their tables and the boxes: what the quotes and the promises rest on.
 SETTINGS = ["logistics.add_carrier", "logistics.change_carrier", "logistics.add_carrierservice",
             "logistics.change_carrierservice", "logistics.add_freightrate", "logistics.change_freightrate",
@@ -12,10 +13,14 @@ SETTINGS = ["logistics.add_carrier", "logistics.change_carrier", "logistics.add_
 
 def setup(apps, schema_editor):
     grant(apps, {
-        # Staff pick, pack and ship, and keep the carriers' tables.
-        "staff": VIEW + SETTINGS + ["logistics.ship_shipment"],
+        # Staff pick, pack and ship, keep the carriers' tables, and take returns back (approve,
+        # receive, inspect); finance closes them: the refund and the return NF-e.
+        "staff": VIEW + SETTINGS + ["logistics.ship_shipment", "logistics.add_returnrequest",
+                                    "logistics.handle_returnrequest"],
+        "finance": VIEW + ["logistics.close_returnrequest"],
         "manager": VIEW,
-        "admin": VIEW + SETTINGS + ["logistics.ship_shipment"],
+        "admin": VIEW + SETTINGS + ["logistics.ship_shipment", "logistics.add_returnrequest",
+                                    "logistics.handle_returnrequest", "logistics.close_returnrequest"],
     })
 
 
