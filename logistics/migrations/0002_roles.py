@@ -19,8 +19,11 @@ def setup(apps, schema_editor):
                                     "logistics.handle_returnrequest"],
         "finance": VIEW + ["logistics.close_returnrequest"],
         "manager": VIEW,
+        # Ops watch the carriers' notifications, as they watch the payment providers'.
+        "ops": ["logistics.view_carriernotification", "logistics.replay_carriernotification"],
         "admin": VIEW + SETTINGS + ["logistics.ship_shipment", "logistics.add_returnrequest",
-                                    "logistics.handle_returnrequest", "logistics.close_returnrequest"],
+                                    "logistics.handle_returnrequest", "logistics.close_returnrequest",
+                                    "logistics.view_carriernotification", "logistics.replay_carriernotification"],
     })
 
 
