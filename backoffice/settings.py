@@ -313,6 +313,12 @@ SEFAZ_TIMEOUT = env.float("SEFAZ_TIMEOUT", default=30.0)
 # Hours after its authorization an NF-e may still be cancelled (the legal window; later, a return).
 FISCAL_CANCEL_HOURS = env.int("FISCAL_CANCEL_HOURS", default=24)
 
+# Carriers' APIs (logistics.providers). Sandbox mode (each carrier's sandbox.py, for the demo): this app
+# plays them under /logistics/sandbox/<carrier>/ (tests point them at local fakes).
+LOGISTICS_SANDBOX = env.bool("LOGISTICS_SANDBOX", default=False)
+CORREIOS_API_URL = env.str("CORREIOS_API_URL", default=f"{SITE_URL.rstrip('/')}/logistics/sandbox/correios"
+                           if LOGISTICS_SANDBOX else "https://api.correios.com.br")
+
 # Providers' webhooks: a signed time (Mercado Pago's ts, PayPal's transmission time) further
 # than this from now, either way, is refused as a replay or a forgery.
 PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -63,6 +63,9 @@ CARRIERS = [
     ("frota", "Frota própria", Carrier.Kind.OWN_FLEET, "", 6000, "", [("moto", "Motoboy", None, None, 1, 0)]),
     ("retirada", "Retirada na loja", Carrier.Kind.PICKUP, "", 6000, "", [("balcao", "Balcão", None, None, 0, 0)]),
 ]
+# The demo's contract with the Correios sandbox (make run: LOGISTICS_SANDBOX), none of it real.
+DEMO_CREDENTIALS = {"correios": {"user": "11222333000181", "access_code": "demo-access-code",
+                                 "posting_card": "0067599079", "contract": "9912208555"}}
 # How the orders demo named the carrier in its shipping note, and the service that means.
 NOTED = {"Correios PAC": ("correios", "03298"), "Correios SEDEX": ("correios", "03220"),
          "Jadlog": ("jadlog", "package"), "Loggi": ("loggi", "express"), "Total Express": ("total", "std"),
@@ -82,7 +85,8 @@ def _tables():
     """The carriers, their services and their tables (when there are none)."""
     for code, name, kind, provider, factor, url, services in CARRIERS:
         carrier, _created = Carrier.objects.get_or_create(code=code, defaults={
-            "name": name, "kind": kind, "provider": provider, "cubic_factor": factor, "tracking_url": url})
+            "name": name, "kind": kind, "provider": provider, "cubic_factor": factor, "tracking_url": url,
+            "credentials": DEMO_CREDENTIALS.get(provider, {})})
         for service_code, service_name, base, per_kg, days, handling in services:
             service, created = CarrierService.objects.get_or_create(carrier=carrier, code=service_code, defaults={
                 "name": service_name, "days": days, "handling_days": handling})
@@ -183,7 +187,9 @@ def _story(order, moments, services, boxes, rnd, staff, now):
 
 
 def _returns(rnd, staff, log):
-    """A few returns of delivered orders, asked for within the week, at each step of their way."""
+    """A few returns of delivered orders, asked for within the week, at each step of their way (once)."""
+    if ReturnRequest.objects.exists():
+        return
     orders = list(Order.objects.filter(status=OrderStatus.DELIVERED, return_requests__isnull=True,
                                        shipments__status=Shipment.Status.DELIVERED).distinct().order_by("-pk")[:40])
     main = Warehouse.objects.get(code="principal")
@@ -240,7 +246,9 @@ def seed_logistics(*, faker, log, **kwargs):
 
 
 def _packing_now(staff, services, boxes, log):
-    """Two invoiced orders on the packing table now: one parcel half scanned, one packed."""
+    """Two invoiced orders on the packing table now: one parcel half scanned, one packed (once)."""
+    if Shipment.objects.filter(status__in=(Shipment.Status.PACKING, Shipment.Status.PACKED)).exists():
+        return
     orders = list(Order.objects.filter(status=OrderStatus.INVOICED, shipments__isnull=True).order_by("-pk")[:2])
     for position, order in enumerate(orders):
         shipment = shipping.shipment_start(order=order, service=services[("correios", "03220")], user=staff,
