@@ -267,6 +267,24 @@ def _follow(shipment: Shipment) -> None:
             Shipment.objects.filter(pk=shipment.pk).update(**changes)
 
 
+def shipment_record_delivery(*, shipment: Shipment, user, when=None) -> Shipment:
+    """Staff record that a parcel arrived (the own fleet's, a pickup in store, a carrier that reports no
+    tracking): a tracking event of theirs, which delivers the parcel — and the order with its last one."""
+    shipment = Shipment.objects.select_related("service__carrier", "order").get(pk=shipment.pk)
+    if shipment.status not in OPEN:
+        raise ShippingError(_("Parcel %(parcel)s is “%(status)s”: only a parcel on its way is delivered.")
+                            % {"parcel": shipment, "status": shipment.get_status_display()})
+    when = when or timezone.now()
+    if when > timezone.now() or (shipment.shipped_at and when < shipment.shipped_at):
+        raise ShippingError(_("The delivery comes after the parcel left, and not later than now."))
+    name = user.get_full_name() or user.get_username()
+    tracking_record(shipment=shipment, source=TrackingEvent.Source.STAFF, events=[providers.ReportedEvent(
+        tracking_code=shipment.tracking_code, occurred_at=when, code="STAFF", kind="", status=TrackingStatus.DELIVERED,
+        description=_("Delivery recorded by %(name)s") % {"name": name}, raw={"user": user.pk})])
+    shipment.refresh_from_db()
+    return shipment
+
+
 def tracking_check(*, shipment: Shipment, now=None) -> int:
     """Ask the parcel's carrier for its events now and record them; the next check comes sooner
     when something moved, later (up to POLL_LONGEST) when nothing did. ProviderError is raised

@@ -377,11 +377,8 @@ def order_detail(request, pk):
 ACTIONS = {
     "retry": lambda order, user, data: services.order_retry_reservation(order=order, user=user),
     "validate": lambda order, user, data: services.order_validate(order=order, user=user),
-    "ship": lambda order, user, data: services.order_ship(order=order, user=user),
-    "deliver": lambda order, user, data: services.order_deliver(order=order, user=user),
     "close": lambda order, user, data: services.order_close(order=order, user=user),
     "cancel": lambda order, user, data: services.order_cancel(order=order, user=user, reason=data.get("reason", "")),
-    "return": lambda order, user, data: services.order_return(order=order, user=user, reason=data.get("reason", "")),
     "note": lambda order, user, data: services.order_add_note(order=order, user=user, text=data.get("text", "")),
 }
 
@@ -399,8 +396,9 @@ def _act(request, order, act):
 @require("orders.transition_order")
 @require_POST
 def order_action(request, pk, action):
-    # Money comes in through the payments app only, and the order is invoiced when SEFAZ authorizes its NF-e
-    # (fiscal): each has its panel on this page, never an action here.
+    # Money comes in through the payments app only, the order is invoiced when SEFAZ authorizes its NF-e
+    # (fiscal), shipped when its last parcel leaves, delivered when the carrier delivers it and returned when
+    # its return is closed (logistics): each has its panel on this page, never an action here.
     if action not in ACTIONS:
         raise Http404("no such action")
     order = get_object_or_404(Order, pk=pk)

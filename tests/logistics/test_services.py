@@ -142,3 +142,19 @@ def test_a_shipped_parcel_is_not_reopened(packed, packer):
     shipment = services.shipment_ship(shipment=packed, user=packer)
     with pytest.raises(TransitionRefused):
         services.shipment_reopen(shipment=shipment, user=packer)
+
+
+def test_staff_record_the_delivery_of_a_parcel_without_tracking(packed, packer, time_machine):
+    shipment = services.shipment_ship(shipment=packed, user=packer)
+    with pytest.raises(services.ShippingError, match="after the parcel left"):
+        services.shipment_record_delivery(shipment=shipment, user=packer,
+                                          when=datetime(2026, 12, 1, 9, 0, tzinfo=SAO_PAULO))
+    time_machine.move_to(datetime(2026, 12, 3, 11, 0, tzinfo=SAO_PAULO))
+    shipment = services.shipment_record_delivery(shipment=shipment, user=packer)
+    assert shipment.status == Shipment.Status.DELIVERED
+    [delivered] = shipment.tracking_events.filter(status=TrackingStatus.DELIVERED)
+    assert delivered.source == TrackingEvent.Source.STAFF and packer.get_full_name() in delivered.description
+    shipment.order.refresh_from_db()
+    assert shipment.order.status == "delivered"
+    with pytest.raises(services.ShippingError, match="only a parcel on its way"):
+        services.shipment_record_delivery(shipment=shipment, user=packer)

@@ -97,13 +97,15 @@ def test_staff_place_an_order_by_gtin_and_move_it_through_the_pipeline(ready):
                                           "amount": "110,00", "paid_on": "2026-03-10", "reference": "E2E-1",
                                           "next": f"/orders/{order.pk}/"})
     assert paid["Location"] == f"/orders/{order.pk}/"
-    # The order is invoiced when SEFAZ authorizes its NF-e (tests/fiscal, tests/e2e/test_fiscal.py); staff ship it.
-    assert client.post(f"/orders/{order.pk}/invoice/").status_code == 404
+    # The order is invoiced when SEFAZ authorizes its NF-e (tests/fiscal, tests/e2e/test_fiscal.py), shipped with
+    # its last parcel and delivered by its carrier (tests/logistics, tests/e2e/test_logistics.py): no action here.
+    for action in ("invoice", "ship", "deliver"):
+        assert client.post(f"/orders/{order.pk}/{action}/").status_code == 404
     from orders import services
 
     services.order_invoice(order=order, user=None)
-    for action in ("ship", "deliver"):
-        client.post(f"/orders/{order.pk}/{action}/")
+    services.order_ship(order=order, user=None)
+    services.order_deliver(order=order)
     order.refresh_from_db()
     assert order.status == "delivered"
     page = client.get(f"/orders/{order.pk}/").content.decode()
