@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from pypdf import PdfWriter
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -21,8 +21,19 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepInFrame, KeepTogether, PageBreak, PageTemplate,
-                                Paragraph, Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepInFrame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from backoffice.money import format_number
 from backoffice.text import format_cep
@@ -36,6 +47,8 @@ LABEL_MARGIN = 4 * mm
 PAGE_MARGIN = 12 * mm
 # What our label's QR code holds: the tracking code and the recipient's CEP, for the sorting scanners.
 QR_CONTENT = "{code}|{cep}"
+# Dates and times as Brazilians write them (dd/mm/aaaa), in São Paulo's time.
+DAY, MINUTE = "%d/%m/%Y", "%d/%m/%Y %H:%M"
 # Code 128 bars no wider than this (a short value would otherwise get bars as wide as the space).
 WIDEST_BAR = 0.5 * mm
 
@@ -170,7 +183,11 @@ def _merged(parts: list[bytes]) -> bytes:
 
 
 def _printed_now() -> str:
-    return _("Printed on %(when)s") % {"when": timezone.localtime().strftime("%d/%m/%Y %H:%M")}
+    return _("Printed on %(when)s") % {"when": timezone.localtime().strftime(MINUTE)}
+
+
+def _quantity_header() -> str:
+    return pgettext("short for quantity, a column's title", "Qty")
 
 
 def _units(quantity: int) -> str:
@@ -192,7 +209,7 @@ def picking_list_pdf(orders) -> bytes:
     for warehouse, picks in groupby(lines, key=lambda line: line.warehouse):
         story.append(_para(warehouse.name, HEADING))
         story.append(_table(
-            ["", _("Location"), _("SKU"), _("GTIN"), _("Product"), _("Quantity"), _("Orders")],
+            ["", _("Location"), _("SKU"), _("GTIN"), _("Product"), _quantity_header(), _("Orders")],
             [[_Checkbox(), line.location or "—", line.sku, line.gtin, line.name, format_number(line.quantity, 0),
               ", ".join(f"#{number}" for number in line.orders)] for line in picks],
             [width * share for share in (0.05, 0.12, 0.15, 0.15, 0.28, 0.09, 0.16)]))
@@ -219,6 +236,19 @@ def _store():
     return profile
 
 
+def _parcels(shipments, *, refused, reason: str) -> list[Shipment]:
+    """`shipments` loaded for their documents; DocumentUnavailable when there is none, or with
+    `reason` (naming the parcel's %(number)s and %(order)s) for the first one `refused` says cannot
+    be printed."""
+    shipments = document_shipments(shipments)
+    if not shipments:
+        raise DocumentUnavailable(_("Choose the parcels to print."))
+    for shipment in shipments:
+        if refused(shipment):
+            raise DocumentUnavailable(reason % {"number": shipment.pk, "order": shipment.order})
+    return shipments
+
+
 def _invoice(shipment: Shipment):
     """The parcel's NF-e: its order's authorized one (document_shipments loads it), None if none."""
     return next(iter(shipment.order.authorized_invoices), None)
@@ -238,34 +268,34 @@ def _label(shipment: Shipment, store, invoice) -> bytes:
 
     order, width = shipment.order, LABEL[0] - 2 * LABEL_MARGIN
     header = Table([[[_para(shipment.carrier.name, BIG), _para(shipment.service.name)],
-                     [_para(_("Order"), SMALL), _para(f"#{order.number}", BIG)]]], colWidths=[0.65 * width, 0.35 * width])
+                     [_para(_("Order"), SMALL), _para(str(order), BIG)]]],
+                   colWidths=[0.65 * width, 0.35 * width])
     header.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1.2, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     code = Table([[_qr(QR_CONTENT.format(code=shipment.tracking_code, cep=order.ship_cep), 24 * mm),
                    [_para(_("Tracking code"), SMALL),
-                    *_barcode(shipment.tracking_code, width=0.7 * width, height=15 * mm)]]],
+                    *_barcode(shipment.tracking_code, width=0.66 * width, height=15 * mm)]]],
                  colWidths=[0.28 * width, 0.72 * width])
     code.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    facts = [(_("Weight"), _weight(shipment)), (_("Service"), str(shipment.service))]
-    story = [header, Spacer(1, 1.5 * mm), code, Spacer(1, 1.5 * mm),
-             _address_block(_("Recipient"), _recipient(order), width=width, name_style=BIG)]
+    facts = [(_("Weight"), _weight(shipment))]
     if invoice is not None:
         facts.append((_("NF-e"), _invoice_number(invoice)))
-        story += [Spacer(1, 1 * mm), _facts(facts, width, columns=3), _para(_("NF-e access key"), SMALL),
+    story = [header, Spacer(1, 1.5 * mm), code, Spacer(1, 1.5 * mm),
+             _address_block(_("Recipient"), _recipient(order), width=width, name_style=BIG),
+             Spacer(1, 1 * mm), _facts(facts, width)]
+    if invoice is not None:
+        story += [_para(_("NF-e access key"), SMALL),
                   *_barcode(invoice.key, width=width, height=11 * mm, caption=printed_key(invoice.key))]
-    else:
-        story += [Spacer(1, 1 * mm), _facts(facts, width)]
     story += [Spacer(1, 1.5 * mm), _address_block(_("Sender"), _sender(store), width=width, name_style=STRONG,
                                                   style=SMALL)]
     fitted = KeepInFrame(width, LABEL[1] - 2 * LABEL_MARGIN - 1 * mm, story, mode="shrink")
     return _pdf([fitted], pagesize=LABEL, margin=LABEL_MARGIN, title=shipment.tracking_code)
 
 
-def _contents(shipment: Shipment, *, pagesize, margin: float) -> list:
-    """The parcel's items (SKU, product, quantity) and their total, as a list on pages `pagesize`."""
-    width = pagesize[0] - 2 * margin
+def _contents(shipment: Shipment, width: float) -> list:
+    """The parcel's items (SKU, product, quantity) and their total, as a list `width` wide."""
     items = list(shipment.items.all())
-    return [_table([_("SKU"), _("Product"), _("Quantity")],
+    return [_table([_("SKU"), _("Product"), _quantity_header()],
                    [[item.order_item.sku, item.order_item.name, format_number(item.quantity, 0)] for item in items],
                    [0.28 * width, 0.56 * width, 0.16 * width]),
             Spacer(1, 1.5 * mm), _para(_units(sum(item.quantity for item in items)), STRONG)]
@@ -275,7 +305,7 @@ def _contents_page(shipment: Shipment) -> bytes:
     """The parcel's contents on 10 × 15 cm pages, for whoever opens it."""
     title = _("Contents of parcel %(parcel)s") % {"parcel": shipment}
     story = [_para(title, HEADING), _para(_("Order %(order)s") % {"order": shipment.order}, STRONG),
-             Spacer(1, 2 * mm), *_contents(shipment, pagesize=LABEL, margin=LABEL_MARGIN)]
+             Spacer(1, 2 * mm), *_contents(shipment, LABEL[0] - 2 * LABEL_MARGIN)]
     return _pdf(story, pagesize=LABEL, margin=LABEL_MARGIN, title=title)
 
 
@@ -287,11 +317,9 @@ def package_pages_pdf(shipments) -> bytes:
     before anything is drawn."""
     from fiscal.danfe import danfe_label
 
-    shipments = document_shipments(shipments)
-    for shipment in shipments:
-        if not shipment.tracking_code:
-            raise DocumentUnavailable(_("Parcel %(parcel)s has no tracking code yet: ship it to print its label.")
-                                      % {"parcel": shipment})
+    shipments = _parcels(shipments, refused=lambda shipment: not shipment.tracking_code,
+                         reason=_("Parcel %(number)s of order %(order)s has no tracking code yet: ship it to "
+                                  "print its label."))
     store = _store()
     parts = []
     for shipment in shipments:
@@ -310,11 +338,8 @@ def packing_slip_pdf(shipments) -> bytes:
     first cancelled parcel, before anything is drawn."""
     from fiscal.danfe import printed_key
 
-    shipments = document_shipments(shipments)
-    for shipment in shipments:
-        if shipment.status == Shipment.Status.CANCELLED:
-            raise DocumentUnavailable(_("Parcel %(parcel)s was cancelled: it has no packing slip.")
-                                      % {"parcel": shipment})
+    shipments = _parcels(shipments, refused=lambda shipment: shipment.status == Shipment.Status.CANCELLED,
+                         reason=_("Parcel %(number)s of order %(order)s was cancelled: it has no packing slip."))
     store, width = _store(), A5[0] - 2 * PAGE_MARGIN
     story = []
     for shipment in shipments:
@@ -323,14 +348,16 @@ def packing_slip_pdf(shipments) -> bytes:
                             _address_block(_("Recipient"), _recipient(order), width=width / 2 - 2 * mm)]],
                           colWidths=[width / 2] * 2)
         addresses.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        facts = [(_("Order"), str(order)), (_("Placed on"), timezone.localtime(order.placed_at).strftime("%d/%m/%Y")),
+        facts = [(_("Order"), str(order)), (_("Placed"), timezone.localtime(order.placed_at).strftime(DAY)),
                  (_("Carrier"), str(shipment.service)), (_("Weight"), _weight(shipment))]
         if invoice is not None:
-            facts += [(_("NF-e"), _invoice_number(invoice)), (_("NF-e access key"), printed_key(invoice.key))]
+            facts.append((_("NF-e"), _invoice_number(invoice)))
         story += [_para(_("Packing slip – order %(order)s") % {"order": order}, TITLE), addresses,
-                  Spacer(1, 2 * mm), _facts(facts, width, columns=2)]
+                  Spacer(1, 2 * mm), _facts(facts, width)]
+        if invoice is not None:
+            story += [_para(_("NF-e access key"), SMALL), _para(printed_key(invoice.key), STRONG)]
         if shipment.tracking_code:
             story += [Spacer(1, 1 * mm), _para(_("Tracking code"), SMALL),
                       *_barcode(shipment.tracking_code, width=0.7 * width, height=13 * mm)]
-        story += [Spacer(1, 2 * mm), *_contents(shipment, pagesize=A5, margin=PAGE_MARGIN), PageBreak()]
+        story += [Spacer(1, 2 * mm), *_contents(shipment, width), PageBreak()]
     return _pdf(story[:-1], pagesize=A5, margin=PAGE_MARGIN, title=_("Packing slip"))

@@ -21,6 +21,7 @@ from orders.models import Order, Status
 from orders.services import order_return
 
 from .models import ReturnItem, ReturnRequest, Shipment
+from .selectors import order_invoice_of
 
 # What a customer may ask for on their own, counted from the delivery: the withdrawal of the CDC
 # (art. 49: 7 days from receipt), and a defect (art. 26 II: 90 days for durable goods).
@@ -186,8 +187,6 @@ def return_close(*, request: ReturnRequest, user, refund: Decimal) -> ReturnRequ
     done before stays done."""
     from fiscal.services import FiscalError, return_invoice
     from payments.services import PaymentError, payment_refund
-
-    from .services import order_invoice_of
 
     request = ReturnRequest.objects.select_related("order").get(pk=request.pk)
     if request.status != ReturnRequest.Status.INSPECTED:

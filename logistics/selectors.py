@@ -59,16 +59,24 @@ def picking_orders(orders) -> list[Order]:
     return _as_given(Order.objects.select_related("customer").prefetch_related("items"), orders)
 
 
-def document_shipments(shipments) -> list[Shipment]:
-    """`shipments` (objects or pks) with what their labels and packing slips print: the order and
-    its customer, the carrier and service, the items and their products, and the order's authorized
-    NF-e (`shipment.order.authorized_invoices`, newest first: the one logistics.services.
-    order_invoice_of gives)."""
+def sale_invoices():
+    """The authorized NF-e of sale, newest first: an order's parcels travel with its newest one."""
     from fiscal.models import Invoice
 
-    invoices = Invoice.objects.filter(status=Invoice.Status.AUTHORIZED,
-                                      direction=Invoice.Direction.OUTGOING).order_by("-pk")
+    return Invoice.objects.filter(status=Invoice.Status.AUTHORIZED,
+                                  direction=Invoice.Direction.OUTGOING).order_by("-pk")
+
+
+def order_invoice_of(order):
+    """The order's authorized NF-e (the one its parcels travel with), None when it has none."""
+    return sale_invoices().filter(order=order).first()
+
+
+def document_shipments(shipments) -> list[Shipment]:
+    """`shipments` (objects or pks) with what their labels and packing slips print: the order and
+    its customer, the carrier and service, the items, and the order's authorized NF-e
+    (`shipment.order.authorized_invoices`, newest first: its first is order_invoice_of's)."""
     queryset = (Shipment.objects.select_related("order__customer", "service__carrier")
-                .prefetch_related("items__order_item__product",
-                                  Prefetch("order__invoices", queryset=invoices, to_attr="authorized_invoices")))
+                .prefetch_related("items__order_item",
+                                  Prefetch("order__invoices", queryset=sale_invoices(), to_attr="authorized_invoices")))
     return _as_given(queryset, shipments)

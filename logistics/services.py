@@ -26,6 +26,7 @@ from orders.services import order_deliver, order_ship
 from . import providers
 from .models import Box, CarrierService, Shipment, ShipmentItem, TrackingEvent, TrackingStatus
 from .quotes import Parcel, service_option
+from .selectors import order_invoice_of
 
 # The parcels still at the carrier's, followed by the tracking check.
 OPEN = (Shipment.Status.SHIPPED,)
@@ -163,14 +164,6 @@ def _parcel_for_carrier(shipment: Shipment, invoice) -> providers.Parcel:
         height_cm=shipment.height_cm, declared_value=order.items_total - order.discount_total,
         invoice_key=invoice.key if invoice else "", invoice_number=str(invoice.number) if invoice else "",
         items=items)
-
-
-def order_invoice_of(order: Order):
-    """The order's authorized NF-e (the one its parcels travel with), None when it has none."""
-    from fiscal.models import Invoice
-
-    return (Invoice.objects.filter(order=order, status=Invoice.Status.AUTHORIZED, direction=Invoice.Direction.OUTGOING)
-            .order_by("-pk").first())
 
 
 def shipment_ship(*, shipment: Shipment, user, tracking_code: str = "") -> Shipment:
