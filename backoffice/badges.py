@@ -13,19 +13,22 @@ NEUTRAL = "secondary"
 TONES = {
     # Waiting on someone else (the customer, the provider, a date).
     "new": "info", "awaiting_payment": "info", "pending": "info", "expected": "info", "scheduled": "info",
-    "received": "info", "signed": "info", "sent": "info",
+    "received": "info", "signed": "info", "sent": "info", "requested": "info", "posted": "info",
+    "in_transit": "info", "awaiting_pickup": "info",
     # Moving forward through the store's own work.
     "ready_to_ship": "primary", "invoiced": "primary", "shipped": "primary", "authorized": "primary",
-    "active": "primary", "transfer_in": "primary", "transfer_out": "primary",
+    "active": "primary", "transfer_in": "primary", "transfer_out": "primary", "packing": "primary",
+    "packed": "primary", "out_for_delivery": "primary", "inspected": "primary",
     # Done, as it should be.
     "paid": "success", "delivered": "success", "approved": "success", "settled": "success",
     "processed": "success", "accepted": "success", "done": "success", "realized": "success",
-    "receipt": "success", "sale": "success", "registered": "success",
+    "receipt": "success", "sale": "success", "registered": "success", "restock": "success",
     # Someone should look at it.
     "in_dispute": "warning", "partially_refunded": "warning", "refunded": "warning", "returned": "warning",
-    "adjustment": "warning", "state_change": "warning",
+    "adjustment": "warning", "state_change": "warning", "failed_attempt": "warning", "quality_control": "warning",
     # Went wrong.
     "rejected": "danger", "failed": "danger", "charged_back": "danger", "write_off": "danger", "denied": "danger",
+    "refused": "danger", "exception": "danger",
     # Over, with nothing more to do.
     "closed": NEUTRAL, "cancelled": NEUTRAL, "expired": NEUTRAL, "ignored": NEUTRAL, "released": NEUTRAL,
     "consumed": NEUTRAL, "draft": NEUTRAL, "voided": NEUTRAL,

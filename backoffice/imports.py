@@ -143,6 +143,19 @@ def cell_bool(value, default: bool) -> bool:
     raise forms.ValidationError(_("use 1/0, sim/não or true/false"))
 
 
+def mark_duplicates(rows, key):
+    """Mark rows whose `key` repeats an earlier row's."""
+    seen = {}
+    for row in rows:
+        value = key(row)
+        if not value:
+            continue
+        if value in seen:
+            row.errors.append(_("duplicated: the same as row %(row)d") % {"row": seen[value]})
+        else:
+            seen[value] = row.number
+
+
 def register_importer(importer: Importer):
     IMPORTERS[importer.kind] = importer
 

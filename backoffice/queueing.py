@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # Retried with backoff when the database is briefly unreachable; tasks are acks_late
 # (CELERY_TASK_ACKS_LATE) and safe to repeat.
 RETRY_TRANSIENT = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
+# A task that sends e-mail: the mail server unreachable or refusing for now (smtplib's errors are
+# OSErrors) is retried too.
+RETRY_MAIL = {"autoretry_for": (OSError, *RETRY_TRANSIENT["autoretry_for"]), "retry_backoff": True, "max_retries": 5}
 
 # What still waits this long after it was stored was not queued (the broker was down) or its
 # task was lost: the catch-up jobs (every five minutes) process it.

@@ -315,9 +315,18 @@ FISCAL_CANCEL_HOURS = env.int("FISCAL_CANCEL_HOURS", default=24)
 
 # Carriers' APIs (logistics.providers). Sandbox mode (each carrier's sandbox.py, for the demo): this app
 # plays them under /logistics/sandbox/<carrier>/ (tests point them at local fakes).
+# Days without a tracking event after which a parcel on its way is "at risk" (logistics.promises).
+LOGISTICS_STALE_DAYS = env.int("LOGISTICS_STALE_DAYS", default=3)
+# The public tracking page: lookups per client address and per order number in each window (seconds),
+# past which it answers 429 until the window ends.
+LOGISTICS_TRACK_PER_ADDRESS = env.int("LOGISTICS_TRACK_PER_ADDRESS", default=30)
+LOGISTICS_TRACK_PER_ORDER = env.int("LOGISTICS_TRACK_PER_ORDER", default=10)
+LOGISTICS_TRACK_WINDOW_SECONDS = env.int("LOGISTICS_TRACK_WINDOW_SECONDS", default=900)
 LOGISTICS_SANDBOX = env.bool("LOGISTICS_SANDBOX", default=False)
 CORREIOS_API_URL = env.str("CORREIOS_API_URL", default=f"{SITE_URL.rstrip('/')}/logistics/sandbox/correios"
                            if LOGISTICS_SANDBOX else "https://api.correios.com.br")
+MELHORENVIO_API_URL = env.str("MELHORENVIO_API_URL", default=f"{SITE_URL.rstrip('/')}/logistics/sandbox/melhorenvio"
+                              if LOGISTICS_SANDBOX else "https://melhorenvio.com.br")
 
 # Providers' webhooks: a signed time (Mercado Pago's ts, PayPal's transmission time) further
 # than this from now, either way, is refused as a replay or a forgery.
@@ -328,6 +337,10 @@ PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS
 PAYMENTS_WEBHOOK_REJECTED_LIMIT = env.int("PAYMENTS_WEBHOOK_REJECTED_LIMIT", default=30)
 PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS = env.int("PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS", default=300)
 PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES = env.int("PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES", default=2048)
+# The same for the carriers' tracking notifications (logistics.notifications).
+LOGISTICS_WEBHOOK_REJECTED_LIMIT = env.int("LOGISTICS_WEBHOOK_REJECTED_LIMIT", default=30)
+LOGISTICS_WEBHOOK_REJECTED_WINDOW_SECONDS = env.int("LOGISTICS_WEBHOOK_REJECTED_WINDOW_SECONDS", default=300)
+LOGISTICS_WEBHOOK_REJECTED_BODY_BYTES = env.int("LOGISTICS_WEBHOOK_REJECTED_BODY_BYTES", default=2048)
 
 # List screens count their rows up to this many (beyond it: "more than", narrow the filter).
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10000)

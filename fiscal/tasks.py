@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from backoffice.dates import month_before
 from backoffice.integrations.errors import ProviderError
-from backoffice.queueing import RETRY_TRANSIENT
+from backoffice.queueing import RETRY_MAIL, RETRY_TRANSIENT
 
 from . import mail, selectors, services
 from .models import Invoice, InvoiceEvent, VoidedRange
@@ -16,8 +16,6 @@ from .models import Invoice, InvoiceEvent, VoidedRange
 # SEFAZ unreachable or slow (ProviderError) and the database briefly away are retried, with backoff.
 RETRY_SEFAZ = {"autoretry_for": (ProviderError, *RETRY_TRANSIENT["autoretry_for"]), "retry_backoff": True,
                "retry_backoff_max": 600, "max_retries": 8}
-# The mail server unreachable or refusing for now (smtplib's errors are OSErrors) is retried too.
-RETRY_MAIL = {"autoretry_for": (OSError, *RETRY_TRANSIENT["autoretry_for"]), "retry_backoff": True, "max_retries": 5}
 # How long SEFAZ is given to process a batch before its receipt is asked for (and again, doubling).
 RECEIPT_WAIT_SECONDS = 5
 

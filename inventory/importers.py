@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.forms import AmountField
-from backoffice.imports import Importer, RowError, cell_bool, form_value
+from backoffice.imports import Importer, RowError, cell_bool, form_value, mark_duplicates
 from backoffice.imports import cell_text as _text
 from backoffice.tables import Column
 
@@ -44,19 +44,6 @@ CATALOG_FIELDS = tuple(column.key for column in CATALOG_COLUMNS)
 # Given to the product form as Decimals, whatever the language the file was written in.
 FIELD_PLACES = {name: ProductForm.base_fields[name].decimal_places
                 for name in ("price", "gross_weight_kg", "net_weight_kg", "height_cm", "width_cm", "length_cm")}
-
-
-def _duplicates(rows, key):
-    """Mark rows whose `key` repeats an earlier row's."""
-    seen = {}
-    for row in rows:
-        value = key(row)
-        if not value:
-            continue
-        if value in seen:
-            row.errors.append(_("duplicated: the same as row %(row)d") % {"row": seen[value]})
-        else:
-            seen[value] = row.number
 
 
 class CatalogImporter(Importer):
@@ -120,7 +107,7 @@ class CatalogImporter(Importer):
             if not row.errors:
                 row.cleaned = {**form.cleaned_data, "active": active, "cost": cost, "variant_of": parent,
                                "instance": instance}
-        _duplicates(rows, lambda r: _text(r.data.get("sku")))
+        mark_duplicates(rows, lambda r: _text(r.data.get("sku")))
 
     def apply_row(self, row, *, user, reference):
         data = {k: v for k, v in row.cleaned.items() if k not in ("instance", "variant_of", "image", "parent")}
@@ -170,7 +157,7 @@ class CountImporter(Importer):
                 row.errors.append(_("counted: “%(value)s” is not a whole number") % {"value": counted})
             if not row.errors:
                 row.cleaned = {"product_id": products[sku], "warehouse_id": warehouses[code], "counted": quantity}
-        _duplicates(rows, lambda r: (_text(r.data.get("sku")), _text(r.data.get("warehouse"))))
+        mark_duplicates(rows, lambda r: (_text(r.data.get("sku")), _text(r.data.get("warehouse"))))
 
     def apply_row(self, row, *, user, reference):
         product = Product.objects.get(pk=row.cleaned["product_id"])

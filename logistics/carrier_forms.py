@@ -4,18 +4,13 @@ services, the boxes, a freight table's rows (on screen, and each row of an impor
 import re
 from decimal import Decimal
 
-import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, URLValidator
-from django.db.models import Q
-from django.utils.text import capfirst
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.filters import yes_no_filter
 from backoffice.forms import AmountField, DecimalField, model_form_field
 from backoffice.integrations.credentials import CredentialsForm, credentials_form
-from backoffice.search import text_search
 
 from . import providers
 from .models import POSITIVE, Box, Carrier, CarrierService
@@ -135,18 +130,18 @@ class BoxForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
-        self.fields["weight_kg"].min_value = Decimal(0)
+        self.fields["weight_kg"].validators.append(MinValueValidator(Decimal(0)))
 
 
 class FreightRateRowForm(forms.Form):
-    """A row of an imported freight table (its service is found by the importer)."""
+    """A row of an imported freight table (its service is found by the importer, which names
+    each field by its column in the errors)."""
 
-    cep_start = CepField(label=capfirst(_("from CEP")))
-    cep_end = CepField(label=capfirst(_("to CEP")))
-    weight_up_to_kg = DecimalField(label=capfirst(_("up to (kg)")), max_digits=8, decimal_places=3,
-                                   validators=[POSITIVE])
-    price = AmountField(label=capfirst(_("price")))
-    days = forms.IntegerField(label=capfirst(_("delivery days")), min_value=0, max_value=MAX_DAYS)
+    cep_start = CepField()
+    cep_end = CepField()
+    weight_up_to_kg = DecimalField(max_digits=8, decimal_places=3, validators=[POSITIVE])
+    price = AmountField()
+    days = forms.IntegerField(min_value=0, max_value=MAX_DAYS)
 
     def clean(self):
         cleaned = super().clean()
@@ -154,44 +149,3 @@ class FreightRateRowForm(forms.Form):
         if start and end and end < start:
             self.add_error("cep_end", _("The range ends at or after the CEP it starts from."))
         return cleaned
-
-
-class CarrierFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    kind = django_filters.ChoiceFilter(label=capfirst(_("kind")), choices=Carrier.Kind.choices, empty_label=_("All"))
-    active = yes_no_filter(_("Active"))
-
-    class Meta:
-        model = Carrier
-        fields = ["q", "kind", "active"]
-
-    def search(self, queryset, name, value):
-        """The carrier's name or code, or one of its services' (accents and case ignored)."""
-        services = CarrierService.objects.filter(text_search(value, "name", "code")).values("carrier")
-        return queryset.filter(text_search(value, "name", "code") | Q(pk__in=services))
-
-
-class BoxFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    active = yes_no_filter(_("Active"))
-
-    class Meta:
-        model = Box
-        fields = ["q", "active"]
-
-    def search(self, queryset, name, value):
-        return queryset.filter(text_search(value, "name"))
-
-
-class CepFilter(django_filters.CharFilter):
-    field_class = CepField
-
-
-class FreightRateFilter(django_filters.FilterSet):
-    """A table's rows for one CEP (those whose range holds it)."""
-
-    cep = CepFilter(label=_("CEP"), method="holding",
-                    widget=forms.TextInput(attrs={"placeholder": "01310-100", "inputmode": "numeric"}))
-
-    def holding(self, queryset, name, value):
-        return queryset.filter(cep_start__lte=value, cep_end__gte=value)

@@ -5,9 +5,8 @@ freight tables' rows, each audited. Forms (and the importer) have checked the va
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from backoffice.audit import audit_actions, audit_record
+from backoffice.audit import audit_record
 
 from .models import Box, Carrier, CarrierService, FreightRate
 
@@ -15,21 +14,6 @@ CARRIER_FIELDS = ["code", "name", "kind", "provider", "cubic_factor", "tracking_
 SERVICE_FIELDS = ["carrier", "code", "name", "days", "handling_days", "max_weight_kg", "active"]
 BOX_FIELDS = ["name", "length_cm", "width_cm", "height_cm", "weight_kg", "active"]
 
-audit_actions({
-    "carrier.create": gettext_lazy("Carrier created"),
-    "carrier.update": gettext_lazy("Carrier changed"),
-    "carrier.activate": gettext_lazy("Carrier switched on"),
-    "carrier.deactivate": gettext_lazy("Carrier switched off"),
-    "carrier.credentials": gettext_lazy("Carrier's API credentials changed"),
-    "carrierservice.create": gettext_lazy("Carrier service created"),
-    "carrierservice.update": gettext_lazy("Carrier service changed"),
-    "carrierservice.rates_imported": gettext_lazy("Freight table imported"),
-    "carrierservice.rates_deleted": gettext_lazy("Freight table deleted"),
-    "box.create": gettext_lazy("Box created"),
-    "box.update": gettext_lazy("Box changed"),
-    "box.activate": gettext_lazy("Box switched on"),
-    "box.deactivate": gettext_lazy("Box switched off"),
-})
 
 
 def _save(obj, fields, user):
@@ -112,7 +96,7 @@ def freight_rate_put(*, service_id: int, cep_start: str, cep_end: str, weight_up
 def freight_table_imported(*, service: CarrierService, added: int, replaced: int, user, reference: str) -> None:
     """Record that an import added and replaced rows of `service`'s table."""
     audit_record(actor=user, action="carrierservice.rates_imported", obj=service,
-                 note=_("%(added)d rows added, %(replaced)d replaced (%(reference)s).") % {
+                 note=_("Rows added: %(added)d; replaced: %(replaced)d (%(reference)s).") % {
                      "added": added, "replaced": replaced, "reference": reference})
 
 
@@ -123,5 +107,5 @@ def freight_table_delete(*, service: CarrierService, user) -> int:
         deleted, _by_model = FreightRate.objects.filter(service=service).delete()
         if deleted:
             audit_record(actor=user, action="carrierservice.rates_deleted", obj=service,
-                         note=_("%(count)d rows deleted.") % {"count": deleted})
+                         note=_("Rows deleted: %(count)d.") % {"count": deleted})
     return deleted

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from backoffice.demo import demo_seeder, happening, run_history
 from backoffice.models import TimelineEvent
+from backoffice.money import cents
 from backoffice.states import record, transition
 from inventory.models import StockLevel, Warehouse
 from orders.models import Order
@@ -94,8 +95,8 @@ def _tables():
                 FreightRate.objects.bulk_create([
                     FreightRate(service=service, cep_start=f"{digit}0000000", cep_end=f"{digit}9999999",
                                 weight_up_to_kg=Decimal(band),
-                                price=(Decimal(base) + Decimal(per_kg) * Decimal(band)) * Decimal(str(factor_))
-                                .quantize(Decimal("0.01")), days=days + extra)
+                                price=cents((Decimal(base) + Decimal(per_kg) * Decimal(band)) * Decimal(str(factor_))),
+                                days=days + extra)
                     for digit, (_region, factor_, extra) in REGIONS.items() for band in BANDS])
     for name, length, width, height, weight in BOXES:
         Box.objects.get_or_create(name=name, defaults={"length_cm": Decimal(length), "width_cm": Decimal(width),

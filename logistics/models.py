@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit import audit_actions
 from backoffice.fields import EncryptedJSONField, MoneyField
 from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
@@ -334,10 +335,9 @@ class ReturnRequest(models.Model):
         REQUESTED = "requested", _("requested")
         APPROVED = "approved", _("approved")
         REFUSED = "refused", _("refused")
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("status", "received")  # "received" alone is a date field's label
         INSPECTED = "inspected", _("inspected")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
+        CLOSED = "closed", pgettext_lazy("status", "closed")
 
     class Reason(models.TextChoices):
         REGRET = "regret", _("changed their mind (7-day withdrawal)")
@@ -369,13 +369,12 @@ class ReturnRequest(models.Model):
     events = GenericRelation("backoffice.TimelineEvent", related_query_name="return_request")
 
     states = StateMachine({
-        Status.REQUESTED: {Status.APPROVED, Status.REFUSED, Status.CANCELLED},
-        Status.APPROVED: {Status.RECEIVED, Status.CANCELLED},
+        Status.REQUESTED: {Status.APPROVED, Status.REFUSED},
+        Status.APPROVED: {Status.RECEIVED},
         Status.RECEIVED: {Status.INSPECTED},
         Status.INSPECTED: {Status.CLOSED},
         Status.REFUSED: set(),
         Status.CLOSED: set(),
-        Status.CANCELLED: set(),
     })
 
     class Meta:
@@ -438,5 +437,21 @@ timeline_events({
     "returnrequest.received": _("Received at %(warehouse)s."),
     "returnrequest.inspected": _("Inspected: %(outcomes)s."),
     "returnrequest.closed": _closed,
-    "returnrequest.cancelled": _("Cancelled."),
+})
+
+# The audit log's own actions (a move reads as its status); the carriers' settings (logistics.configuration).
+audit_actions({
+    "carrier.create": _("Carrier created"),
+    "carrier.update": _("Carrier changed"),
+    "carrier.activate": _("Carrier switched on"),
+    "carrier.deactivate": _("Carrier switched off"),
+    "carrier.credentials": _("Carrier's API credentials changed"),
+    "carrierservice.create": _("Carrier service created"),
+    "carrierservice.update": _("Carrier service changed"),
+    "carrierservice.rates_imported": _("Freight table imported"),
+    "carrierservice.rates_deleted": _("Freight table deleted"),
+    "box.create": _("Box created"),
+    "box.update": _("Box changed"),
+    "box.activate": _("Box switched on"),
+    "box.deactivate": _("Box switched off"),
 })

@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from . import promise_views
+
+urlpatterns = [
+    path("late/", promise_views.late_list, name="late"),
+]

@@ -84,6 +84,10 @@ def service_option(service: CarrierService, *, cep: str, parcel: Parcel, on: dat
                   promised_on=business_days_after(on or timezone.localdate(), total_days))
 
 
+def _volume(box: Box) -> Decimal:
+    return box.length_cm * box.width_cm * box.height_cm
+
+
 def order_parcel(order, box: Box | None = None) -> Parcel:
     """The parcel `order`'s items make in `box` (by default the smallest active box that holds their
     volume and their longest side; the items' own size when no box does): the items' gross weight and
@@ -95,9 +99,12 @@ def order_parcel(order, box: Box | None = None) -> Parcel:
     longest = max((max(item.product.length_cm, item.product.width_cm, item.product.height_cm) for item in items),
                   default=ZERO)
     if box is None:
-        box = next((candidate for candidate in Box.objects.filter(active=True)
-                    if candidate.length_cm * candidate.width_cm * candidate.height_cm >= volume
-                    and max(candidate.length_cm, candidate.width_cm, candidate.height_cm) >= longest), None)
+        # The boxes are listed by their sides, not by their volume (a cube of 32 cm comes before an
+        # envelope of 36 × 28 × 8): the smallest is the one of least volume.
+        box = min((candidate for candidate in Box.objects.filter(active=True)
+                   if _volume(candidate) >= volume
+                   and max(candidate.length_cm, candidate.width_cm, candidate.height_cm) >= longest),
+                  key=_volume, default=None)
     if box is None:
         side = (volume ** (Decimal(1) / 3)).quantize(Decimal("0.1")) if volume else ZERO
         return Parcel(weight_kg=weight, length_cm=max(side, longest), width_cm=side, height_cm=side)

@@ -13,12 +13,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.money import ZERO, format_money
+from backoffice.money import ZERO, cents, format_money
 from backoffice.states import TransitionRefused, record, transition
+from fiscal.services import FiscalError, return_invoice
 from inventory.models import State
 from inventory.services import stock_return, stock_write_off
 from orders.models import Order, Status
 from orders.services import order_return
+from payments.services import PaymentError, payment_refund
 
 from .models import ReturnItem, ReturnRequest, Shipment
 from .selectors import order_invoice_of
@@ -48,7 +50,7 @@ def delivered_at(order: Order):
 
 def returnable_quantities(order: Order) -> dict[int, int]:
     """Units of each of `order`'s items (by id) that may still be asked back: sold, less those in
-    other returns not refused nor cancelled."""
+    other returns not refused."""
     asked = dict(ReturnItem.objects.filter(request__order=order, request__status__in=COUNTED)
                  .values_list("order_item").annotate(total=Sum("quantity")))
     return {item.pk: item.quantity - asked.get(item.pk, 0) for item in order.items.all()}
@@ -175,7 +177,7 @@ def return_value(request: ReturnRequest) -> Decimal:
     total = ZERO
     for item in request.items.select_related("order_item"):
         line = item.order_item
-        total += (line.total * item.quantity / line.quantity).quantize(Decimal("0.01"))
+        total += cents(line.total * item.quantity / line.quantity)
     return total
 
 
@@ -185,9 +187,6 @@ def return_close(*, request: ReturnRequest, user, refund: Decimal) -> ReturnRequ
     payments (payments.services.payment_refund, whose separation of duties holds), and the order
     returned when every unit came back. ReturnError when the NF-e or the refund is refused; what was
     done before stays done."""
-    from fiscal.services import FiscalError, return_invoice
-    from payments.services import PaymentError, payment_refund
-
     request = ReturnRequest.objects.select_related("order").get(pk=request.pk)
     if request.status != ReturnRequest.Status.INSPECTED:
         raise ReturnError(_("Close a return once its goods are inspected."))

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("logistics.public_urls")),
     path("", include("logistics.promise_urls")),
     path("", include("logistics.sandbox_urls")),
+    path("", include("logistics.return_urls")),
+    path("", include("logistics.notification_urls")),
 ]

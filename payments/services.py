@@ -2,23 +2,18 @@
 before anything else (a rejected one in short); processing is idempotent and never lets a
 late, older status overwrite a newer one."""
 
-import hashlib
-import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.audit import audit_record
-from backoffice.integrations.errors import ProviderError, WebhookIgnored, WebhookMalformed, WebhookRejected
+from backoffice.integrations.errors import ProviderError
+from backoffice.integrations.inbox import Inbox
 from backoffice.money import ZERO, cents, format_money
-from backoffice.queueing import WAITING_TOO_LONG, catch_up, send_after_commit
-from backoffice.states import TransitionRefused, record, transition
-from backoffice.text import storable
+from backoffice.states import record, transition
 from orders.models import Order
 from orders.services import OrderError, order_confirm_payment, order_record_refund
 
@@ -26,40 +21,11 @@ from .cashflow import payment_money_back
 from .models import Payment, PaymentEvent, ProviderAccount, Receivable, Refund, SettlementRule, WebhookEvent
 from .providers import ProviderPayment, provider
 
-logger = logging.getLogger(__name__)
-KEPT_HEADERS = ("content-type", "user-agent")
-# What a kept header value, and a kept query string (its column's size) or error, may hold:
-# forged ones can be kilobytes long.
-HEADER_CHARS, TEXT_CHARS = 1000, 2000
-
-
-class WebhookThrottled(Exception):
-    """Too many rejected notifications lately for the account or from the address (answered 429)."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many rejected notifications: retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-def _rejection_counted(*, account: ProviderAccount, client: str | None) -> int:
-    """Count one more rejected notification for the account and for the client address, in the
-    cache all web processes share, per window: the seconds until the window ends when either
-    is past PAYMENTS_WEBHOOK_REJECTED_LIMIT, else 0."""
-    window, now = settings.PAYMENTS_WEBHOOK_REJECTED_WINDOW_SECONDS, timezone.now().timestamp()
-    slot, over = int(now // window), False
-    for key in (f"payments:webhook-rejected:account:{account.pk}:{slot}",
-                f"payments:webhook-rejected:address:{client}:{slot}"):
-        try:
-            cache.add(key, 0, window)
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            count = 1
-        except Exception as exc:  # any cache backend's error: the cache is down
-            # Uncounted is better than a 500: each rejected one is still kept short.
-            logger.warning("webhook rejections not counted, the cache failed: %r", exc)
-            return 0
-        over = over or count > settings.PAYMENTS_WEBHOOK_REJECTED_LIMIT
-    return int(window - now % window) + 1 if over else 0
+# The payment providers' notifications: received, kept and queued, failed, caught up and replayed as
+# every app's webhook inbox does (backoffice.integrations.inbox).
+INBOX = Inbox(WebhookEvent, owner="account", task="payments.tasks.process_webhook",
+              settings_prefix="PAYMENTS_WEBHOOK", cache_prefix="payments:webhook-rejected",
+              catch_up_name="webhooks_catch_up")
 
 
 def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, body: bytes,
@@ -69,31 +35,8 @@ def webhook_receive(*, account: ProviderAccount, headers: dict, query: dict, bod
     WebhookMalformed raised; past the limit of rejections for the account or the `client`
     address, WebhookThrottled is raised and nothing kept. Authentic ones are never limited:
     they are verified before anything is refused."""
-    handler = provider(account.provider)
-    status, error, resource, refusal = WebhookEvent.Status.RECEIVED, "", "", None
-    try:
-        handler.verify(account, headers=headers, query=query, body=body)
-        resource = handler.resource_id(query=query, body=body)
-    except (WebhookRejected, WebhookMalformed) as exc:
-        status, error, refusal = WebhookEvent.Status.REJECTED, str(exc), exc
-    except WebhookIgnored as exc:
-        status, error = WebhookEvent.Status.IGNORED, str(exc)
-    if refusal is not None and (wait := _rejection_counted(account=account, client=client)):
-        raise WebhookThrottled(wait) from refusal
-    kept = KEPT_HEADERS + handler.signature_headers
-    text = body if refusal is None else body[:settings.PAYMENTS_WEBHOOK_REJECTED_BODY_BYTES]
-    event = WebhookEvent.objects.create(
-        account=account, status=status, error=storable(error, TEXT_CHARS), resource_id=resource,
-        headers={k: storable(v, HEADER_CHARS) for k, v in headers.items() if k.lower() in kept},
-        query=storable("&".join(f"{k}={v}" for k, v in query.items()), TEXT_CHARS),
-        body=storable(text.decode("utf-8", errors="replace")), body_size=len(body),
-        body_sha256=hashlib.sha256(body).hexdigest(),
-    )
-    if refusal is not None:
-        raise refusal
-    if status == WebhookEvent.Status.RECEIVED:
-        send_after_commit("payments.tasks.process_webhook", event.pk)
-    return event
+    return INBOX.receive(owner=account, handler=provider(account.provider), headers=headers, query=query, body=body,
+                         client=client)
 
 
 def webhook_process(*, event_id: int) -> WebhookEvent:
@@ -106,57 +49,26 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
         data = provider(event.account.provider).fetch_payment(event.account, event.resource_id)
         payment_apply(account=event.account, data=data, webhook_event=event)
     except ProviderError as exc:
-        _webhook_failed(event, str(exc), params={"error": str(exc)})
+        INBOX.failed(event, str(exc), params={"error": str(exc)})
         raise
-    transition(event, WebhookEvent.Status.PROCESSED, changes={"error": "", "processed_at": timezone.now()})
+    INBOX.processed(event)
     return event
-
-
-def _webhook_failed(event: WebhookEvent, error: str, *, code: str = "", params: dict) -> None:
-    """Keep the event failed with `error` (the latest one, when it failed already)."""
-    try:
-        moved = transition(event, WebhookEvent.Status.FAILED, code=code, params=params, changes={"error": error})
-    except TransitionRefused:  # processed meanwhile by another delivery: this failure no longer matters
-        return
-    if not moved:
-        WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.FAILED).update(error=error)
 
 
 def webhook_stopped_the_worker(*, event_id: int, starts: int) -> None:
     """The poison-task guard's verdict on a notification whose processing never finished: kept
     failed, ready to replay once the cause is fixed (a processed one is left as it is)."""
-    event = WebhookEvent.objects.get(pk=event_id)
-    if event.status in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED):
-        _webhook_failed(event, f"processing stopped the worker {starts} times", code="webhookevent.poisoned",
-                        params={"starts": starts})
-
-
-def _webhook_process_kept(event_id: int) -> None:
-    """Process a notification for the catch-up job: a provider's refusal or a concurrent
-    failure leaves it failed with its reason, ready to replay, as its task would."""
-    try:
-        webhook_process(event_id=event_id)
-    except (ProviderError, TransitionRefused):
-        pass
+    INBOX.stopped_the_worker(event_id=event_id, starts=starts)
 
 
 def webhooks_catch_up(*, limit: int = 500) -> int:
-    """Process the notifications left waiting (stored while the broker was down); how many.
-    Each under a poison-task guard of its own (not its task's, which counts each delivery: a
-    provider's repeats may run at once); one that fails unexpectedly is logged and the next
-    one is processed."""
-    waiting = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED,
-                                          received_at__lt=timezone.now() - WAITING_TOO_LONG).exclude(resource_id="")
-    return catch_up(list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]), name="webhooks_catch_up",
-                    key=lambda pk: f"webhooks_catch_up:{pk}", process=_webhook_process_kept,
-                    poisoned=lambda pk, starts: webhook_stopped_the_worker(event_id=pk, starts=starts))
+    """Process the notifications left waiting (stored while the broker was down); how many."""
+    return INBOX.catch_up(process=lambda pk: webhook_process(event_id=pk), limit=limit)
 
 
 def webhook_replay(*, event: WebhookEvent, user) -> None:
     """Queue a failed event again (TransitionRefused when it is not failed)."""
-    with transaction.atomic():
-        if transition(event, WebhookEvent.Status.RECEIVED, actor=user):
-            send_after_commit("payments.tasks.process_webhook", event.pk)
+    INBOX.replay(event=event, user=user)
 
 
 # When nothing else is configured (SettlementRule): card installments D+30, D+60, …;

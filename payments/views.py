@@ -3,10 +3,9 @@
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.dates import PERIODS, month_after, month_before, period_bounds
 from backoffice.exports import FORMATS, Sheet, export_response
-from backoffice.http import client_ip, flash_form_errors, read_body, redirect_back
-from backoffice.integrations.errors import ProviderError, ReportPending, WebhookMalformed, WebhookRejected
+from backoffice.http import flash_form_errors, redirect_back
+from backoffice.integrations.errors import ProviderError, ReportPending
+from backoffice.integrations.inbox import webhook_answer
 from backoffice.money import format_money
 from backoffice.params import query_date, query_month
 from backoffice.roles import require
@@ -43,21 +43,7 @@ def webhook(request, provider, account_id):
     if provider not in PROVIDERS:
         raise Http404("no such provider")
     account = get_object_or_404(ProviderAccount, pk=account_id, provider=provider, active=True)
-    body, too_large = read_body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    if too_large:
-        return JsonResponse({"error": "body too large"}, status=413)
-    headers = {key.lower(): value for key, value in request.headers.items()}
-    try:
-        services.webhook_receive(account=account, headers=headers, query=request.GET.dict(), body=body,
-                                 client=client_ip(request))
-    except services.WebhookThrottled as exc:
-        return JsonResponse({"error": "too many rejected notifications"}, status=429,
-                            headers={"Retry-After": str(exc.retry_after)})
-    except WebhookRejected:
-        return JsonResponse({"error": "signature"}, status=401)
-    except WebhookMalformed as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    return HttpResponse(status=200)
+    return webhook_answer(request, lambda **received: services.webhook_receive(account=account, **received))
 
 
 # The URL walk test checks that this endpoint is reachable without a session and never answers 2xx

@@ -96,7 +96,7 @@ def _no_real_cep_lookup(settings):
     """No test asks the real ViaCEP or the real carriers: their URLs are a port that refuses, unless
     the test serves the sandbox there (tests/orders/test_cep_lookup.py, tests/logistics/)."""
     settings.VIACEP_API_URL = "http://127.0.0.1:9"
-    settings.CORREIOS_API_URL = "http://127.0.0.1:9"
+    settings.CORREIOS_API_URL = settings.MELHORENVIO_API_URL = "http://127.0.0.1:9"
 
 
 @pytest.fixture

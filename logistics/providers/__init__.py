@@ -57,7 +57,11 @@ class ReportedEvent:
 
 
 class CarrierProvider(Provider):
-    """A carrier's client. `carrier` is the logistics.models.Carrier whose credentials it uses."""
+    """A carrier's client. `carrier` is the logistics.models.Carrier whose credentials it uses. One that
+    `notifies` (its webhooks report the parcels' events: logistics.notifications) reads them with
+    `notified_events`, after Provider's `verify` and `resource_id`."""
+
+    notifies = False
 
     def label(self, carrier, parcel: Parcel) -> Label:
         """The parcel registered with the carrier and its label made; ProviderError when the carrier
@@ -68,11 +72,17 @@ class CarrierProvider(Provider):
         """Every event the carrier reports for each of `tracking_codes`; ProviderError when it fails."""
         raise NotImplementedError
 
+    def notified_events(self, carrier, *, body: bytes, received_at: datetime) -> list[ReportedEvent]:
+        """The events a verified notification reports (WebhookMalformed when it cannot be read)."""
+        raise NotImplementedError
+
 
 # Every carrier with an API, registered once: the Carrier model's choices read this list.
 CARRIERS = Registry()
 CARRIERS.add("correios", "Correios", "logistics.providers.correios.Correios",
              sandbox="logistics.providers.correios.sandbox.CorreiosSandbox")
+CARRIERS.add("melhorenvio", "Melhor Envio", "logistics.providers.melhorenvio.MelhorEnvio",
+             sandbox="logistics.providers.melhorenvio.sandbox.MelhorEnvioSandbox")
 
 
 def choices():

@@ -11,11 +11,12 @@ from backoffice.admin import SecretFieldsAdmin
 from backoffice.api import api_token_create
 from backoffice.models import ApiToken
 from fiscal.models import FiscalProfile
+from logistics.models import Carrier
 from payments.models import ProviderAccount, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = {(ProviderAccount, "credentials"), (FiscalProfile, "certificate"),
+SECRETS = {(ProviderAccount, "credentials"), (FiscalProfile, "certificate"), (Carrier, "credentials"),
            (ApiToken, "digest"), (get_user_model(), "password")}
 
 
