@@ -15,6 +15,7 @@ urlpatterns = [
     path("parcels/<int:pk>/ship/", views.shipment_ship, name="shipment_ship"),
     path("parcels/<int:pk>/reopen/", views.shipment_reopen, name="shipment_reopen"),
     path("parcels/<int:pk>/cancel/", views.shipment_cancel, name="shipment_cancel"),
+    path("parcels/<int:pk>/deliver/", views.shipment_deliver, name="shipment_deliver"),
     path("parcels/<int:pk>/labels/", views.shipment_labels, name="shipment_labels"),
     path("parcels/<int:pk>/slip/", views.shipment_slip, name="shipment_slip"),
 ]

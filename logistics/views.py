@@ -271,6 +271,13 @@ def shipment_cancel(request, pk):
     return _move(request, pk, services.shipment_cancel, _("%(parcel)s cancelled: its units can go in another parcel."))
 
 
+@require("logistics.ship_shipment")
+@require_POST
+def shipment_deliver(request, pk):
+    """Staff record that a parcel on its way arrived (the own fleet's, a pickup, a carrier without tracking)."""
+    return _move(request, pk, services.shipment_record_delivery, _("%(parcel)s delivered."))
+
+
 # Parcels ----------------------------------------------------------------------------------------
 
 

@@ -97,7 +97,8 @@ def test_reading_needs_view_shipment_and_packing_needs_ship_shipment(client_as, 
 
 def test_changes_are_posted_only(bench, consumer_order, carriers):
     shipment = services.shipment_start(order=consumer_order, service=carriers["package"], user=None)
-    for name in ("shipment_scan", "shipment_weigh", "shipment_ship", "shipment_reopen", "shipment_cancel"):
+    for name in ("shipment_scan", "shipment_weigh", "shipment_ship", "shipment_reopen", "shipment_cancel",
+                 "shipment_deliver"):
         assert bench.get(url(name, shipment.pk)).status_code == 405, name
     assert Shipment.objects.get(pk=shipment.pk).status == Shipment.Status.PACKING
 
@@ -267,6 +268,20 @@ def test_the_own_fleet_ships_with_nothing_typed(bench, invoiced_order, carriers,
     shipment.refresh_from_db()
     assert response.status_code == 302
     assert (shipment.status, shipment.tracking_code) == (Shipment.Status.SHIPPED, f"LB{shipment.pk:09d}BR")
+
+
+def test_staff_record_the_own_fleets_delivery_from_the_parcels_page(bench, invoiced_order, carriers, boxes):
+    shipment = packed_parcel(bench, invoiced_order, carriers["own"], boxes[0])
+    assert 'data-testid="deliver"' not in bench.get(url("shipment_detail", shipment.pk)).content.decode()
+    bench.post(url("shipment_ship", shipment.pk))
+    assert 'data-testid="deliver"' in bench.get(url("shipment_detail", shipment.pk)).content.decode()
+    response = bench.post(url("shipment_deliver", shipment.pk), follow=True)
+    assert response.redirect_chain == [(url("shipment_detail", shipment.pk), 302)]
+    shipment.refresh_from_db()
+    invoiced_order.refresh_from_db()
+    assert (shipment.status, invoiced_order.status) == (Shipment.Status.DELIVERED, "delivered")
+    again = bench.post(url("shipment_deliver", shipment.pk), follow=True)
+    assert "alert-danger" in again.content.decode()
 
 
 def test_reopening_empties_the_parcel_and_cancelling_gives_its_units_back(bench, consumer_order, carriers, boxes):
