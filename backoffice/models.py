@@ -1,10 +1,12 @@
 """The audit log, and the permissions that belong to the platform rather than to one model."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .timeline import EVENTS, StateMachine, choice_label, render, timeline_events
 
@@ -235,3 +237,44 @@ class SandboxDocument(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.kind} {self.key}"
+
+
+class InboxEntry(models.Model):
+    """A notification (a provider's or a carrier's webhook) exactly as it arrived, kept before anything
+    is done with it: what every app's inbox (backoffice.integrations.inbox.Inbox) reads. A concrete
+    inbox adds the foreign key to whose notifications they are."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", pgettext_lazy("status", "received")  # "received" alone is the field's label
+        PROCESSED = "processed", _("processed")
+        REJECTED = "rejected", _("rejected")
+        FAILED = "failed", _("failed")
+        IGNORED = "ignored", _("ignored")
+
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    headers = models.JSONField(_("headers"), default=dict)
+    query = models.CharField(_("query string"), max_length=2000, blank=True)
+    # The whole body when the notification is authentic; a rejected one keeps only its first
+    # bytes, its size and its hash (unsigned traffic must not fill the database).
+    body = models.TextField(_("body"), blank=True)
+    body_size = models.PositiveIntegerField(_("body size"), default=0)
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
+                              db_index=True)
+    error = models.TextField(_("error"), blank=True)
+    # What it is about, in the sender's ids (a payment's, a parcel's).
+    resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    events = GenericRelation("backoffice.TimelineEvent")
+
+    # Kept as received (or, refused, as rejected or ignored: ends there); processing ends it
+    # processed or failed, and a failed one is retried or queued again by hand.
+    states = StateMachine({
+        Status.RECEIVED: {Status.PROCESSED, Status.FAILED},
+        Status.FAILED: {Status.PROCESSED, Status.RECEIVED},
+    })
+
+    class Meta:
+        abstract = True
+        ordering = ["-received_at", "-pk"]
+        default_permissions = ("view",)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.audit import audit_actions
 from backoffice.fields import EncryptedJSONField, MoneyField
+from backoffice.models import InboxEntry
 from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
 
@@ -282,43 +283,17 @@ class TrackingEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
 
 
-class CarrierNotification(models.Model):
+class CarrierNotification(InboxEntry):
     """A carrier's notification (a tracking webhook) exactly as it arrived, kept before anything is
-    done with it: a rejected one (bad signature, unreadable) in short."""
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", pgettext_lazy("status", "received")
-        PROCESSED = "processed", _("processed")
-        REJECTED = "rejected", _("rejected")
-        FAILED = "failed", _("failed")
-        IGNORED = "ignored", _("ignored")
+    done with it: a rejected one (bad signature, unreadable) in short. Its resource is the carrier's id
+    of the parcel (its tracking code or order id)."""
 
     carrier = models.ForeignKey(Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT,
                                 related_name="notifications")
-    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
-    headers = models.JSONField(_("headers"), default=dict)
-    query = models.CharField(_("query string"), max_length=2000, blank=True)
-    body = models.TextField(_("body"), blank=True)
-    body_size = models.PositiveIntegerField(_("body size"), default=0)
-    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
-                              db_index=True)
-    error = models.TextField(_("error"), blank=True)
-    # What it is about: the carrier's id of the parcel (its tracking code or order id).
-    resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
-    events = GenericRelation("backoffice.TimelineEvent")
 
-    states = StateMachine({
-        Status.RECEIVED: {Status.PROCESSED, Status.FAILED},
-        Status.FAILED: {Status.PROCESSED, Status.RECEIVED},
-    })
-
-    class Meta:
+    class Meta(InboxEntry.Meta):
         verbose_name = _("carrier notification")
         verbose_name_plural = _("carrier notifications")
-        ordering = ["-received_at", "-pk"]
-        default_permissions = ("view",)
         permissions = [("replay_carriernotification", _("Can replay a carrier notification"))]
 
     def __str__(self):

@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from backoffice.audit import audit_actions
 from backoffice.fields import EncryptedJSONField, MoneyField
+from backoffice.models import InboxEntry
 from backoffice.money import format_money
 from backoffice.timeline import StateMachine, timeline_events
 
@@ -47,45 +47,15 @@ class ProviderAccount(models.Model):
         return self.credentials.get(name, "")
 
 
-class WebhookEvent(models.Model):
-    """A provider's notification exactly as it arrived, kept before anything is done with it."""
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", pgettext_lazy("status", "received")  # "received" alone is the field's label
-        PROCESSED = "processed", _("processed")
-        REJECTED = "rejected", _("rejected")
-        FAILED = "failed", _("failed")
-        IGNORED = "ignored", _("ignored")
+class WebhookEvent(InboxEntry):
+    """A payment provider's notification exactly as it arrived, kept before anything is done with it."""
 
     account = models.ForeignKey(ProviderAccount, verbose_name=_("account"), on_delete=models.PROTECT,
                                 related_name="webhook_events")
-    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
-    headers = models.JSONField(_("headers"), default=dict)
-    query = models.CharField(_("query string"), max_length=2000, blank=True)
-    # The whole body when the notification is authentic; a rejected one keeps only its first
-    # bytes, its size and its hash (unsigned traffic must not fill the database).
-    body = models.TextField(_("body"), blank=True)
-    body_size = models.PositiveIntegerField(_("body size"), default=0)
-    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED,
-                              db_index=True)
-    error = models.TextField(_("error"), blank=True)
-    resource_id = models.CharField(_("resource id"), max_length=100, blank=True, db_index=True)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
-    events = GenericRelation("backoffice.TimelineEvent")
 
-    # Kept as received (or, refused, as rejected or ignored: ends there); processing ends it
-    # processed or failed, and a failed one is retried or queued again by hand.
-    states = StateMachine({
-        Status.RECEIVED: {Status.PROCESSED, Status.FAILED},
-        Status.FAILED: {Status.PROCESSED, Status.RECEIVED},
-    })
-
-    class Meta:
+    class Meta(InboxEntry.Meta):
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook inbox")
-        ordering = ["-received_at", "-pk"]
-        default_permissions = ("view",)
         permissions = [("replay_webhookevent", _("Can replay a webhook event"))]
 
     def __str__(self):

@@ -19,8 +19,8 @@ from tests.fiscal.conftest import (  # noqa: F401 (fixtures)
     series,
     tax_tables,
 )
-from tests.fiscal.services_support import authorized, issue, issuer, sefaz  # noqa: F401 (fixtures)
-from tests.logistics.conftest import boxes, carriers, invoiced_order, shelved  # noqa: F401 (fixtures)
+from tests.fiscal.services_support import issuer  # noqa: F401 (fixture)
+from tests.logistics.conftest import authorized, boxes, carriers, invoiced_order, shelved  # noqa: F401 (fixtures)
 
 
 def _opened_pdf(page, click, path: str) -> int:

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from fiscal.models import Invoice
+from fiscal.providers.sefaz.sandbox import authorize
+from fiscal.services import invoice_apply_protocol, invoice_from_order, invoice_issue
 from inventory.models import StockLevel
 from logistics.models import Box, Carrier, CarrierService, FreightRate
 from tests.fiscal.conftest import (  # noqa: F401 (fixtures)
@@ -18,7 +21,7 @@ from tests.fiscal.conftest import (  # noqa: F401 (fixtures)
     series,
     tax_tables,
 )
-from tests.fiscal.services_support import authorized, issue, issuer, person, sefaz  # noqa: F401 (fixtures)
+from tests.fiscal.services_support import issue, issuer, person, sefaz  # noqa: F401 (fixtures)
 
 # São Paulo's capital and Minas Gerais (the fiscal fixtures' consumers are in 01310-100 and 30130-000).
 SP_CAPITAL = ("01000000", "05999999")
@@ -79,6 +82,22 @@ def shelved(products):
 def packer(db):
     """Paula, of staff: she picks, packs and ships."""
     return person("staff", "paula")
+
+
+def authorized_nfe(order, user) -> Invoice:
+    """`order`'s NF-e issued and authorized by SEFAZ's simulator in process, as the demo's are (the
+    NF-e's own tests cover the web services; a test that sends one, as a return NF-e is sent, asks for
+    the `sefaz` fixture)."""
+    invoice = invoice_issue(invoice=invoice_from_order(order=order, user=user), user=user, send=False)
+    invoice = invoice_apply_protocol(invoice=invoice, protocol=authorize(invoice.xml.encode()))
+    assert invoice.status == Invoice.Status.AUTHORIZED, (invoice.status_code, invoice.status_message)
+    return invoice
+
+
+@pytest.fixture
+def authorized(consumer_order, fiscal_profile, series, issuer):
+    """The consumer order's NF-e, authorized (authorized_nfe)."""
+    return authorized_nfe(consumer_order, issuer)
 
 
 @pytest.fixture

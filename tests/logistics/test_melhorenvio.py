@@ -173,7 +173,7 @@ def test_a_cart_item_melhor_envio_refuses_ships_nothing_and_says_why(packed, pac
 
 def test_a_service_that_is_not_melhor_envios_is_refused_before_any_call(packed, packer, melhorenvio, me_api):
     CarrierService.objects.filter(pk=melhorenvio["sedex"].pk).update(code="SEDEX")
-    with pytest.raises(services.ShippingError, match="not one of Melhor Envio's"):
+    with pytest.raises(services.ShippingError, match="não é do Melhor Envio"):
         services.shipment_ship(shipment=packed, user=packer)
     assert me_api.requests == []
 
@@ -194,7 +194,7 @@ def test_a_label_bought_but_not_generated_is_named_for_staff_to_settle(packed, p
     finally:
         server.close()
     [order_id] = server.orders
-    assert f"Label {order_id} was bought" in str(refused.value)
+    assert f"A etiqueta {order_id} foi comprada" in str(refused.value)
     assert "Não foi possível gerar a etiqueta." in str(refused.value)
     assert Shipment.objects.get(pk=packed.pk).status == Shipment.Status.PACKED
 

@@ -23,6 +23,7 @@ from orders import panels
 from orders import services as orders
 from payments.models import Refund
 from tests.lists import queries_per_page_size
+from tests.logistics.conftest import authorized_nfe
 from tests.logistics.test_returns import delivered_order  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,8 @@ def inspected(received, packer):
 # The whole flow ---------------------------------------------------------------------------------
 
 
-def test_staff_take_the_goods_back_and_finance_refund_169_70_and_close(client_as, delivered_order, carriers, principal,
-                                                                       returns_panel, run_queued_tasks):
+def test_staff_take_the_goods_back_and_finance_refund_169_70_and_close(sefaz, client_as, delivered_order, carriers,
+                                                                       principal, returns_panel, run_queued_tasks):
     order = delivered_order
     shirt, cap = items_of(order)
     staff = client_as("staff")
@@ -320,7 +321,7 @@ def test_a_refund_too_large_says_the_most_that_can_be_given_back(client_as, insp
 
 
 @pytest.fixture
-def listed(delivered_order, interstate_consumer_order, issue, packer):
+def listed(delivered_order, interstate_consumer_order, issuer, packer):
     """Maria's T-shirts approved with a Correios reverse code and her cap refused; João's whole
     order (invoiced and shipped to Belo Horizonte) asked back as damaged."""
     shirt, cap = items_of(delivered_order)
@@ -329,7 +330,7 @@ def listed(delivered_order, interstate_consumer_order, issue, packer):
     maria_cap = returns.return_request(order=delivered_order, quantities={cap: 1}, reason="defect", user=packer)
     returns.return_refuse(request=maria_cap, user=packer, reason="Sem defeito aparente.")
     joao = interstate_consumer_order
-    assert issue(joao).status == Invoice.Status.AUTHORIZED
+    authorized_nfe(joao, issuer)
     orders.order_ship(order=joao, user=packer)
     joao_all = returns.return_request(order=joao, quantities={item: item.quantity for item in joao.items.all()},
                                       reason="damaged", user=packer)

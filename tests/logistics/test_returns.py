@@ -47,7 +47,7 @@ def level(product):
     return StockLevel.objects.get(product=product, warehouse__code="principal")
 
 
-def test_a_return_goes_from_request_to_stock_refund_and_return_nfe(delivered_order, products, packer, issuer,
+def test_a_return_goes_from_request_to_stock_refund_and_return_nfe(sefaz, delivered_order, products, packer, issuer,
                                                                    run_queued_tasks, time_machine):
     shirt, cap = products
     time_machine.move_to(DELIVERED + timedelta(days=3))
@@ -95,7 +95,7 @@ def test_a_return_goes_from_request_to_stock_refund_and_return_nfe(delivered_ord
 
 def test_the_customer_has_seven_days_to_change_their_mind(delivered_order, time_machine):
     time_machine.move_to(DELIVERED + timedelta(days=7, minutes=1))
-    with pytest.raises(returns.ReturnError, match="7 days to ask for this return ended on 11/12/2026"):
+    with pytest.raises(returns.ReturnError, match="prazo de 7 dias para pedir esta devolução terminou em 11/12/2026"):
         returns.return_request(order=delivered_order, quantities=quantities(delivered_order),
                                reason=ReturnRequest.Reason.REGRET, by_customer=True)
     # A defect has 90 days; staff may take any return back.
@@ -107,21 +107,21 @@ def test_no_more_units_come_back_than_were_sold(delivered_order, packer):
     shirt_item = delivered_order.items.get(sku="CAM-AZ-M")
     returns.return_request(order=delivered_order, quantities={shirt_item: 1}, reason=ReturnRequest.Reason.DEFECT,
                            user=packer)
-    with pytest.raises(returns.ReturnError, match="Only 1 of that item"):
+    with pytest.raises(returns.ReturnError, match="Só 1 unidade"):
         returns.return_request(order=delivered_order, quantities={shirt_item: 2}, reason=ReturnRequest.Reason.DEFECT,
                                user=packer)
-    with pytest.raises(returns.ReturnError, match="how many units"):
+    with pytest.raises(returns.ReturnError, match="quantas unidades"):
         returns.return_request(order=delivered_order, quantities={shirt_item: 0}, reason=ReturnRequest.Reason.DEFECT,
                                user=packer)
 
 
 def test_an_order_not_shipped_does_not_come_back(consumer_order, packer):
-    with pytest.raises(returns.ReturnError, match="only orders that left"):
+    with pytest.raises(returns.ReturnError, match="só pedidos que saíram"):
         returns.return_request(order=consumer_order, quantities=quantities(consumer_order),
                                reason=ReturnRequest.Reason.OTHER, user=packer)
 
 
-def test_a_partial_return_refunds_its_part_and_the_order_stays_delivered(delivered_order, packer, issuer,
+def test_a_partial_return_refunds_its_part_and_the_order_stays_delivered(sefaz, delivered_order, packer, issuer,
                                                                          run_queued_tasks):
     cap_item = delivered_order.items.get(sku="BONE-PT")
     request = returns.return_request(order=delivered_order, quantities={cap_item: 1},
@@ -129,11 +129,11 @@ def test_a_partial_return_refunds_its_part_and_the_order_stays_delivered(deliver
     request = returns.return_approve(request=request, user=packer, reverse_code="bq 123 456 789 br")
     assert request.reverse_code == "BQ123456789BR"
     returns.return_receive(request=request, user=packer, warehouse=Warehouse.objects.get(code="principal"))
-    with pytest.raises(returns.ReturnError, match="what becomes of each item"):
+    with pytest.raises(returns.ReturnError, match="Escolha o destino de cada item"):
         returns.return_inspect(request=request, user=packer, outcomes={})
     [item] = request.items.all()
     returns.return_inspect(request=request, user=packer, outcomes={item: ReturnItem.Outcome.QUALITY_CONTROL})
-    with pytest.raises(returns.ReturnError, match="between zero and"):
+    with pytest.raises(returns.ReturnError, match="entre zero e"):
         returns.return_close(request=request, user=issuer, refund=Decimal("500.00"))
     with run_queued_tasks():
         returns.return_close(request=request, user=issuer, refund=Decimal("39.90"))

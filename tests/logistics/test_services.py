@@ -44,7 +44,7 @@ def test_a_parcel_takes_every_unit_not_yet_in_another(invoiced_order, carriers, 
     first = services.shipment_start(order=invoiced_order, service=carriers["package"], user=packer)
     assert sorted((item.order_item.sku, item.quantity) for item in first.items.all()) == [("BONE-PT", 1),
                                                                                           ("CAM-AZ-M", 2)]
-    with pytest.raises(services.ShippingError, match="in a parcel already"):
+    with pytest.raises(services.ShippingError, match="já estão em um volume"):
         services.shipment_start(order=invoiced_order, service=carriers["package"], user=packer)
     services.shipment_cancel(shipment=first, user=packer)
     again = services.shipment_start(order=invoiced_order, service=carriers["package"], user=packer)
@@ -56,11 +56,11 @@ def test_scanning_counts_units_by_gtin_or_sku_and_refuses_others(invoiced_order,
     shirt = services.shipment_scan(shipment=shipment, code=" cam-az-m ", user=packer)  # typed, in lower case
     assert shirt.packed == 1
     assert services.shipment_scan(shipment=shipment, code=shirt.order_item.product.gtin, user=packer).packed == 2
-    with pytest.raises(services.ShippingError, match="in the parcel already"):
+    with pytest.raises(services.ShippingError, match="já estão no volume"):
         services.shipment_scan(shipment=shipment, code="CAM-AZ-M", user=packer)
-    with pytest.raises(services.ShippingError, match="not an item of this order"):
+    with pytest.raises(services.ShippingError, match="não é um item deste pedido"):
         services.shipment_scan(shipment=shipment, code="7891000100103", user=packer)
-    with pytest.raises(services.ShippingError, match="Still to scan: 1 × BONE-PT"):
+    with pytest.raises(services.ShippingError, match="Ainda falta conferir: 1 × BONE-PT"):
         services.shipment_pack(shipment=shipment, user=packer, weight_kg=Decimal("1"), length_cm=Decimal("20"),
                                width_cm=Decimal("20"), height_cm=Decimal("10"))
 
@@ -77,7 +77,7 @@ def test_packing_prices_the_parcel_and_promises_in_business_days(packed):
 def test_a_parcel_the_table_does_not_take_is_refused(invoiced_order, carriers, packer):
     shipment = services.shipment_start(order=invoiced_order, service=carriers["package"], user=packer)
     scan_all(shipment, packer)
-    with pytest.raises(services.ShippingError, match="does not take this parcel"):
+    with pytest.raises(services.ShippingError, match="não leva este volume"):
         services.shipment_pack(shipment=shipment, user=packer, weight_kg=Decimal("31"), length_cm=Decimal("20"),
                                width_cm=Decimal("20"), height_cm=Decimal("10"))
     shipment.refresh_from_db()
@@ -106,7 +106,7 @@ def test_an_order_without_its_nfe_does_not_ship(consumer_order, carriers, packer
     scan_all(shipment, packer)
     services.shipment_pack(shipment=shipment, user=packer, weight_kg=Decimal("0.6"), length_cm=Decimal("20"),
                            width_cm=Decimal("20"), height_cm=Decimal("10"))
-    with pytest.raises(services.ShippingError, match="no authorized NF-e"):
+    with pytest.raises(services.ShippingError, match="ainda não tem NF-e autorizada"):
         services.shipment_ship(shipment=shipment, user=packer)
     assert Shipment.objects.get(pk=shipment.pk).status == Shipment.Status.PACKED
 
@@ -146,7 +146,7 @@ def test_a_shipped_parcel_is_not_reopened(packed, packer):
 
 def test_staff_record_the_delivery_of_a_parcel_without_tracking(packed, packer, time_machine):
     shipment = services.shipment_ship(shipment=packed, user=packer)
-    with pytest.raises(services.ShippingError, match="after the parcel left"):
+    with pytest.raises(services.ShippingError, match="depois da saída do volume"):
         services.shipment_record_delivery(shipment=shipment, user=packer,
                                           when=datetime(2026, 12, 1, 9, 0, tzinfo=SAO_PAULO))
     time_machine.move_to(datetime(2026, 12, 3, 11, 0, tzinfo=SAO_PAULO))
@@ -156,5 +156,5 @@ def test_staff_record_the_delivery_of_a_parcel_without_tracking(packed, packer, 
     assert delivered.source == TrackingEvent.Source.STAFF and packer.get_full_name() in delivered.description
     shipment.order.refresh_from_db()
     assert shipment.order.status == "delivered"
-    with pytest.raises(services.ShippingError, match="only a parcel on its way"):
+    with pytest.raises(services.ShippingError, match="só um volume a caminho"):
         services.shipment_record_delivery(shipment=shipment, user=packer)
