@@ -1,8 +1,8 @@
 """The carriers' notifications (their tracking webhooks) in: each checked by its carrier's client and kept
 before anything else (a rejected one in short, as every webhook inbox does: backoffice.integrations.inbox),
 then read into tracking events recorded on its parcel — each once, so a repeated notification changes
-nothing —; one about a parcel we do not have is kept failed with the reason, ready to replay once it
-exists."""
+nothing —; one about a parcel we do not have is refused (400, kept as rejected); one that fails to be
+read is kept failed with the reason, ready to replay."""
 
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -42,12 +42,14 @@ def carrier_listening(code: str) -> Carrier | None:
 
 def notification_receive(*, carrier: Carrier, headers: dict, query: dict, body: bytes,
                          client: str | None = None) -> CarrierNotification:
-    """Check the carrier's notification is authentic and readable, keep it and queue it: a rejected one
-    kept short and WebhookRejected / WebhookMalformed raised, WebhookThrottled past the limit of
-    rejections for the carrier or the `client` address (nothing kept then), one about something not
-    tracked kept as ignored."""
+    """Check the carrier's notification is authentic, readable and about a parcel of ours (its id of it),
+    keep it and queue it: a rejected one kept short and WebhookRejected / WebhookMalformed raised (one
+    about a parcel not ours yet — its label's id not stored yet — is refused, and the carrier sends it
+    again until it is taken), WebhookThrottled past the limit of rejections for the carrier or the
+    `client` address (nothing kept then), one about something not tracked kept as ignored."""
     return INBOX.receive(owner=carrier, handler=providers.provider(carrier.provider), headers=headers, query=query,
-                         body=body, client=client)
+                         body=body, client=client, known=lambda reference: Shipment.objects.filter(
+                             service__carrier=carrier, carrier_reference=reference).exists())
 
 
 def _parcel(carrier: Carrier, reference: str, events) -> Shipment | None:

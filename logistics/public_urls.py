@@ -4,4 +4,5 @@ from . import public_views
 
 urlpatterns = [
     path("rastreio/", public_views.track, name="track"),
+    path("rastreio/devolucao/", public_views.track_return, name="track_return"),
 ]

@@ -64,21 +64,26 @@ class Inbox:
                           window=self.setting("REJECTED_WINDOW_SECONDS"), what="webhook rejections")
 
     def receive(self, *, owner: models.Model, handler, headers: dict, query: dict, body: bytes,
-                client: str | None = None) -> models.Model:
+                client: str | None = None, known=None) -> models.Model:
         """Check the notification is authentic (`handler`: the owner's provider client) and readable,
-        keep it and queue it. A rejected one is kept short (the first bytes of its body, its size and
-        hash) and WebhookRejected / WebhookMalformed raised; past the limit of rejections for the owner
-        or the `client` address, WebhookThrottled is raised and nothing kept. Authentic ones are never
-        limited: they are verified before anything is refused."""
-        status, error, resource, refusal = self.model.Status.RECEIVED, "", "", None
+        and (`known(resource)`, when given) about something of ours, keep it and queue it. A rejected one
+        is kept short (the first bytes of its body, its size and hash) and WebhookRejected /
+        WebhookMalformed raised; past the limit of rejections for the owner or the `client` address,
+        WebhookThrottled is raised and nothing kept. Authentic ones are never limited: they are verified
+        before anything is refused."""
+        status, error, resource, refusal, ours = self.model.Status.RECEIVED, "", "", None, True
         try:
             handler.verify(owner, headers=headers, query=query, body=body)
             resource = handler.resource_id(query=query, body=body)
+            ours = known is None or known(resource)
+            if not ours:
+                raise WebhookMalformed(f"{resource}: not ours")
         except (WebhookRejected, WebhookMalformed) as exc:
             status, error, refusal = self.model.Status.REJECTED, str(exc), exc
         except WebhookIgnored as exc:
             status, error = self.model.Status.IGNORED, str(exc)
-        if refusal is not None and (wait := self.rejection_counted(owner=owner, client=client)):
+        # An authentic one about something not ours (yet) is refused, not limited.
+        if refusal is not None and ours and (wait := self.rejection_counted(owner=owner, client=client)):
             raise WebhookThrottled(wait) from refusal
         kept = KEPT_HEADERS + handler.signature_headers
         text = body if refusal is None else body[:self.setting("REJECTED_BODY_BYTES")]

@@ -1,8 +1,8 @@
 """The carriers' webhook endpoint and inbox, through the real endpoint: Melhor Envio's notifications, signed
 as its contract says (by its sandbox, or by hand over the documented sample), are kept raw before anything
 else, then recorded on their parcel once; forged, unreadable, oversized or unknown ones get a 4xx with a
-reason, kept short where kept; one about a parcel we do not have yet fails with the reason and is replayed
-once the parcel exists."""
+reason, kept short where kept — one about a parcel we do not have yet too, taken when the carrier sends it
+again once the parcel is ours."""
 
 import hashlib
 import json
@@ -147,17 +147,16 @@ class EarlySandbox(MelhorEnvioSandbox):
         return EARLY_ID
 
 
-def test_a_notification_about_no_parcel_of_ours_fails_with_its_reason_and_is_replayed_once_the_parcel_exists(
-        client, client_as, packed, packer, settings, run_queued_tasks):
+def test_a_notification_about_no_parcel_of_ours_is_a_400_kept_rejected_and_taken_when_sent_again_once_it_is(
+        client, packed, packer, settings, run_queued_tasks):
     body = documented(EARLY_ID)
-    with run_queued_tasks():
-        assert deliver(client, body, signed(body)).status_code == 200  # accepted: the carrier must not send it again
+    with run_queued_tasks() as queued:
+        response = deliver(client, body, signed(body))
+    assert response.status_code == 400 and response.json() == {"error": f"{EARLY_ID}: not ours"}
+    assert not queued
     notification = CarrierNotification.objects.get()
-    assert notification.status == "failed"
-    assert notification.error == _("No parcel of %(carrier)s has its reference %(reference)s or tracking code "
-                                   "%(codes)s.") % {"carrier": "Melhor Envio", "reference": EARLY_ID, "codes": "—"}
-    assert [(e.code, e.from_status, e.to_status) for e in events_of(notification)] == [
-        ("carriernotification.failed", "received", "failed")]
+    assert (notification.status, notification.resource_id, notification.body_size) == ("rejected", EARLY_ID, len(body))
+    # The label's id stored as the parcel ships; the carrier sends the notification again until it is taken.
     server = serve(EarlySandbox(token=TOKEN))
     settings.MELHORENVIO_API_URL = server.url
     try:
@@ -165,23 +164,13 @@ def test_a_notification_about_no_parcel_of_ours_fails_with_its_reason_and_is_rep
     finally:
         server.close()
     assert shipment.carrier_reference == EARLY_ID
-    ops = client_as("ops")
-    page = ops.get("/logistics/notifications/", {"status": "failed"})
-    assert page.status_code == 200 and f"/logistics/notifications/{notification.pk}/replay/" in page.content.decode()
     with run_queued_tasks():
-        response = ops.post(f"/logistics/notifications/{notification.pk}/replay/",
-                            {"next": "/logistics/notifications/?status=failed"})
-    assert response.status_code == 302 and response["Location"] == "/logistics/notifications/?status=failed"
-    notification.refresh_from_db()
-    assert (notification.status, notification.error) == ("processed", "")
+        assert deliver(client, body, signed(body)).status_code == 200
+    taken = CarrierNotification.objects.exclude(pk=notification.pk).get()
+    assert (taken.status, taken.resource_id) == ("processed", EARLY_ID)
     shipment.refresh_from_db()
     assert shipment.tracking_status == TrackingStatus.POSTED
     assert list(shipment.tracking_events.values_list("code", "source")) == [("posted", "webhook")]
-    assert [e.code for e in events_of(notification)][-2:] == ["carriernotification.received",
-                                                              "carriernotification.processed"]
-    # Replayed once: a processed notification is not replayed.
-    ops.post(f"/logistics/notifications/{notification.pk}/replay/")
-    assert CarrierNotification.objects.get().status == "processed"
 
 
 def test_a_body_beyond_the_upload_limit_is_a_413_and_nothing_is_kept(client, melhorenvio, settings):
@@ -212,8 +201,9 @@ def test_past_the_limit_rejections_get_a_429_but_authentic_ones_always_pass(clie
     refused = deliver(client, body, {})
     assert refused.status_code == 429 and refused.json() == {"error": "too many rejected notifications"}
     assert 1 <= int(refused["Retry-After"]) <= 301
-    assert deliver(client, body, signed(body)).status_code == 200
-    assert sorted(CarrierNotification.objects.values_list("status", flat=True)) == ["received", "rejected", "rejected"]
+    # Authentic, about a parcel not ours: refused, never limited.
+    assert deliver(client, body, signed(body)).status_code == 400
+    assert sorted(CarrierNotification.objects.values_list("status", flat=True)) == ["rejected", "rejected", "rejected"]
 
 
 def test_notifications_left_waiting_are_caught_up(client, shipped, melhorenvio, me_api):

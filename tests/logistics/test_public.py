@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from logistics import services
-from logistics.models import Shipment, TrackingEvent, TrackingStatus
+from logistics.models import ReturnRequest, Shipment, TrackingEvent, TrackingStatus
 from logistics.providers import ReportedEvent
 from tests.fiscal.conftest import alphanumeric_company_order  # noqa: F401 (fixture)
 
@@ -178,3 +178,65 @@ def test_the_form_needs_its_csrf_token(tracked):
 def test_an_order_not_shipped_yet_says_so_without_parcels(english, consumer_order):
     page = look_up(english, consumer_order.number, MARIA_CPF).content.decode()
     assert 'data-testid="no-parcel"' in page and 'data-testid="parcel"' not in page
+
+
+@pytest.fixture
+def delivered(tracked, time_machine):
+    """The parcel delivered on Friday 2026-12-04 at 17:00, São Paulo's time."""
+    services.tracking_record(shipment=tracked, source=TrackingEvent.Source.POLL, events=[
+        reported("BDE", TrackingStatus.DELIVERED, datetime(2026, 12, 4, 17, 0, tzinfo=SAO_PAULO), "SAO PAULO/SP")])
+    time_machine.move_to(datetime(2026, 12, 6, 10, 0, tzinfo=SAO_PAULO))
+    return tracked.order
+
+
+def return_form_of(response) -> dict:
+    """The return form's hidden token and its items' fields, as the page holds them."""
+    form = response.context["return_form"]
+    return {"token": form.initial["token"], **{name: 0 for name in form.fields if name.startswith("item_")}}
+
+
+def test_a_delivered_order_offers_its_return_and_the_customer_asks_for_it(english, delivered):
+    page = look_up(english, delivered.number, MARIA_CPF)
+    assert 'data-testid="ask-return"' in page.content.decode()
+    data = return_form_of(page)
+    shirt = delivered.items.get(sku="CAM-AZ-M")
+    data.update({f"item_{shirt.pk}": 1, "reason": "regret", "details": "Ficou pequena."})
+    response = english.post(reverse("logistics:track_return"), data)
+    assert response.status_code == 200
+    asked = ReturnRequest.objects.get()
+    assert (asked.by_customer, asked.reason, asked.details, asked.status) == (True, "regret", "Ficou pequena.",
+                                                                              "requested")
+    assert [(item.order_item.sku, item.quantity) for item in asked.items.all()] == [("CAM-AZ-M", 1)]
+    page = response.content.decode()
+    assert f"We received your return request #{asked.pk}" in page and f"Return #{asked.pk}: requested" in page
+    # One more T-shirt and the cap may still come back.
+    assert response.context["return_form"].fields[f"item_{shirt.pk}"].choices[-1] == (1, 1)
+
+
+def test_the_return_form_says_what_is_wrong_and_asks_nothing(english, delivered, time_machine):
+    data = return_form_of(look_up(english, delivered.number, MARIA_CPF))
+    response = english.post(reverse("logistics:track_return"), {**data, "reason": "regret"})  # no unit chosen
+    assert response.status_code == 400 and "Say how many units of each item come back." in response.content.decode()
+    time_machine.move_to(datetime(2026, 12, 12, 10, 0, tzinfo=SAO_PAULO))  # past the 7 days
+    data = return_form_of(look_up(english, delivered.number, MARIA_CPF))
+    shirt = delivered.items.get(sku="CAM-AZ-M")
+    late = english.post(reverse("logistics:track_return"), {**data, f"item_{shirt.pk}": 1, "reason": "regret"})
+    assert late.status_code == 400 and "The 7 days to ask for this return ended on 11/12/2026" in late.content.decode()
+    assert not ReturnRequest.objects.exists()
+
+
+def test_a_forged_or_stale_return_form_asks_nothing_and_reveals_nothing(english, delivered, time_machine):
+    data = return_form_of(look_up(english, delivered.number, MARIA_CPF))
+    shirt = delivered.items.get(sku="CAM-AZ-M")
+    for token in ("1", data["token"][:-2] + "xx", ""):
+        response = english.post(reverse("logistics:track_return"), {**data, "token": token, f"item_{shirt.pk}": 1,
+                                                                    "reason": "defect"})
+        assert response.status_code == 400 and "This page has expired" in response.content.decode()
+        assert "Camiseta" not in response.content.decode()
+    time_machine.move_to(datetime(2026, 12, 6, 10, 31, tzinfo=SAO_PAULO))  # the form's half hour is over
+    stale = english.post(reverse("logistics:track_return"), {**data, f"item_{shirt.pk}": 1, "reason": "defect"})
+    assert stale.status_code == 400 and not ReturnRequest.objects.exists()
+
+
+def test_an_order_not_delivered_offers_no_return(english, tracked):
+    assert look_up(english, tracked.order.number, MARIA_CPF).context["return_form"] is None
