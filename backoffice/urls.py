@@ -37,6 +37,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("api/orders/", include("orders.api_urls")),
+    path("api/freight/", include("logistics.api_urls")),
     path("payments/", include("payments.urls")),
     path("fiscal/", include("fiscal.urls")),
     path("logistics/", include("logistics.urls")),

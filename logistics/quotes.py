@@ -88,15 +88,15 @@ def _volume(box: Box) -> Decimal:
     return box.length_cm * box.width_cm * box.height_cm
 
 
-def order_parcel(order, box: Box | None = None) -> Parcel:
-    """The parcel `order`'s items make in `box` (by default the smallest active box that holds their
-    volume and their longest side; the items' own size when no box does): the items' gross weight and
-    the box's."""
-    items = list(order.items.select_related("product"))
-    weight = sum((item.product.gross_weight_kg * item.quantity for item in items), ZERO)
-    volume = sum((item.product.length_cm * item.product.width_cm * item.product.height_cm * item.quantity
-                  for item in items), ZERO)
-    longest = max((max(item.product.length_cm, item.product.width_cm, item.product.height_cm) for item in items),
+def parcel_of(lines, box: Box | None = None) -> Parcel:
+    """The parcel `lines` ((product, quantity) pairs) make in `box` (by default the smallest active box
+    that holds their volume and their longest side; the products' own size when no box does): the
+    products' gross weight and the box's."""
+    lines = list(lines)
+    weight = sum((product.gross_weight_kg * quantity for product, quantity in lines), ZERO)
+    volume = sum((product.length_cm * product.width_cm * product.height_cm * quantity for product, quantity in lines),
+                 ZERO)
+    longest = max((max(product.length_cm, product.width_cm, product.height_cm) for product, _quantity in lines),
                   default=ZERO)
     if box is None:
         # The boxes are listed by their sides, not by their volume (a cube of 32 cm comes before an
@@ -112,11 +112,20 @@ def order_parcel(order, box: Box | None = None) -> Parcel:
                   height_cm=box.height_cm)
 
 
-def quote(order, *, box: Box | None = None, on: date | None = None) -> list[Option]:
-    """Every active service's option for `order`'s parcel to its shipping CEP, cheapest first (then
-    fastest); `sorted(…, key=lambda o: (o.days, o.price))` gives them fastest first."""
-    parcel = order_parcel(order, box)
+def order_parcel(order, box: Box | None = None) -> Parcel:
+    """The parcel `order`'s items make (parcel_of)."""
+    return parcel_of(((item.product, item.quantity) for item in order.items.select_related("product")), box)
+
+
+def options_for(cep: str, parcel: Parcel, *, on: date | None = None) -> list[Option]:
+    """Every active service's option for `parcel` to `cep`, cheapest first (then fastest);
+    `sorted(…, key=lambda o: (o.days, o.price))` gives them fastest first."""
     services = CarrierService.objects.filter(active=True, carrier__active=True).select_related("carrier")
     options = [option for service in services
-               if (option := service_option(service, cep=order.ship_cep, parcel=parcel, on=on)) is not None]
+               if (option := service_option(service, cep=cep, parcel=parcel, on=on)) is not None]
     return sorted(options, key=lambda option: (option.price, option.days, option.service.pk))
+
+
+def quote(order, *, box: Box | None = None, on: date | None = None) -> list[Option]:
+    """The options for `order`'s parcel to its shipping CEP (options_for)."""
+    return options_for(order.ship_cep, order_parcel(order, box), on=on)
