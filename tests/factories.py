@@ -11,10 +11,10 @@ PASSWORD = "correct horse battery staple"
 
 
 @cache
-def password_hash() -> str:
-    """PASSWORD hashed as the project hashes passwords, once per test run: a hash takes a third of a
-    second, and every test makes its users."""
-    return make_password(PASSWORD)
+def hashed(password: str | None) -> str:
+    """`password` hashed as the project hashes passwords (None: unusable), once per test run: a hash
+    takes a third of a second, and every test makes its users."""
+    return make_password(password)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name", locale="pt_BR")
     email = factory.LazyAttribute(lambda u: f"{u.username}@loja.example")
-    password = factory.LazyFunction(password_hash)
+    password = factory.django.Password(PASSWORD, transform=hashed)
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

@@ -238,13 +238,15 @@ def test_staff_register_a_customer_place_an_order_and_move_it_to_delivery(role_u
     page.fill("[data-testid=manual-payment] input[name=reference]", "E2E-PIX-1")
     page.click("text=Registrar pagamento")
     page.wait_for_load_state("networkidle")
-    # The order is invoiced when SEFAZ authorizes its NF-e, which finance issue (tests/e2e/test_fiscal.py).
-    assert page.locator("text=Marcar como faturado").count() == 0
-    orders.order_invoice(order=Order.objects.get(), user=None)
+    # The order is invoiced when SEFAZ authorizes its NF-e, which finance issue (tests/e2e/test_fiscal.py),
+    # shipped with its last parcel and delivered by its carrier (tests/e2e/test_logistics.py): no button here.
+    for button in ("Marcar como faturado", "Marcar como enviado", "Marcar como entregue"):
+        assert page.locator(f"text={button}").count() == 0
+    order = Order.objects.get()
+    orders.order_invoice(order=order, user=None)
+    orders.order_ship(order=order, user=None)
+    orders.order_deliver(order=order)
     page.reload()
-    for button in ("Marcar como enviado", "Marcar como entregue"):
-        page.click(f"text={button}")
-        page.wait_for_load_state("networkidle")
     timeline = page.inner_text("[data-testid=timeline]")
     for status in ("Aguardando pagamento", "Pago", "Pronto para envio", "Faturado", "Enviado", "Entregue"):
         assert status in timeline
