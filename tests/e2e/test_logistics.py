@@ -21,17 +21,22 @@ from tests.fiscal.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.fiscal.services_support import issuer  # noqa: F401 (fixture)
 from tests.logistics.conftest import authorized, boxes, carriers, invoiced_order, shelved  # noqa: F401 (fixtures)
+from tests.logistics.test_documents import decoded
 
 
-def _opened_pdf(page, click, path: str) -> int:
-    """Click what opens a PDF in a tab of its own (Chromium's viewer); the pages of the file it got."""
+def _opened_pdf(page, click, path: str) -> bytes:
+    """Click what opens a PDF in a tab of its own (Chromium's viewer); the file it got."""
     with page.context.expect_event("response", lambda response: path in response.url) as opened:
         click()
     pdf = opened.value
     assert (pdf.status, pdf.headers["content-type"]) == (200, "application/pdf")
     body = page.request.get(pdf.url).body()  # the file itself, as the viewer got it
     assert body.startswith(b"%PDF")
-    return len(PdfReader(io.BytesIO(body)).pages)
+    return body
+
+
+def _pages(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _scan(page, code: str):
@@ -46,7 +51,7 @@ def _scan(page, code: str):
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_pick_pack_and_ship_an_invoiced_order_scanning_each_unit(
-        role_user, live_server, browser_page, invoiced_order, shelved, carriers, boxes):
+        role_user, live_server, browser_page, authorized, invoiced_order, shelved, carriers, boxes, tmp_path):
     from logistics.models import Shipment
 
     order = invoiced_order
@@ -61,7 +66,7 @@ def test_staff_pick_pack_and_ship_an_invoiced_order_scanning_each_unit(
     picking_list = page.locator("[data-testid=picking-list]")
     expect(picking_list).to_contain_text("A-01-3")
     assert picking_list.inner_text().index("A-01-3") < picking_list.inner_text().index("B-02-1")
-    assert _opened_pdf(page, page.locator("[data-testid=picking-pdf]").click, "/picking/pdf/") >= 1
+    assert _pages(_opened_pdf(page, page.locator("[data-testid=picking-pdf]").click, "/picking/pdf/")) >= 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "picking.png", full_page=True)
 
@@ -101,9 +106,13 @@ def test_staff_pick_pack_and_ship_an_invoiced_order_scanning_each_unit(
     expect(page.locator("[data-testid=tracking-code]")).to_contain_text("JD123456789")
     page.screenshot(path=SHOTS / "parcel.png", full_page=True)
 
-    # Its label pages (our label, the DANFE label, its contents) and its packing slip.
-    assert _opened_pdf(page, page.locator("[data-testid=labels]").click, f"/parcels/{shipment.pk}/labels/") >= 2
-    assert _opened_pdf(page, page.locator("[data-testid=slip]").click, f"/parcels/{shipment.pk}/slip/") >= 1
+    # Its label pages (our label, the DANFE label, its contents) and its packing slip, their barcodes read back:
+    # the tracking code and the NF-e key on the label, the tracking code on the slip.
+    labels = _opened_pdf(page, page.locator("[data-testid=labels]").click, f"/parcels/{shipment.pk}/labels/")
+    assert _pages(labels) >= 2
+    assert {"JD123456789", authorized.key} <= set(decoded(labels, 0, tmp_path))
+    slip = _opened_pdf(page, page.locator("[data-testid=slip]").click, f"/parcels/{shipment.pk}/slip/")
+    assert "JD123456789" in decoded(slip, 0, tmp_path)
 
     page.goto(f"{live_server.url}/orders/{order.pk}/")
     expect(page.locator("main h1")).to_contain_text("Enviado")
