@@ -15,6 +15,8 @@ class BackofficeConfig(AppConfig):
         from .integrations.credentials import credentials_keys_check
         from .jobs import PeriodicJob, periodic_jobs_install, register_periodic_job
         from .navigation import NavItem, register_nav
+        from .work import heartbeat_work, job_work
+        from .worklist import WorkSource, register_work
 
         checks.register(credentials_keys_check, checks.Tags.security)
         register_nav(
@@ -47,3 +49,5 @@ class BackofficeConfig(AppConfig):
         post_migrate.connect(periodic_jobs_install, sender=self)
         receivers.connect()
         search.connect()
+        register_work(WorkSource("backoffice.run_job", job_work, _("Operations"), 90))
+        register_work(WorkSource("backoffice.view_health", heartbeat_work, _("Operations"), 90))

@@ -13,6 +13,7 @@ months ago sends no e-mail now.
 import heapq
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import count
@@ -34,6 +35,22 @@ class Seeder:
 
 
 SEEDERS: list[Seeder] = []
+_seeding: ContextVar[bool] = ContextVar("demo_seeding", default=False)
+
+
+@contextmanager
+def seeding():
+    """The block writes the demo store's history: what keeps derived figures current as things
+    happen (the dashboards' rollups) leaves it alone, and the last seeders compute them at once."""
+    token = _seeding.set(True)
+    try:
+        yield
+    finally:
+        _seeding.reset(token)
+
+
+def is_seeding() -> bool:
+    return _seeding.get()
 
 
 def demo_seeder(order: int):

@@ -7,12 +7,16 @@ Brazilian Excel opens as it is — ";" between cells, "1234,56" (no thousands se
 "2026-11-25 14:30", "Yes"/"No". Both are UTF-8 with a BOM. An XLSX holds real numbers (money
 formatted "R$ #,##0.00", which Excel shows with the reader's own separators), real dates and
 datetimes (São Paulo wall-clock time), columns as wide as their first rows and a frozen header.
+Made without a download (an e-mailed report), `xlsx_file` writes the same workbook, and
+`exports_written` tells how many rows each sheet of the exports made within it holds.
 """
 
 import csv
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
@@ -30,6 +34,7 @@ FORMATS = ("csv", "xlsx")
 FORMULA_PREFIXES = {"csv": ("=", "+", "-", "@", "\t", "\r"), "xlsx": ("=",)}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = '"R$" #,##0.00'
+PERCENT_FORMAT = '0.0" %"'  # a share given in per cent (12.5 reads "12,5 %")
 # The rows an XLSX column's width is measured on (the rest stream past unmeasured).
 WIDTH_SAMPLE = 100
 MAX_WIDTH = 60
@@ -59,8 +64,8 @@ def conventions() -> Conventions:
 @dataclass(frozen=True)
 class Sheet:
     """One sheet: its header, its rows (an iterable of lists, read once) and, per column, the
-    kind of `backoffice.tables.Column` ("money" is formatted as reais in an XLSX; the others
-    are written as their values are)."""
+    kind of `backoffice.tables.Column` ("money" is formatted as reais in an XLSX, "percent" as a
+    share given in per cent; the others are written as their values are)."""
 
     title: str
     header: Sequence[str]
@@ -71,6 +76,39 @@ class Sheet:
     def of_columns(cls, title: str, columns, rows: Iterable[Sequence]) -> "Sheet":
         """The sheet of `columns` (backoffice.tables.Column: its label heads it, its kind formats it)."""
         return cls(title=title, header=[str(c.label) for c in columns], rows=rows, kinds=[c.kind for c in columns])
+
+
+class Row(list):
+    """A row whose cells have kinds of their own instead of their columns' (a money figure in a
+    column of counts and shares: the dashboards' figures)."""
+
+    def __init__(self, values: Iterable, kinds: Sequence[str]):
+        super().__init__(values)
+        self.kinds = kinds
+
+
+@dataclass
+class Written:
+    """The sheets the XLSX exports made within `exports_written()` wrote: (title, rows) each."""
+
+    headers_only: bool = False
+    sheets: list[tuple[str, int]] = field(default_factory=list)
+
+
+_written: ContextVar[Written | None] = ContextVar("exports_written", default=None)
+
+
+@contextmanager
+def exports_written(*, headers_only: bool = False):
+    """Count the rows of the XLSX exports made within (the `Written` yielded). `headers_only`:
+    they write their sheets' headers and read none of their rows — what tells cheaply whether an
+    address answers with a spreadsheet."""
+    written = Written(headers_only=headers_only)
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
 
 
 class _Echo:
@@ -109,13 +147,18 @@ def export_response(*sheets: Sheet, fmt, filename):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
+    return FileResponse(xlsx_file(*sheets), as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+def xlsx_file(*sheets: Sheet):
+    """`sheets` as an XLSX workbook in a temporary file, read from its start (closing it deletes it)."""
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(workbook, sheet)
     spool = tempfile.TemporaryFile()
     workbook.save(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+    return spool
 
 
 def _csv_lines(sheet, language, style):
@@ -147,21 +190,27 @@ def _csv_cell(value, style):
 
 def _write_sheet(workbook, sheet):
     style = conventions()
+    written = _written.get()
     ws = workbook.create_sheet(sheet.title[:31])
-    rows = iter(sheet.rows)
-    sample = [[spreadsheet_value(v) for v in row] for row in islice(rows, WIDTH_SAMPLE)]
-    for number, width in enumerate(_widths(sheet, sample, style), start=1):
+    rows = iter(() if written and written.headers_only else sheet.rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))
+    widths = _widths(sheet, [[spreadsheet_value(v) for v in row] for row in sample], style)
+    for number, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(number)].width = width
     ws.freeze_panes = "A2"  # set before the first row: a write-only sheet is written as it goes
     ws.append([str(label) for label in sheet.header])
-    formats = [_number_format(kind) for kind in sheet.kinds]
-    for row in chain(sample, ([spreadsheet_value(v) for v in row] for row in rows)):
-        ws.append([_xlsx_cell(ws, value, formats[i] if i < len(formats) else None, style)
+    column_formats = [_number_format(kind) for kind in sheet.kinds]
+    count = 0
+    for count, row in enumerate(chain(sample, rows), start=1):
+        formats = [_number_format(kind) for kind in row.kinds] if isinstance(row, Row) else column_formats
+        ws.append([_xlsx_cell(ws, spreadsheet_value(value), formats[i] if i < len(formats) else None, style)
                    for i, value in enumerate(row)])
+    if written:
+        written.sheets.append((ws.title, count))
 
 
 def _number_format(kind):
-    return MONEY_FORMAT if kind == "money" else None
+    return {"money": MONEY_FORMAT, "percent": PERCENT_FORMAT}.get(kind)
 
 
 def _xlsx_cell(ws, value, number_format, style):

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import PeriodicTask
 
 from .audit import action_choices
 from .forms import AmountField, DateField, DateInput, DecimalInput
@@ -84,6 +85,20 @@ def yes_no_filter(label, **kwargs):
     return django_filters.BooleanFilter(
         label=label, widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]), **kwargs
     )
+
+
+class JobFilter(django_filters.FilterSet):
+    """The jobs by the outcome of their last run (the jobs page's selectors.jobs_list annotates it)."""
+
+    last_status = django_filters.ChoiceFilter(
+        label=_("Outcome"), empty_label=_("All"),
+        choices=[("SUCCESS", _("success")), ("FAILURE", _("failure")), ("PENDING", _("queued")),
+                 ("STARTED", _("running"))],
+    )
+
+    class Meta:
+        model = PeriodicTask
+        fields = ["last_status"]
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -9,9 +9,18 @@ health) and admin (everything).
 
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
 ROLES = ("staff", "finance", "manager", "ops", "admin")
+
+
+def emails_with_perm(permission: str) -> list[str]:
+    """The e-mails of the active users who hold `permission` (through their role, their own
+    permissions, or as superusers): whom a job's e-mail about that work goes to. Roles' and users'
+    permissions are Django's, which its ModelBackend answers for (not django-axes')."""
+    users = get_user_model().objects.with_perm(permission, backend="django.contrib.auth.backends.ModelBackend")
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
 def require(*perms):

@@ -64,11 +64,8 @@ def _freshness(key, name, at, never):
     return Check(key, name, not stale, _("stale") if stale else _("up to date"), at)
 
 
-def health_checks() -> list[Check]:
-    db_ok = database_ok()
-    checks = [Check("database", _("Database"), db_ok, connection.vendor if db_ok else _("unreachable")), broker_check()]
-    if not db_ok:
-        return checks
+def heartbeat_checks() -> list[Check]:
+    """Whether a worker runs jobs and beat schedules them (the home page shows ops those down)."""
     worker_at = (
         TaskResult.objects.filter(task_name=heartbeat.name, status="SUCCESS")
         .order_by("-date_done")
@@ -76,6 +73,13 @@ def health_checks() -> list[Check]:
         .first()
     )
     beat_at = PeriodicTask.objects.filter(enabled=True).aggregate(at=Max("last_run_at"))["at"]
-    checks.append(_freshness("worker", _("Worker heartbeat"), worker_at, _("no heartbeat yet")))
-    checks.append(_freshness("beat", _("Beat last tick"), beat_at, _("beat has not run yet")))
-    return checks
+    return [_freshness("worker", _("Worker heartbeat"), worker_at, _("no heartbeat yet")),
+            _freshness("beat", _("Beat last tick"), beat_at, _("beat has not run yet"))]
+
+
+def health_checks() -> list[Check]:
+    db_ok = database_ok()
+    checks = [Check("database", _("Database"), db_ok, connection.vendor if db_ok else _("unreachable")), broker_check()]
+    if not db_ok:
+        return checks
+    return [*checks, *heartbeat_checks()]

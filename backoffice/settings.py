@@ -342,6 +342,14 @@ LOGISTICS_WEBHOOK_REJECTED_LIMIT = env.int("LOGISTICS_WEBHOOK_REJECTED_LIMIT", d
 LOGISTICS_WEBHOOK_REJECTED_WINDOW_SECONDS = env.int("LOGISTICS_WEBHOOK_REJECTED_WINDOW_SECONDS", default=300)
 LOGISTICS_WEBHOOK_REJECTED_BODY_BYTES = env.int("LOGISTICS_WEBHOOK_REJECTED_BODY_BYTES", default=2048)
 
+# The store website's tracking endpoint (analytics.tracking): the largest body read (a full batch of the
+# longest events fits), requests per client address in each window (generous: many shoppers share one
+# address behind carrier NAT), and the website's origins allowed (empty: any).
+ANALYTICS_COLLECT_MAX_BYTES = env.int("ANALYTICS_COLLECT_MAX_BYTES", default=16 * 1024)
+ANALYTICS_COLLECT_PER_ADDRESS = env.int("ANALYTICS_COLLECT_PER_ADDRESS", default=120)
+ANALYTICS_COLLECT_WINDOW_SECONDS = env.int("ANALYTICS_COLLECT_WINDOW_SECONDS", default=60)
+ANALYTICS_SITE_ORIGINS = env.list("ANALYTICS_SITE_ORIGINS", default=[])
+
 # List screens count their rows up to this many (beyond it: "more than", narrow the filter).
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10000)
 

@@ -41,5 +41,6 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("fiscal/", include("fiscal.urls")),
     path("logistics/", include("logistics.urls")),
+    path("analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -23,7 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from . import selectors, services
 from .audit import action_label, audit_record, changes_shown, note_shown
 from .exports import FORMATS, Sheet, export_response
-from .filters import AuditEventFilter
+from .filters import AuditEventFilter, JobFilter
 from .http import client_ip
 from .imports import IMPORTERS
 from .jobs import IN_PROGRESS
@@ -32,6 +32,7 @@ from .notices import notices_for
 from .roles import require, role_of
 from .tables import Column, Table, table_response
 from .templatetags.backoffice import schedule
+from .worklist import work_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def home(request):
-    return render(request, "backoffice/home.html", {"notices": notices_for(request.user)})
+    """What the user's role should look at now: the notices, then the counts of what waits for them."""
+    return render(request, "backoffice/home.html", {"notices": notices_for(request.user),
+                                                    "sections": work_for(request.user)})
 
 
 AUDIT_COLUMNS = [
@@ -91,10 +94,12 @@ JOB_EXPORT_COLUMNS = [
 @require_GET
 def jobs_list(request):
     """The jobs, their schedules and latest runs; while one runs, the list refreshes itself."""
-    table = Table(request, selectors.jobs_list(), JOB_COLUMNS, default_sort="name", target="jobs",
+    filterset = JobFilter(request.GET, queryset=selectors.jobs_list())
+    table = Table(request, filterset.qs, JOB_COLUMNS, default_sort="name", target="jobs",
                   export_columns=JOB_EXPORT_COLUMNS)
     running = not table.export_format and any(job.last_status in IN_PROGRESS for job in table.page.object_list)
-    return table_response(request, "backoffice/jobs.html", table, filename="jobs", running=running)
+    return table_response(request, "backoffice/jobs.html", table, filename="jobs", filter=filterset,
+                          running=running)
 
 
 @require("backoffice.run_job")

@@ -13,7 +13,7 @@ from bench import core
 
 # A later app adds its module here (marketplace import, reconciliation, NF-e …).
 SCENARIO_MODULES = ["bench.scenarios.orders", "bench.scenarios.stock", "bench.scenarios.webhooks",
-                    "bench.scenarios.intake", "bench.scenarios.nfe"]
+                    "bench.scenarios.intake", "bench.scenarios.nfe", "bench.scenarios.dashboard"]
 
 
 def parse_args(argv=None):

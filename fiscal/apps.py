@@ -11,11 +11,13 @@ class FiscalConfig(AppConfig):
         from django.core import checks
 
         from backoffice.jobs import PeriodicJob, register_periodic_job
+        from backoffice.metrics import register_metrics
         from backoffice.navigation import NavItem, register_nav
         from backoffice.notices import NoticeSource, register_notices
         from orders.bulk import BulkOperation, register_bulk_operation
         from orders.panels import OrderPanel, register_order_panel
 
+        from . import metrics
         from .providers.sefaz import sefaz_ca_check
         from .views import certificate_notices, order_fiscal_panel, orders_bulk_issue, sefaz_notices
 
@@ -34,6 +36,7 @@ class FiscalConfig(AppConfig):
                                               orders_bulk_issue))
         register_notices(NoticeSource("fiscal.view_fiscalprofile", certificate_notices))
         register_notices(NoticeSource("fiscal.view_sefazstatus", sefaz_notices))
+        register_metrics(*metrics.METRICS)
         for job in (
             PeriodicJob(name="fiscal.check_sefaz_status", task="fiscal.tasks.check_sefaz_status",
                         description=_("Asks SEFAZ whether its NF-e service is in operation (the fiscal page and the "

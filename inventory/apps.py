@@ -10,10 +10,13 @@ class InventoryConfig(AppConfig):
     def ready(self):
         from backoffice.imports import register_importer
         from backoffice.jobs import PeriodicJob, register_periodic_job
+        from backoffice.metrics import register_metrics
         from backoffice.navigation import NavItem, register_nav
 
+        from . import metrics
         from .importers import CatalogImporter, CountImporter
 
+        register_metrics(*metrics.METRICS)
         section = _("Inventory")
         register_nav(
             NavItem(_("Products"), "inventory:product_list", "box-seam", "inventory.view_product", section),

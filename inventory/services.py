@@ -36,7 +36,7 @@ from .models import (
     Warehouse,
 )
 from .selectors import low_stock
-from .signals import stock_changed
+from .signals import reorder_checked, stock_changed
 
 # The StockLevel column holding each non-sellable state.
 STATE_COLUMN = {State.DAMAGED: "damaged", State.QUALITY_CONTROL: "quality_control", State.SAFETY: "safety"}
@@ -137,6 +137,7 @@ def reorder_check(*, day) -> int:
                          sold_last_30_days=sold, suggested_quantity=suggested)
             for pk, available, point, sold, suggested in flagged
         ])
+        reorder_checked.send(sender=ReorderAlert, day=day)
     return len(flagged)
 
 
@@ -215,9 +216,12 @@ def _move(*, product, warehouse, kind, quantity, from_state, to_state, user=None
             % {"sku": product.sku, "warehouse": warehouse, "quantity": quantity, "have": have,
                "state": State(from_state).label}
         )
+    # Each row carries the cost its units moved at: a receipt's own, every other move's the product's
+    # average cost then (the ledger values the stock at average cost, as the kardex shows it).
     movement = Movement.objects.create(
         product=product, warehouse=warehouse, kind=kind, quantity=quantity, from_state=from_state,
-        to_state=to_state, reason=reason, reference=reference, supplier=supplier, unit_cost=unit_cost,
+        to_state=to_state, reason=reason, reference=reference, supplier=supplier,
+        unit_cost=product.cost if unit_cost is None else unit_cost,
         user=user if user is not None and user.is_authenticated else None, transfer_pair=transfer_pair,
     )
     _notify_after_commit([level.pk])

@@ -11,14 +11,18 @@ class LogisticsConfig(AppConfig):
     def ready(self):
         from backoffice.imports import register_importer
         from backoffice.jobs import PeriodicJob, register_periodic_job
+        from backoffice.metrics import register_metrics
         from backoffice.navigation import NavItem, register_nav
         from backoffice.notices import NoticeSource, register_notices
+        from backoffice.worklist import WorkSource, register_work
         from orders.panels import OrderPanel, register_order_panel
 
+        from . import metrics
         from .importers import FreightRateImporter
         from .promise_views import promise_notices
         from .return_views import order_returns_panel
         from .views import order_logistics_panel
+        from .work import late_work, refund_work
 
         section = _("Logistics")
         register_nav(
@@ -39,6 +43,7 @@ class LogisticsConfig(AppConfig):
                                         order_returns_panel, order=75))
         register_notices(NoticeSource("logistics.view_shipment", promise_notices))
         register_importer(FreightRateImporter())
+        register_metrics(*metrics.METRICS)
         for job in (
             PeriodicJob(name="logistics.check_tracking", task="logistics.tasks.check_tracking",
                         description=_("Asks the carriers for the tracking events of the parcels on their way, each "
@@ -54,3 +59,6 @@ class LogisticsConfig(AppConfig):
                         crontab="0 8 * * *"),
         ):
             register_periodic_job(job)
+        register_work(WorkSource("logistics.ship_shipment", late_work, section, 45))
+        # The refunds of returns are finance's: beside its other counts.
+        register_work(WorkSource("logistics.close_returnrequest", refund_work, _("Finance"), 61))

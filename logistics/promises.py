@@ -7,7 +7,6 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.db import models, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.dates import day_span
 from backoffice.models import TimelineEvent
+from backoffice.roles import emails_with_perm
 from backoffice.states import record
 from backoffice.timeline import timeline_events
 
@@ -28,8 +28,6 @@ from .models import Shipment, TrackingStatus
 
 # Who gets the daily e-mail: whoever may see the parcels, and has an e-mail.
 FOLLOWERS_PERMISSION = "logistics.ship_shipment"  # those who ship: staff (and admin)
-# Roles' and users' permissions are Django's, which its ModelBackend answers for (not django-axes').
-PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # The timeline event that marks a parcel as in the day's e-mail (and the day as reported).
 REPORTED = "shipment.promise_reported"
 
@@ -99,10 +97,8 @@ def days_late(shipment: Shipment, today) -> int:
 
 
 def followers() -> list[str]:
-    """The e-mails of the active users who ship the parcels (through their role, their own
-    permissions, or as superusers)."""
-    users = get_user_model().objects.with_perm(FOLLOWERS_PERMISSION, backend=PERMISSIONS_BACKEND)
-    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+    """The e-mails of the users who ship the parcels."""
+    return emails_with_perm(FOLLOWERS_PERMISSION)
 
 
 def promise_report_send() -> dict[str, int]:

@@ -13,18 +13,22 @@ class OrdersConfig(AppConfig):
         from backoffice.api import register_api_channels
         from backoffice.imports import register_importer
         from backoffice.jobs import PeriodicJob, register_periodic_job
+        from backoffice.metrics import register_metrics
         from backoffice.navigation import NavItem, register_nav
         from backoffice.references import register_reference
+        from backoffice.worklist import WorkSource, register_work
 
-        from . import selectors
+        from . import metrics, selectors
         from .importers import OrderImporter
         from .models import Channel
         from .providers import cep_lookup_check
+        from .work import order_work
 
         checks.register(cep_lookup_check)
         register_api_channels(Channel.choices)
         register_reference("order", selectors.order_links)
         register_importer(OrderImporter())
+        register_metrics(*metrics.METRICS)
         section = _("Orders")
         register_nav(
             NavItem(_("Orders"), "orders:order_list", "receipt", "orders.view_order", section, 40),
@@ -40,3 +44,5 @@ class OrdersConfig(AppConfig):
                           "request could not, and their task was not queued)."),
             every_seconds=300,
         ))
+        # Counted for those who move orders along (staff), not for those who only read them.
+        register_work(WorkSource("orders.transition_order", order_work, section, 40))

@@ -36,6 +36,10 @@ SKU_ITEMS = 10_000
 # would be folded and compared.
 PREFIX_FROM = 3
 PAYMENT_STATES = [("unpaid", _("unpaid")), ("partial", _("partly paid")), ("paid", _("paid in full"))]
+# The orders of the validation queue, and the new ones held for want of stock: the home page counts them
+# too (orders.work).
+IN_QUEUE = Q(status=Status.PAID) & ~Q(validation_failures=[])
+HELD = Q(status=Status.NEW) & ~Q(hold={})
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -50,10 +54,14 @@ class OrderFilter(django_filters.FilterSet):
         label=_("Validation queue"), method="in_queue",
         widget=forms.Select(choices=[("", _("All")), ("true", _("Yes"))]),
     )
+    held = django_filters.BooleanFilter(
+        label=_("On hold for stock"), method="on_hold",
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes"))]),
+    )
 
     class Meta:
         model = Order
-        fields = ["q", "status", "channel", "placed_at", "ship_uf", "payment", "queue"]
+        fields = ["q", "status", "channel", "placed_at", "ship_uf", "payment", "queue", "held"]
 
     def search(self, queryset, name, value):
         """What staff type: a customer's name (any part of three letters or more, accents and
@@ -97,7 +105,10 @@ class OrderFilter(django_filters.FilterSet):
         }[value]
 
     def in_queue(self, queryset, name, value):
-        return queryset.filter(status=Status.PAID).exclude(validation_failures=[]) if value else queryset
+        return queryset.filter(IN_QUEUE) if value else queryset
+
+    def on_hold(self, queryset, name, value):
+        return queryset.filter(HELD) if value else queryset
 
 
 def _written_out(query, limit):

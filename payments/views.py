@@ -29,7 +29,7 @@ from backoffice.tables import Column, Table, table_response
 from . import cashflow, selectors, services
 from .filters import CashEntryFilter, PaymentFilter, ReceivableFilter, WebhookEventFilter
 from .forms import CashEntryForm, ManualPaymentForm, RefundForm, ReleasesForm
-from .models import CashEntry, Payment, ProviderAccount, WebhookEvent
+from .models import CashEntry, Payment, ProviderAccount, Receivable, WebhookEvent
 from .providers import PROVIDERS
 from .providers import provider as payment_provider
 
@@ -229,6 +229,9 @@ def receivable_calendar(request):
     due = selectors.receivables_month(query_month(request, "month"))
     month = due.month
     filterset = ReceivableFilter(request.GET, queryset=due.receivables)
+    if filterset.is_valid() and filterset.form.cleaned_data["overdue"]:
+        # The overdue ones of every month: the provider owes them still, whenever they were due.
+        filterset = ReceivableFilter(request.GET, queryset=Receivable.objects.select_related("payment"))
     table = Table(request, filterset.qs, RECEIVABLE_COLUMNS, default_sort="due_date")
     return table_response(
         request, "payments/receivable_calendar.html", table, filename="receivables", filter=filterset,

@@ -15,8 +15,8 @@ from backoffice.roles import ROLES
 # Open without login, each revealing nothing beyond its purpose.
 # (And /healthz, answered by a middleware.) The survey's key is the signed link it is sent with.
 PUBLIC = {"login", "set_language", "admin:login", "admin:logout", "orders:survey", "logistics:track",
-          "logistics:track_return", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "logistics:track_return", "analytics:collect", "password_reset", "password_reset_done",
+          "password_reset_confirm", "password_reset_complete"}
 # Check the permission of the importer named in the URL or stored on the import.
 IMPORTER_PERMISSION = {"import_new", "import_template", "import_detail"}
 # Open to every logged-in user.

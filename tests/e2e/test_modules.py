@@ -2,6 +2,7 @@
 >= 400, no Content-Security-Policy violation. Screenshots land in test-artifacts/screenshots/."""
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,10 +18,25 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture
-def browser_page(monkeypatch):
-    """A page and the problems seen on it. Waits go through locators (`expect`): Playwright's
-    wait_for_function evaluates its text with eval, which the policy refuses."""
+def watched_page(browser, problems: list):
+    """A new page (in a context of its own: its own cookies) whose problems land in `problems`."""
+    # An English browser: the back office still opens in pt-BR until the user picks English.
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US").new_page()
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
+    # Every refusal of the Content-Security-Policy, on every page the test opens.
+    page.expose_function("reportCspViolation", lambda text: problems.append(f"CSP: {text}"))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', "
+                         "e => window.reportCspViolation(`${e.violatedDirective} ${e.blockedURI} "
+                         "at ${e.sourceFile}:${e.lineNumber}`))")
+    return page
+
+
+@contextmanager
+def chromium(monkeypatch):
+    """A real Chromium. Waits go through locators (`expect`): Playwright's wait_for_function evaluates
+    its text with eval, which the policy refuses."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls made here
@@ -28,19 +44,16 @@ def browser_page(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # An English browser: the back office still opens in pt-BR until the user picks English.
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-US")
-        problems = []
-        page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
-        # Every refusal of the Content-Security-Policy, on every page the test opens.
-        page.expose_function("reportCspViolation", lambda text: problems.append(f"CSP: {text}"))
-        page.add_init_script("document.addEventListener('securitypolicyviolation', "
-                             "e => window.reportCspViolation(`${e.violatedDirective} ${e.blockedURI} "
-                             "at ${e.sourceFile}:${e.lineNumber}`))")
-        yield page, problems
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A page and the problems seen on it."""
+    problems = []
+    with chromium(monkeypatch) as browser:
+        yield watched_page(browser, problems), problems
 
 
 def _login(page, live_server, username):

@@ -7,7 +7,7 @@ from django.test.utils import override_settings
 from django.utils.module_loading import autodiscover_modules
 from faker import Faker
 
-from backoffice.demo import SEEDERS, demo_password
+from backoffice.demo import SEEDERS, demo_password, seeding
 from backoffice.roles import ROLES
 
 # Enough for every screen (each pipeline state, three months of NPS and cash flow), seeded in
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         faker.seed_instance(seed)
         # DEBUG's query log off: it would keep every query of the history and quote its
         # parameters (one more query each on SQLite), a sixth of the seeding's time.
-        with override_settings(DEBUG=False):
+        with override_settings(DEBUG=False), seeding():
             for seeder in sorted(SEEDERS, key=lambda s: s.order):
                 self.stdout.write(self.style.MIGRATE_HEADING(f"{seeder.name}"))
                 with transaction.atomic():
