@@ -19,25 +19,12 @@ from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
 from payments.cashflow import cash_entry_book
+from tests.analytics.support import place
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shirt(db):
-    product = ProductFactory(price=Decimal("100.00"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=100,
-                            unit_cost=Decimal("40"), user=None)
-    return product
-
-
-def place(customer, address, product, *, days_ago=0, quantity=1, channel="web"):
-    today = timezone.localdate()
-    at = min(datetime.combine(today - timedelta(days=days_ago), time(10), tzinfo=SAO_PAULO), timezone.now())
-    order, _ = orders.order_create(customer=customer, address=address, channel=channel, placed_at=at,
-                                   items=[orders.ItemInput(product, quantity, product.price)])
-    return order
 
 
 def tile(page: str, metric: str) -> dict:

@@ -18,17 +18,11 @@ from backoffice.models import AuditEvent
 from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
+from tests.analytics.support import place
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def shirt(db):
-    product = ProductFactory(price=Decimal("100.00"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=1000,
-                            unit_cost=Decimal("40"), user=None)
-    return product
 
 
 @pytest.fixture

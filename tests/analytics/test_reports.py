@@ -26,6 +26,7 @@ from backoffice.models import AuditEvent
 from inventory import services as inventory
 from inventory.models import Warehouse
 from orders import services as orders
+from tests.analytics.support import place
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,20 +43,6 @@ def manager(role_user):
     return role_user("manager", email="gerente@loja.example", first_name="Gerusa", last_name="Lima")
 
 
-@pytest.fixture
-def shirt(db):
-    product = ProductFactory(price=Decimal("100.00"))
-    inventory.stock_receive(product=product, warehouse=Warehouse.objects.get(code="principal"), quantity=100,
-                            unit_cost=Decimal("40"), user=None)
-    return product
-
-
-def place(customer, address, product, *, days_ago=0, quantity=1, channel="web"):
-    at = min(datetime.combine(timezone.localdate() - timedelta(days=days_ago), time(10), tzinfo=SAO_PAULO),
-             timezone.now())
-    order, _ = orders.order_create(customer=customer, address=address, channel=channel, placed_at=at,
-                                   items=[orders.ItemInput(product, quantity, product.price)])
-    return order
 
 
 def report(owner, **fields) -> ScheduledReport:
