@@ -1,8 +1,6 @@
 """The rollups' facts (one row per rollup, measure, day or hour, and value of its dimensions), the
 days waiting to be recomputed, the store website's anonymous access events, and the goals."""
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -51,18 +49,17 @@ class HourFact(Fact):
 
 
 class StaleDay(models.Model):
-    """A day of a rollup whose rows changed since its facts were computed. Marked in the transaction
-    that changed them; `token` changes with every mark, so that a recomputation that began before the
-    last mark leaves the day stale (analytics.rollups)."""
+    """A day of a rollup whose rows changed since its facts were computed: one row per change, written
+    in the transaction that made it. Inserted only, never updated: the transactions of a busy day do
+    not wait for each other on a row of theirs (analytics.rollups)."""
 
     rollup = models.CharField(max_length=60)
     day = models.DateField()
-    token = models.UUIDField(default=uuid.uuid4)
     marked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         default_permissions = ()
-        constraints = [models.UniqueConstraint(fields=["rollup", "day"], name="staleday_unique")]
+        indexes = [models.Index(fields=["rollup", "day"], name="staleday_rollup_day")]
 
 
 class SiteEvent(models.Model):

@@ -7,12 +7,13 @@ idempotent, and the incremental way and the rebuild are the same computation.
 Incrementally: a save of a model a rollup watches, or a move of its state machine (the timeline event
 it writes), marks the days of the rows it reaches stale, in the transaction that changed them
 (analytics.receivers); `analytics.tasks.refresh`, every REFRESH_SECONDS, recomputes the stale days
-(a transaction queues nothing: a thousand orders a second do not queue a thousand runs). A mark
-changes the day's token, and a recomputation clears only the token it read: a change committed while
-a day was being recomputed leaves it stale for the next run. On PostgreSQL, workers share the stale
-days out (SKIP LOCKED); SQLite runs one writer at a time."""
+(a transaction queues nothing: a thousand orders a second do not queue a thousand runs). A mark is
+a row of its own, inserted only, so the writers of a busy day never wait for each other; a
+recomputation clears only the marks it read before it began, so a change committed meanwhile leaves
+its day stale for the next run. On PostgreSQL, workers share the stale days out (an advisory lock a
+day); SQLite runs one writer at a time."""
 
-import uuid
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
@@ -154,25 +155,35 @@ def recompute(rollup: Rollup, day: date) -> None:
 def mark_stale(marks: Iterable[tuple[str, date]]) -> None:
     """Mark the (rollup, day) pairs stale in the current transaction, in one write."""
     now = timezone.now()
-    StaleDay.objects.bulk_create([StaleDay(rollup=name, day=day, token=uuid.uuid4(), marked_at=now)
-                                  for name, day in sorted(set(marks))],
-                                 update_conflicts=True, unique_fields=["rollup", "day"],
-                                 update_fields=["token", "marked_at"])
+    StaleDay.objects.bulk_create([StaleDay(rollup=name, day=day, marked_at=now) for name, day in sorted(set(marks))])
+
+
+def _locked(name: str, day: date) -> bool:
+    """Whether this transaction holds the day of the rollup for itself: on PostgreSQL a transaction's
+    advisory lock, none waited for (another worker has the day: it is left to it); SQLite runs one
+    writer at a time."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [zlib.crc32(f"analytics:{name}:{day}".encode())])
+        return cursor.fetchone()[0]
 
 
 def refresh(*, limit: int = 1000) -> int:
-    """Recompute up to `limit` stale days, oldest marks first; how many were recomputed. A day another
-    worker holds, or whose change has not committed yet, is left for later."""
+    """Recompute up to `limit` stale days, oldest first; how many were recomputed. A day another
+    worker holds is left to it; a change committed while its day was recomputed leaves a mark of its
+    own (only the marks read before are cleared), for the next run."""
     done = 0
-    for pk in StaleDay.objects.order_by("marked_at", "pk").values_list("pk", flat=True)[:limit]:
+    pairs = StaleDay.objects.values_list("rollup", "day").distinct().order_by("day", "rollup")[:limit]
+    for name, day in list(pairs):
         with transaction.atomic():
-            stale = StaleDay.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if stale is None:
+            if not _locked(name, day):
                 continue
-            rollup = METRICS.rollups.get(stale.rollup)
-            if rollup is not None:  # a rollup no longer declared: its mark is dropped
-                recompute(rollup, stale.day)
-            StaleDay.objects.filter(pk=pk, token=stale.token).delete()
+            seen = list(StaleDay.objects.filter(rollup=name, day=day).values_list("pk", flat=True))
+            rollup = METRICS.rollups.get(name)
+            if rollup is not None:  # a rollup no longer declared: its marks are dropped
+                recompute(rollup, day)
+            StaleDay.objects.filter(pk__in=seen).delete()
         done += 1
     HourFact.objects.filter(day__lte=today() - timedelta(days=HOURLY_DAYS)).delete()
     return done

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from backoffice.metrics import METRICS, PERIOD_DAYS, Metric
+from backoffice.money import cents
 
 from .models import DayFact, HourFact
 from .rollups import ALL
@@ -74,7 +75,8 @@ def _sums(wanted: dict[str, list[str]], days: dict, *, where: dict, keys: tuple,
         rollup = rollups[row["rollup"]]
         parts = [row["day"] if key == "day" else row[_column(rollup, key)] for key in keys]
         key = None if not parts else parts[0] if len(parts) == 1 else tuple(parts)
-        found[row["rollup"]][key][row["measure"]] += row["total"]
+        # To the cent the facts keep (SQLite sums decimals as floats).
+        found[row["rollup"]][key][row["measure"]] += cents(row["total"])
     return found
 
 

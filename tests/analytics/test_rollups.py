@@ -218,7 +218,7 @@ def test_an_order_placed_at_midnight_counts_on_its_sao_paulo_day(store, role_use
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_change_not_committed_yet_is_left_stale_and_counted_by_the_next_refresh(store):
     """Two workers: one places an order (marking its day) and holds its transaction open; the
     refresh meanwhile skips the day it holds, and counts the order once it has committed."""
