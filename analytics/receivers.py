@@ -74,14 +74,13 @@ def connect() -> None:
     for rollup in METRICS.rollups.values():
         for label, path in rollup.watches.items():
             WATCHES[apps.get_model(label)].append(Watch(rollup, path))
+        for index, (signal, days) in enumerate(rollup.signals):
+            signal.connect(_bulk_writer(rollup.name, days), weak=False, dispatch_uid=f"analytics-{rollup.name}-{index}")
     for model in WATCHES:
         post_save.connect(_saved, sender=model, dispatch_uid=f"analytics-saved-{model._meta.label}")
         # Before the row goes, while its moment can still be read.
         pre_delete.connect(_saved, sender=model, dispatch_uid=f"analytics-deleted-{model._meta.label}")
     post_save.connect(_moved, sender=TimelineEvent, dispatch_uid="analytics-moved")
-    for rollup in METRICS.rollups.values():
-        for index, (signal, days) in enumerate(rollup.signals):
-            signal.connect(_bulk_writer(rollup.name, days), weak=False, dispatch_uid=f"analytics-{rollup.name}-{index}")
 
 
 def _bulk_writer(name: str, days):

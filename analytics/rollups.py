@@ -50,13 +50,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=SAO_PAULO)
 
 
+def _counted(rollup: Rollup):
+    """The rows the rollup counts."""
+    rows = apps.get_model(rollup.model)._default_manager.all()
+    return rows if rollup.rows is None else rows.filter(rollup.rows)
+
+
 def source_rows(rollup: Rollup, first: date | None, last: date):
     """The rollup's rows (their annotations made) whose moment falls from the day `first` (from the
     start when None) to the day `last`, both included, São Paulo's days."""
-    model = apps.get_model(rollup.model)
-    rows = model._default_manager.all()
-    if rollup.rows is not None:
-        rows = rows.filter(rollup.rows)
+    rows = _counted(rollup)
     if rollup.annotations:
         rows = rows.annotate(**rollup.annotations)
     if rollup.day_only:
@@ -64,10 +67,6 @@ def source_rows(rollup: Rollup, first: date | None, last: date):
         return rows.filter(**{f"{rollup.moment}__gte": first}) if first else rows
     rows = rows.filter(**{f"{rollup.moment}__lt": day_bounds(last)[1]})
     return rows.filter(**{f"{rollup.moment}__gte": day_bounds(first)[0]}) if first else rows
-
-
-def _rows(rollup: Rollup, day: date):
-    return source_rows(rollup, day, day)
 
 
 MEASURE = "m_"  # the measures' annotations, apart from the rows' own fields
@@ -108,7 +107,7 @@ def _decimal(figure) -> Decimal:
 
 
 def compute(rollup: Rollup, day: date, *, by_hour: bool = False) -> dict[tuple, dict[str, Decimal]]:
-    return _grouped(rollup, _rows(rollup, day), by_hour=by_hour)
+    return _grouped(rollup, source_rows(rollup, day, day), by_hour=by_hour)
 
 
 ALL = "*"  # a dimension's column in a fact that adds up all its values
@@ -191,11 +190,7 @@ def refresh(*, limit: int = 1000) -> int:
 
 def first_day(rollup: Rollup) -> date | None:
     """The day of the rollup's earliest row."""
-    model = apps.get_model(rollup.model)
-    rows = model._default_manager.all()
-    if rollup.rows is not None:
-        rows = rows.filter(rollup.rows)
-    earliest = rows.exclude(**{f"{rollup.moment}__isnull": True}).order_by(rollup.moment) \
+    earliest = _counted(rollup).exclude(**{f"{rollup.moment}__isnull": True}).order_by(rollup.moment) \
         .values_list(rollup.moment, flat=True).first()
     return None if earliest is None else day_of(earliest)
 

@@ -1,5 +1,6 @@
-"""Figures read from the rollups' facts, through the metrics of backoffice.metrics: one query per
-rollup a metric reads, whatever the period's length."""
+"""Figures read from the rollups' facts, through the metrics of backoffice.metrics: one query for each
+way of summing the needs (over the period, to date, on its last day), whatever the rollups read and
+the period's length."""
 
 from collections import defaultdict
 from dataclasses import dataclass
